@@ -1,0 +1,33 @@
+/** SDK failures turned into the port's errors: one line each, never a credential in them. */
+import type { RdsError } from '../interpret/port.js'
+
+const CREDENTIAL_CODES = new Set([
+  'ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidClientTokenId', 'UnrecognizedClientException',
+  'SignatureDoesNotMatch', 'InvalidSignatureException', 'IncompleteSignature', 'AuthFailure',
+])
+
+const firstLine = (s: string): string => s.split('\n')[0]!.trim()
+
+export const fromSdkError = (action: string, endpoint: string | undefined) => (e: unknown): RdsError => {
+  const err = e as { name?: string; code?: string; message?: string; Code?: string; $metadata?: unknown; cause?: { code?: string } }
+  const name = err.name ?? err.Code ?? 'Error'
+  const message = firstLine(err.message ?? String(e))
+  const sysCode = err.code ?? err.cause?.code
+  if (name === 'CredentialsProviderError' || name === 'TokenProviderError') {
+    return { _tag: 'Credentials', message: `no usable AWS credentials: ${message}` }
+  }
+  if (name.startsWith('ExpiredToken') || name === 'RequestExpired') {
+    return { _tag: 'Credentials', message: `the AWS credentials have expired (${name}); refresh them and re-run` }
+  }
+  if (CREDENTIAL_CODES.has(name)) return { _tag: 'Credentials', message: `AWS rejected the credentials (${name}): ${message}` }
+  if (name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'UnauthorizedOperation') {
+    return { _tag: 'AccessDenied', action, message }
+  }
+  if (sysCode !== undefined && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH)$/.test(sysCode)) {
+    return { _tag: 'Unreachable', message: `cannot reach RDS${endpoint === undefined ? '' : ` at ${endpoint}`}: ${sysCode}` }
+  }
+  if (name === 'TimeoutError' || name === 'RequestTimeout') {
+    return { _tag: 'Unreachable', message: `RDS did not answer ${action}${endpoint === undefined ? '' : ` at ${endpoint}`}: ${message}` }
+  }
+  return { _tag: 'Api', action, code: name, message }
+}

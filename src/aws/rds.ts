@@ -1,0 +1,66 @@
+/**
+ * The port's AWS side for reading: describe → domain. Every answer is decoded with the same
+ * codecs as the fixtures, so the planner sees one shape whichever side it runs on.
+ */
+import {
+  ListTagsForResourceCommand,
+  paginateDescribeDBInstances,
+  paginateDescribeDBSnapshots,
+  type RDSClient,
+} from '@aws-sdk/client-rds'
+import * as t from 'io-ts'
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
+import type { RdsError, RdsPort } from '../interpret/port.js'
+import type { ConnectedRds } from './client.js'
+import { fromSdkError } from './errors.js'
+
+const decodeAs =
+  <A>(action: string, codec: t.Type<A, unknown, unknown>) =>
+  (u: unknown): TE.TaskEither<RdsError, A> =>
+    TE.fromEither(pipe(codec.decode(u), E.mapLeft((errors): RdsError => ({ _tag: 'Decode', action, message: drawErrors(errors) }))))
+
+/** Collects every page of a paginator into one list. */
+const allPages = async <P, A>(pages: AsyncIterable<P>, items: (page: P) => ReadonlyArray<A> | undefined): Promise<A[]> => {
+  const out: A[] = []
+  for await (const page of pages) out.push(...(items(page) ?? []))
+  return out
+}
+
+/** RDS takes at most 100 values in one filter. */
+const FILTER_LIMIT = 100
+
+export const awsRdsPort = ({ client, region, endpoint }: ConnectedRds): RdsPort => {
+  const call = <A>(action: string, run: (c: RDSClient) => Promise<A>): TE.TaskEither<RdsError, A> =>
+    TE.tryCatch(() => run(client), fromSdkError(action, endpoint))
+  return {
+    region,
+    describeDBInstances: (ids) =>
+      pipe(
+        call('DescribeDBInstances', async (c) => {
+          if (ids === undefined) return allPages(paginateDescribeDBInstances({ client: c, pageSize: 100 }, {}), (p) => p.DBInstances)
+          const out: unknown[] = []
+          for (let i = 0; i < ids.length; i += FILTER_LIMIT) {
+            const Filters = [{ Name: 'db-instance-id', Values: ids.slice(i, i + FILTER_LIMIT) }]
+            out.push(...(await allPages(paginateDescribeDBInstances({ client: c, pageSize: 100 }, { Filters }), (p) => p.DBInstances)))
+          }
+          return out
+        }),
+        TE.chain(decodeAs('DescribeDBInstances', t.array(DBInstance))),
+      ),
+    listTagsForResource: (arn) =>
+      pipe(
+        call('ListTagsForResource', (c) => c.send(new ListTagsForResourceCommand({ ResourceName: arn }))),
+        TE.chain((out) => decodeAs('ListTagsForResource', t.array(Tag))(out.TagList ?? [])),
+      ),
+    describeDBSnapshots: (instanceId) =>
+      pipe(
+        call('DescribeDBSnapshots', (c) =>
+          allPages(paginateDescribeDBSnapshots({ client: c, pageSize: 100 }, { DBInstanceIdentifier: instanceId }), (p) => p.DBSnapshots),
+        ),
+        TE.chain(decodeAs('DescribeDBSnapshots', t.array(DBSnapshot))),
+      ),
+  }
+}

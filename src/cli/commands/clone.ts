@@ -1,0 +1,82 @@
+import { Command, Flags } from '@oclif/core'
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { connectRds } from '../../aws/client.js'
+import { awsRdsPort } from '../../aws/rds.js'
+import { renderRdsError, type RdsPort } from '../../interpret/port.js'
+import { planFromWorld, renderPlanFailure } from '../../interpret/plan.js'
+import { iamPolicy } from '../../plan/iam.js'
+import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
+import { loadFixture, simRdsPort } from '../../sim/world.js'
+import { UserError } from '../errors.js'
+
+export default class Clone extends Command {
+  static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command).'
+
+  static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
+
+Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
+
+  static override examples = [
+    {
+      description: 'Show the plan for the stack-mitosis demo on the embedded simulator (no AWS account needed)',
+      command: '<%= config.bin %> --simulate fixtures/demo.json --source mitosis-prod --target mitosis-demo --plan',
+    },
+    { description: 'The plan as JSON, for review tools', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --json' },
+    { description: 'The trees before and after, as a Mermaid flowchart', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --format mermaid' },
+    { description: 'The least-privilege IAM policy for this clone', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --iam-policy --profile prod-admin' },
+  ]
+
+  static override flags = {
+    source: Flags.string({ summary: 'Identifier of the DB instance whose data is cloned (never modified).', required: true, helpValue: 'ID' }),
+    target: Flags.string({ summary: 'Identifier of the root of the replica tree to replace.', required: true, helpValue: 'ID' }),
+    plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
+    format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json', 'mermaid'], default: 'text' }),
+    json: Flags.boolean({ summary: 'Same as --format json: one JSON document on stdout.' }),
+    restart: Flags.string({ summary: 'Shell command that restarts the application after the swap, before old- is deleted.', helpValue: 'CMD' }),
+    'restore-snapshot': Flags.boolean({ summary: "Restore the source's latest snapshot instead of replicating from it (automatic across VPCs)." }),
+    'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+    simulate: Flags.string({
+      summary: 'Plan against a describe-style JSON environment instead of AWS.',
+      helpValue: 'FILE',
+      exclusive: ['profile', 'region'],
+    }),
+    profile: Flags.string({ summary: 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default").', helpValue: 'P' }),
+    region: Flags.string({ summary: 'AWS region (default: AWS_REGION or the profile\'s region).', helpValue: 'R' }),
+    debug: Flags.boolean({ summary: 'Show stack traces on errors.' }),
+  }
+
+  public async run(): Promise<void> {
+    const { flags } = await this.parse(Clone)
+    if (flags.json && flags.format !== 'text' && flags.format !== 'json') {
+      throw new UserError(`--json and --format ${flags.format} ask for two different outputs; choose one`)
+    }
+    if (!flags.plan && !flags['iam-policy']) {
+      throw new UserError('this version only plans: add --plan to see what a clone would do (applying comes in a later version)')
+    }
+    const port = await this.port(flags)
+    const request = { source: flags.source, target: flags.target, restart: flags.restart, restoreSnapshot: flags['restore-snapshot'] }
+    const planned = await planFromWorld(port, request)()
+    if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
+    const { environment, plan } = planned.right
+    if (flags['iam-policy']) {
+      this.log(JSON.stringify(iamPolicy(environment, plan), null, 2))
+      return
+    }
+    const format = flags.json ? 'json' : flags.format
+    const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? renderMermaid(environment, plan) : renderText(plan)
+    process.stdout.write(out)
+  }
+
+  private async port(flags: { simulate?: string | undefined; profile?: string | undefined; region?: string | undefined }): Promise<RdsPort> {
+    if (flags.simulate !== undefined) {
+      const env = loadFixture(flags.simulate)
+      if (E.isLeft(env)) throw new UserError(env.left)
+      return simRdsPort(env.right)
+    }
+    const connected = await pipe(connectRds({ profile: flags.profile, region: flags.region }), TE.map(awsRdsPort))()
+    if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
+    return connected.right
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The RDS port: what the interpreter needs from RDS, as TaskEither-returning functions. Two
+ * implementations: src/aws (the SDK) and src/sim (an in-memory environment). Plan mode uses only
+ * the reading half; applying adds the mutating half without changing these.
+ */
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import type { DBInstance, DBSnapshot, Tag } from '../plan/domain.js'
+
+export type RdsError =
+  | { readonly _tag: 'Credentials'; readonly message: string }
+  | { readonly _tag: 'Configuration'; readonly message: string }
+  | { readonly _tag: 'AccessDenied'; readonly action: string; readonly message: string }
+  | { readonly _tag: 'Unreachable'; readonly message: string }
+  | { readonly _tag: 'Api'; readonly action: string; readonly code: string; readonly message: string }
+  | { readonly _tag: 'Decode'; readonly action: string; readonly message: string }
+
+export const renderRdsError = (e: RdsError): string => {
+  switch (e._tag) {
+    case 'Credentials':
+    case 'Configuration':
+    case 'Unreachable':
+      return e.message
+    case 'AccessDenied':
+      return `access denied for rds:${e.action}: ${e.message}`
+    case 'Api':
+      return `${e.action} failed (${e.code}): ${e.message}`
+    case 'Decode':
+      return `${e.action} answered something unexpected: ${e.message}`
+  }
+}
+
+export interface RdsPort {
+  /** The region every call goes to. */
+  readonly region: string
+  /** DescribeDBInstances, every page; only the given identifiers when `ids` is given. */
+  readonly describeDBInstances: (ids?: ReadonlyArray<string>) => TE.TaskEither<RdsError, ReadonlyArray<DBInstance>>
+  /** ListTagsForResource for one instance ARN. */
+  readonly listTagsForResource: (arn: string) => TE.TaskEither<RdsError, ReadonlyArray<Tag>>
+  /** DescribeDBSnapshots of one instance, every page. */
+  readonly describeDBSnapshots: (instanceId: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSnapshot>>
+}

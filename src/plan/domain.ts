@@ -1,0 +1,181 @@
+/**
+ * What we read from RDS, as io-ts codecs. Field names are the RDS API's own (DescribeDBInstances,
+ * DescribeDBSnapshots, ListTagsForResource), so a fixture is a describe response and an SDK
+ * response decodes without translation. Only the fields the planner reads are declared; the rest
+ * pass through untouched.
+ */
+import * as t from 'io-ts'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+
+const optional = <P extends t.Props>(props: P) => t.partial(props)
+
+/** Dates arrive as Date from the SDK and as ISO strings from JSON: both decode to an ISO string. */
+export const Timestamp = new t.Type<string, string, unknown>(
+  'Timestamp',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (u instanceof Date && !Number.isNaN(u.getTime())) return t.success(u.toISOString())
+    if (typeof u === 'string' && !Number.isNaN(Date.parse(u))) return t.success(new Date(u).toISOString())
+    return t.failure(u, c, 'expected an ISO-8601 timestamp')
+  },
+  (s) => s,
+)
+
+export const Tag = t.type({ Key: t.string, Value: t.string }, 'Tag')
+export type Tag = t.TypeOf<typeof Tag>
+
+export const VpcSecurityGroupMembership = t.type({ VpcSecurityGroupId: t.string, Status: t.string })
+export const DBParameterGroupStatus = t.type({ DBParameterGroupName: t.string, ParameterApplyStatus: t.string })
+export const OptionGroupMembership = t.type({ OptionGroupName: t.string, Status: t.string })
+export const ProcessorFeature = t.type({ Name: t.string, Value: t.string })
+export type ProcessorFeature = t.TypeOf<typeof ProcessorFeature>
+
+export const DBSubnetGroup = t.intersection([
+  t.type({ DBSubnetGroupName: t.string }),
+  optional({ VpcId: t.string, SubnetGroupStatus: t.string }),
+])
+
+export const Endpoint = optional({ Address: t.string, Port: t.number, HostedZoneId: t.string })
+
+export const DBInstance = t.intersection(
+  [
+    t.type({
+      DBInstanceIdentifier: t.string,
+      DBInstanceClass: t.string,
+      Engine: t.string,
+      DBInstanceStatus: t.string,
+    }),
+    optional({
+      DBInstanceArn: t.string,
+      EngineVersion: t.string,
+      DBClusterIdentifier: t.string,
+      Endpoint,
+      AllocatedStorage: t.number,
+      MaxAllocatedStorage: t.number,
+      StorageType: t.string,
+      Iops: t.number,
+      StorageThroughput: t.number,
+      StorageEncrypted: t.boolean,
+      KmsKeyId: t.string,
+      MultiAZ: t.boolean,
+      AvailabilityZone: t.string,
+      PubliclyAccessible: t.boolean,
+      AutoMinorVersionUpgrade: t.boolean,
+      BackupRetentionPeriod: t.number,
+      PreferredBackupWindow: t.string,
+      PreferredMaintenanceWindow: t.string,
+      DBParameterGroups: t.array(DBParameterGroupStatus),
+      OptionGroupMemberships: t.array(OptionGroupMembership),
+      VpcSecurityGroups: t.array(VpcSecurityGroupMembership),
+      DBSubnetGroup,
+      ReadReplicaSourceDBInstanceIdentifier: t.string,
+      ReadReplicaDBInstanceIdentifiers: t.array(t.string),
+      CopyTagsToSnapshot: t.boolean,
+      MonitoringInterval: t.number,
+      MonitoringRoleArn: t.string,
+      PerformanceInsightsEnabled: t.boolean,
+      PerformanceInsightsKMSKeyId: t.string,
+      PerformanceInsightsRetentionPeriod: t.number,
+      IAMDatabaseAuthenticationEnabled: t.boolean,
+      EnabledCloudwatchLogsExports: t.array(t.string),
+      ProcessorFeatures: t.array(ProcessorFeature),
+      DeletionProtection: t.boolean,
+      CACertificateIdentifier: t.string,
+      NetworkType: t.string,
+      MasterUsername: t.string,
+      DBName: t.string,
+      TagList: t.array(Tag),
+      InstanceCreateTime: Timestamp,
+    }),
+  ],
+  'DBInstance',
+)
+export type DBInstance = t.TypeOf<typeof DBInstance>
+
+export const DBSnapshot = t.intersection(
+  [
+    t.type({ DBSnapshotIdentifier: t.string, DBInstanceIdentifier: t.string, Status: t.string }),
+    optional({
+      DBSnapshotArn: t.string,
+      SnapshotType: t.string,
+      SnapshotCreateTime: Timestamp,
+      Engine: t.string,
+      EngineVersion: t.string,
+      VpcId: t.string,
+      AllocatedStorage: t.number,
+      Encrypted: t.boolean,
+    }),
+  ],
+  'DBSnapshot',
+)
+export type DBSnapshot = t.TypeOf<typeof DBSnapshot>
+
+/** A fixture file: a region and what describe would answer there. */
+export const EnvironmentFile = t.intersection(
+  [t.type({ DBInstances: t.array(DBInstance) }), optional({ region: t.string, DBSnapshots: t.array(DBSnapshot) })],
+  'EnvironmentFile',
+)
+export type EnvironmentFile = t.TypeOf<typeof EnvironmentFile>
+
+/**
+ * The world as the planner sees it: every instance in the region, the tags of the ones that matter
+ * (by identifier), and the snapshots of the source when the snapshot path may be taken.
+ */
+export interface Environment {
+  readonly region: string
+  readonly instances: ReadonlyArray<DBInstance>
+  readonly tags: Readonly<Record<string, ReadonlyArray<Tag>>>
+  readonly snapshots: ReadonlyArray<DBSnapshot>
+}
+
+export const environmentFromFile = (file: EnvironmentFile, defaultRegion = 'us-east-1'): Environment => ({
+  region: file.region ?? defaultRegion,
+  instances: file.DBInstances,
+  tags: Object.fromEntries(file.DBInstances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
+  snapshots: file.DBSnapshots ?? [],
+})
+
+// ---------------------------------------------------------------------------------------------
+// Decoding errors: one line naming the field, e.g. `DBInstances[2].Engine: expected string, got 42`
+
+const describeValue = (u: unknown): string => {
+  if (u === undefined) return 'nothing'
+  if (u === null) return 'null'
+  if (Array.isArray(u)) return 'an array'
+  if (typeof u === 'object') return 'an object'
+  const s = JSON.stringify(u)
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s
+}
+
+const isWrapper = (type: t.Decoder<unknown, unknown>): boolean =>
+  type instanceof t.IntersectionType || type instanceof t.UnionType || type instanceof t.RefinementType
+
+const pathOf = (context: t.Context): string => {
+  let path = ''
+  for (let i = 1; i < context.length; i++) {
+    const parent = context[i - 1]!
+    const entry = context[i]!
+    if (isWrapper(parent.type)) continue
+    path += /^\d+$/.test(entry.key) && parent.type instanceof t.ArrayType ? `[${entry.key}]` : path ? `.${entry.key}` : entry.key
+  }
+  return path
+}
+
+const expected = (error: t.ValidationError): string => {
+  if (error.message) return error.message
+  const last = error.context[error.context.length - 1]
+  return `expected ${last?.type.name ?? 'a value'}`
+}
+
+export const drawErrors = (errors: t.Errors): string => {
+  const lines = [...new Set(errors.map((e) => `${pathOf(e.context) || '(top level)'}: ${expected(e)}, got ${describeValue(e.value)}`))]
+  const [first, ...rest] = lines
+  return rest.length === 0 ? (first ?? 'invalid') : `${first} (and ${rest.length} more)`
+}
+
+/** Decode untrusted input, rendering failures as one line. */
+export const decode =
+  <A, O>(codec: t.Type<A, O, unknown>) =>
+  (u: unknown): E.Either<string, A> =>
+    pipe(codec.decode(u), E.mapLeft(drawErrors))

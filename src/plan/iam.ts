@@ -1,0 +1,87 @@
+/**
+ * The least-privilege IAM policy a plan needs, computed from the plan itself: describe and list
+ * across the region's instances; each mutating action only on the instances (and groups,
+ * snapshots, roles) its steps name; DeleteDBInstance only on old-* instances; the source only
+ * as the origin of a read replica.
+ */
+import type { Environment } from './domain.js'
+import type { Operation, Plan } from './operations.js'
+
+export interface PolicyStatement {
+  readonly Sid: string
+  readonly Effect: 'Allow'
+  readonly Action: ReadonlyArray<string>
+  readonly Resource: ReadonlyArray<string>
+}
+
+export interface IamPolicy {
+  readonly Version: '2012-10-17'
+  readonly Statement: ReadonlyArray<PolicyStatement>
+}
+
+/** `arn:aws:rds:us-east-1:123456789012` from any ARN the environment shows. */
+const arnPrefix = (env: Environment): string => {
+  const known = env.instances.map((i) => i.DBInstanceArn).find((a) => a !== undefined)
+  const m = known?.match(/^arn:([^:]+):rds:([^:]*):([^:]*):/)
+  return m === null || m === undefined ? `arn:aws:rds:${env.region}:*` : `arn:${m[1]}:rds:${m[2]}:${m[3]}`
+}
+
+/** ARNs of the RDS resources an operation names, by the IAM resource types the action requires. */
+const resourcesOf = (o: Operation, arn: (type: string, name: string) => string): string[] => {
+  const r = o.request as Record<string, unknown>
+  const named = (key: string, type: string): string[] => (typeof r[key] === 'string' ? [arn(type, r[key] as string)] : [])
+  const groups = [...named('OptionGroupName', 'og'), ...named('DBParameterGroupName', 'pg'), ...named('DBSubnetGroupName', 'subgrp')]
+  switch (o.op) {
+    case 'CreateDBInstanceReadReplica':
+      return [arn('db', o.id), arn('db', o.request.SourceDBInstanceIdentifier), ...groups]
+    case 'RestoreDBInstanceFromDBSnapshot':
+      return [arn('db', o.id), arn('snapshot', o.request.DBSnapshotIdentifier), ...groups]
+    case 'ModifyDBInstance':
+      return [arn('db', o.id), ...named('NewDBInstanceIdentifier', 'db'), ...groups]
+    case 'PromoteReadReplica':
+    case 'DeleteDBInstance':
+      return [arn('db', o.id)]
+    case 'RunCommand':
+      return []
+  }
+}
+
+export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
+  const prefix = arnPrefix(env)
+  const arn = (type: string, name: string) => `${prefix}:${type}:${name}`
+  const byAction = new Map<string, Set<string>>()
+  const allow = (action: string, resources: ReadonlyArray<string>) => {
+    const set = byAction.get(action) ?? new Set<string>()
+    for (const r of resources) set.add(r)
+    byAction.set(action, set)
+  }
+  const passRoles = new Set<string>()
+  for (const step of plan.steps) {
+    if (step.op === 'RunCommand') continue
+    allow(`rds:${step.op}`, resourcesOf(step, arn))
+    const r = step.request as Record<string, unknown>
+    // creating with tags needs AddTagsToResource on the new instance
+    if (Array.isArray(r['Tags']) && r['Tags'].length > 0) allow('rds:AddTagsToResource', [arn('db', step.id)])
+    // enhanced monitoring hands RDS a role
+    if (typeof r['MonitoringRoleArn'] === 'string') passRoles.add(r['MonitoringRoleArn'])
+  }
+  const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'DescribeEnvironment',
+      Effect: 'Allow',
+      Action: ['rds:DescribeDBInstances', 'rds:ListTagsForResource', ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : [])],
+      Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : [])],
+    },
+    ...[...byAction].map(([action, resources]) => ({
+      Sid: action.replace(/^rds:/, ''),
+      Effect: 'Allow' as const,
+      Action: [action],
+      Resource: [...resources].sort(),
+    })),
+  ]
+  if (passRoles.size > 0) {
+    statements.push({ Sid: 'PassMonitoringRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: [...passRoles].sort() })
+  }
+  return { Version: '2012-10-17', Statement: statements }
+}

@@ -1,0 +1,142 @@
+/**
+ * The operations a plan is made of: each is an RDS API action with exactly the input the SDK will
+ * be given, or a hook command. A plan is plain data (it is saved, printed, reviewed and embedded in
+ * images), so every shape here is an io-ts codec and the TypeScript types are derived from them.
+ */
+import * as t from 'io-ts'
+import { ProcessorFeature, Tag } from './domain.js'
+
+/** Settings a new instance takes from the target it replaces, under their request names. */
+export const SettingsProps = {
+  DBInstanceClass: t.string,
+  Port: t.number,
+  MultiAZ: t.boolean,
+  AutoMinorVersionUpgrade: t.boolean,
+  StorageType: t.string,
+  Iops: t.number,
+  StorageThroughput: t.number,
+  MaxAllocatedStorage: t.number,
+  OptionGroupName: t.string,
+  DBParameterGroupName: t.string,
+  PubliclyAccessible: t.boolean,
+  Tags: t.array(Tag),
+  DBSubnetGroupName: t.string,
+  VpcSecurityGroupIds: t.array(t.string),
+  CopyTagsToSnapshot: t.boolean,
+  MonitoringInterval: t.number,
+  MonitoringRoleArn: t.string,
+  EnableIAMDatabaseAuthentication: t.boolean,
+  EnablePerformanceInsights: t.boolean,
+  PerformanceInsightsKMSKeyId: t.string,
+  PerformanceInsightsRetentionPeriod: t.number,
+  EnableCloudwatchLogsExports: t.array(t.string),
+  ProcessorFeatures: t.array(ProcessorFeature),
+  DeletionProtection: t.boolean,
+  CACertificateIdentifier: t.string,
+  NetworkType: t.string,
+  BackupRetentionPeriod: t.number,
+  PreferredBackupWindow: t.string,
+  PreferredMaintenanceWindow: t.string,
+}
+export type SettingKey = keyof typeof SettingsProps
+export type Settings = Partial<{ [K in SettingKey]: t.TypeOf<(typeof SettingsProps)[K]> }>
+
+const Settings = t.partial(SettingsProps)
+
+export const CreateDBInstanceReadReplicaRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string, SourceDBInstanceIdentifier: t.string }),
+  Settings,
+])
+export type CreateDBInstanceReadReplicaRequest = t.TypeOf<typeof CreateDBInstanceReadReplicaRequest>
+
+export const RestoreDBInstanceFromDBSnapshotRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string, DBSnapshotIdentifier: t.string }),
+  Settings,
+])
+export type RestoreDBInstanceFromDBSnapshotRequest = t.TypeOf<typeof RestoreDBInstanceFromDBSnapshotRequest>
+
+export const PromoteReadReplicaRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string }),
+  t.partial({ BackupRetentionPeriod: t.number, PreferredBackupWindow: t.string }),
+])
+export type PromoteReadReplicaRequest = t.TypeOf<typeof PromoteReadReplicaRequest>
+
+/**
+ * ModifyDBInstance names two settings differently from the create calls (DBPortNumber, and log
+ * exports as a change set); a rename is a ModifyDBInstance with NewDBInstanceIdentifier.
+ */
+export const ModifyDBInstanceRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string, ApplyImmediately: t.boolean }),
+  t.partial({
+    ...SettingsProps,
+    NewDBInstanceIdentifier: t.string,
+    DBPortNumber: t.number,
+    CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
+  }),
+])
+export type ModifyDBInstanceRequest = t.TypeOf<typeof ModifyDBInstanceRequest>
+
+export const DeleteDBInstanceRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string }),
+  t.partial({ SkipFinalSnapshot: t.boolean, FinalDBSnapshotIdentifier: t.string, DeleteAutomatedBackups: t.boolean }),
+])
+export type DeleteDBInstanceRequest = t.TypeOf<typeof DeleteDBInstanceRequest>
+
+/** A hook run through the shell; the command is the user's, never a secret of ours. */
+export const RunCommandRequest = t.type({ Command: t.string })
+export type RunCommandRequest = t.TypeOf<typeof RunCommandRequest>
+
+const op = <O extends string, R extends t.Mixed>(name: O, request: R) =>
+  t.type({ op: t.literal(name), id: t.string, request }, name)
+
+export const Operation = t.union([
+  op('CreateDBInstanceReadReplica', CreateDBInstanceReadReplicaRequest),
+  op('RestoreDBInstanceFromDBSnapshot', RestoreDBInstanceFromDBSnapshotRequest),
+  op('PromoteReadReplica', PromoteReadReplicaRequest),
+  op('ModifyDBInstance', ModifyDBInstanceRequest),
+  op('DeleteDBInstance', DeleteDBInstanceRequest),
+  op('RunCommand', RunCommandRequest),
+])
+export type Operation = t.TypeOf<typeof Operation>
+export type OperationName = Operation['op']
+
+/** Why a step is in the plan: the five phases of a clone, in the order they happen. */
+export const Phase = t.keyof({ copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
+export type Phase = t.TypeOf<typeof Phase>
+
+export const Step = t.intersection([Operation, t.type({ n: t.number, after: t.array(t.number), phase: Phase })])
+export type Step = t.TypeOf<typeof Step>
+
+export const PLAN_VERSION = 1
+
+export const Plan = t.type(
+  {
+    version: t.literal(PLAN_VERSION),
+    region: t.string,
+    source: t.string,
+    target: t.string,
+    steps: t.array(Step),
+  },
+  'Plan',
+)
+export type Plan = t.TypeOf<typeof Plan>
+
+/** A rename is a ModifyDBInstance that carries NewDBInstanceIdentifier. */
+export const renameTarget = (o: Operation): string | undefined =>
+  o.op === 'ModifyDBInstance' ? o.request.NewDBInstanceIdentifier : undefined
+
+/** The instance identifiers an operation reads or acts on (the hook touches none). */
+export const touchedIds = (o: Operation): ReadonlyArray<string> => {
+  switch (o.op) {
+    case 'CreateDBInstanceReadReplica':
+      return [o.request.SourceDBInstanceIdentifier, o.id]
+    case 'ModifyDBInstance':
+      return o.request.NewDBInstanceIdentifier === undefined ? [o.id] : [o.id, o.request.NewDBInstanceIdentifier]
+    case 'RestoreDBInstanceFromDBSnapshot':
+    case 'PromoteReadReplica':
+    case 'DeleteDBInstance':
+      return [o.id]
+    case 'RunCommand':
+      return []
+  }
+}

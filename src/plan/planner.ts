@@ -1,0 +1,297 @@
+/**
+ * The planner: a pure function from what describe showed to the ordered graph of RDS operations
+ * that clones the source into the place of the target. The new tree mirrors the target tree
+ * (breadth-first from its root) and keeps each target instance's settings; of the source only its
+ * data is used. Nothing here reads the clock, the network or the file system.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { DBInstance, DBSnapshot, Environment } from './domain.js'
+import type { PlanProblem } from './errors.js'
+import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
+import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
+import { accepts, instanceSettings, splitSettings } from './attributes.js'
+import { PLAN_VERSION, type Operation, type Phase, type Plan, type Settings, type Step } from './operations.js'
+import { checkPlan } from './predict.js'
+
+export interface CloneRequest {
+  readonly source: string
+  readonly target: string
+  /** Shell command that restarts the application after the swap, before anything is deleted. */
+  readonly restart?: string | undefined
+  /** Restore the latest snapshot of the source instead of replicating from it. */
+  readonly restoreSnapshot?: boolean | undefined
+}
+
+export type CopyPath =
+  | { readonly _tag: 'replica' }
+  | { readonly _tag: 'snapshot'; readonly reason: 'flag' | 'vpc'; readonly snapshot: DBSnapshot | undefined }
+
+const vpcOf = (i: DBInstance): string | undefined => i.DBSubnetGroup?.VpcId
+
+/**
+ * A read replica lives in its source's VPC; a target in another VPC is reached through a snapshot
+ * restore (which takes the target's subnet group) instead.
+ */
+export const needsSnapshotPath = (source: DBInstance, target: DBInstance, restoreSnapshot: boolean | undefined): false | 'flag' | 'vpc' => {
+  if (restoreSnapshot === true) return 'flag'
+  const [s, t] = [vpcOf(source), vpcOf(target)]
+  return s !== undefined && t !== undefined && s !== t ? 'vpc' : false
+}
+
+/** The newest snapshot of `source` that can be restored now. */
+export const latestAvailableSnapshot = (snapshots: ReadonlyArray<DBSnapshot>, source: string): DBSnapshot | undefined =>
+  snapshots
+    .filter((s) => s.DBInstanceIdentifier === source && s.Status === 'available')
+    .reduce<DBSnapshot | undefined>(
+      (best, s) => (best === undefined || (s.SnapshotCreateTime ?? '') > (best.SnapshotCreateTime ?? '') ? s : best),
+      undefined,
+    )
+
+/** How many levels of replicas below its primary an engine lets a tree have (aws-facts.md). */
+export const maxReplicaDepth = (engine: string, version: string | undefined): number => {
+  if (engine === 'mysql' || engine === 'mariadb') return Number.POSITIVE_INFINITY
+  if (engine === 'postgres') {
+    const [major = 0, minor = 0] = (version ?? '').split('.').map(Number)
+    return major > 14 || (major === 14 && minor >= 1) ? 3 : 1
+  }
+  return 1
+}
+
+const engineFamily = (engine: string): string => engine.replace(/-(ee|se2?|ex|web|cdb|se2-cdb|ee-cdb)$/, '')
+
+interface Resolved {
+  readonly source: DBInstance
+  readonly target: DBInstance
+  readonly tree: ReplicaTree
+  readonly path: CopyPath
+}
+
+/** Every reason the clone cannot be planned, all at once. */
+const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Resolved> => {
+  const invalid = [req.source, req.target].flatMap((id): PlanProblem[] => {
+    const problem = identifierProblem(id)
+    return problem === undefined ? [] : [{ _tag: 'InvalidIdentifier', id, problem }]
+  })
+  if (invalid.length > 0) return E.left(invalid)
+  const [sourceId, targetId] = [normalizeIdentifier(req.source), normalizeIdentifier(req.target)]
+  const forest = replicaForest(env.instances)
+  const source = forest.byId.get(sourceId)
+  const target = forest.byId.get(targetId)
+  if (source === undefined || target === undefined) {
+    const missing = [source === undefined ? sourceId : undefined, target === undefined ? targetId : undefined].filter((x) => x !== undefined)
+    return E.left([{ _tag: 'NoSuchInstance', ids: [...new Set(missing)], region: env.region }])
+  }
+  if (sourceId === targetId) return E.left([{ _tag: 'SameInstance', id: sourceId }])
+
+  const problems: PlanProblem[] = []
+  for (const i of [source, target]) {
+    if (i.DBClusterIdentifier !== undefined) problems.push({ _tag: 'AuroraMember', id: i.DBInstanceIdentifier, cluster: i.DBClusterIdentifier })
+  }
+  const parent = forest.parentOf(targetId)
+  if (parent !== undefined) problems.push({ _tag: 'TargetIsReplica', id: targetId, parent })
+  const tree = replicaTree(forest, targetId)!
+  const ids = treeIds(tree)
+  if (ids.includes(sourceId)) problems.push({ _tag: 'TreesOverlap', source: sourceId, target: targetId })
+  if (engineFamily(source.Engine) !== engineFamily(target.Engine)) {
+    problems.push({ _tag: 'EngineMismatch', source: sourceId, sourceEngine: source.Engine, target: targetId, targetEngine: target.Engine })
+  }
+  for (const id of ids) {
+    for (const name of [tempName(id), oldName(id)]) {
+      const problem = identifierProblem(name)
+      if (problem !== undefined) problems.push({ _tag: 'NameTooLong', id: name, problem })
+      const taken = forest.byId.get(name)
+      if (taken !== undefined) problems.push({ _tag: 'NameTaken', id: name, status: taken.DBInstanceStatus })
+    }
+  }
+  const depth = treeDepth(tree)
+  const maxDepth = maxReplicaDepth(source.Engine, source.EngineVersion)
+  if (depth > maxDepth) {
+    problems.push({ _tag: 'CascadeUnsupported', target: targetId, depth, engine: source.Engine, version: source.EngineVersion ?? '?', maxDepth })
+  }
+  const snapshotReason = needsSnapshotPath(source, target, req.restoreSnapshot)
+  let path: CopyPath = { _tag: 'replica' }
+  if (snapshotReason === false) {
+    if ((source.BackupRetentionPeriod ?? 0) === 0) problems.push({ _tag: 'SourceWithoutBackups', source: sourceId })
+  } else {
+    const snapshot = latestAvailableSnapshot(env.snapshots, sourceId)
+    if (snapshot === undefined) problems.push({ _tag: 'NoSnapshot', source: sourceId })
+    path = { _tag: 'snapshot', reason: snapshotReason, snapshot }
+  }
+  return problems.length > 0 ? E.left(problems) : E.right({ source, target, tree, path })
+}
+
+/** Appends steps with their numbers; `after` is reduced to what is not already implied. */
+class StepList {
+  readonly steps: Step[] = []
+  private readonly ancestors = new Map<number, ReadonlySet<number>>()
+
+  add(operation: Operation, phase: Phase, after: ReadonlyArray<number>): number {
+    const n = this.steps.length + 1
+    const direct = [...new Set(after)].sort((a, b) => a - b)
+    // drop a dependency that another dependency already waits for
+    const reduced = direct.filter((a) => !direct.some((b) => b !== a && this.ancestors.get(b)!.has(a)))
+    const all = new Set<number>(direct)
+    for (const a of direct) for (const x of this.ancestors.get(a)!) all.add(x)
+    this.ancestors.set(n, all)
+    this.steps.push({ ...operation, n, after: reduced, phase } as Step)
+    return n
+  }
+}
+
+const modify = (id: string, settings: Settings): Operation => {
+  const { Port, EnableCloudwatchLogsExports, ...rest } = settings
+  return {
+    op: 'ModifyDBInstance',
+    id,
+    request: {
+      DBInstanceIdentifier: id,
+      ...rest,
+      ...(Port === undefined ? {} : { DBPortNumber: Port }),
+      ...(EnableCloudwatchLogsExports === undefined ? {} : { CloudwatchLogsExportConfiguration: { EnableLogTypes: EnableCloudwatchLogsExports } }),
+      ApplyImmediately: true,
+    },
+  }
+}
+
+const isEmpty = (s: Settings): boolean => Object.keys(s).length === 0
+
+/**
+ * The settings a new copy of `node` is given: the target's own, except that an instance with
+ * replicas must keep automated backups (a replica's source needs them), and a new replica already
+ * starts with none.
+ */
+const settingsFor = (env: Environment, node: TreeNode, dataSize: number | undefined): Settings => {
+  const id = node.instance.DBInstanceIdentifier
+  const s = instanceSettings(node.instance, env.tags[id] ?? node.instance.TagList ?? [], dataSize)
+  const retention = s.BackupRetentionPeriod ?? 0
+  const needed = node.replicas.length > 0 ? Math.max(retention, 1) : retention
+  if (node.parent !== undefined && needed === 0) {
+    const { BackupRetentionPeriod: _r, PreferredBackupWindow: _w, ...rest } = s
+    return rest
+  }
+  return { ...s, BackupRetentionPeriod: needed }
+}
+
+const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray<number> => {
+  const backupsReady = new Map<string, number>()
+  const finished: number[] = []
+  const dataSize = r.source.AllocatedStorage
+  for (const node of breadthFirst(r.tree)) {
+    const id = node.instance.DBInstanceIdentifier
+    const temp = tempName(id)
+    const settings = settingsFor(env, node, dataSize)
+    if (node.parent === undefined && r.path._tag === 'snapshot') {
+      const { taken, rest } = splitSettings(settings, accepts('RestoreDBInstanceFromDBSnapshot', r.source.Engine))
+      const restored = list.add(
+        {
+          op: 'RestoreDBInstanceFromDBSnapshot',
+          id: temp,
+          request: { DBInstanceIdentifier: temp, DBSnapshotIdentifier: r.path.snapshot!.DBSnapshotIdentifier, ...taken },
+        },
+        'copy',
+        [],
+      )
+      backupsReady.set(id, restored)
+      finished.push(isEmpty(rest) ? restored : list.add(modify(temp, rest), 'copy', [restored]))
+      continue
+    }
+    const sourceOfCopy = node.parent === undefined ? r.source.DBInstanceIdentifier : tempName(node.parent)
+    const { taken, rest } = splitSettings(settings, accepts('CreateDBInstanceReadReplica', r.source.Engine))
+    const created = list.add(
+      {
+        op: 'CreateDBInstanceReadReplica',
+        id: temp,
+        request: { DBInstanceIdentifier: temp, SourceDBInstanceIdentifier: sourceOfCopy, ...taken },
+      },
+      'copy',
+      node.parent === undefined ? [] : [backupsReady.get(node.parent)!],
+    )
+    if (node.parent === undefined) {
+      // Promote before any replica is made from it: PostgreSQL allows no replica of an unpromoted
+      // replica, and backups (which replicas need) can only be turned on once it stands alone.
+      const promote = splitSettings(rest, accepts('PromoteReadReplica', r.source.Engine))
+      const promoted = list.add(
+        { op: 'PromoteReadReplica', id: temp, request: { DBInstanceIdentifier: temp, ...promote.taken } },
+        'copy',
+        [created],
+      )
+      backupsReady.set(id, promoted)
+      finished.push(isEmpty(promote.rest) ? promoted : list.add(modify(temp, promote.rest), 'copy', [promoted]))
+    } else {
+      const modified = isEmpty(rest) ? created : list.add(modify(temp, rest), 'copy', [created])
+      backupsReady.set(id, modified)
+      finished.push(modified)
+    }
+  }
+  return finished
+}
+
+export const planClone = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Plan> => {
+  const resolved = preflight(env, req)
+  if (E.isLeft(resolved)) return resolved
+  const r = resolved.right
+  const list = new StepList()
+
+  // 1. copy: the whole new tree is built before any target name is touched
+  const built = copyPhase(env, r, list)
+
+  // 2. rename-old: each target instance steps aside once the new tree is complete
+  const renamedOld = new Map<string, number>()
+  for (const node of leavesFirst(r.tree)) {
+    const id = node.instance.DBInstanceIdentifier
+    renamedOld.set(
+      id,
+      list.add(
+        { op: 'ModifyDBInstance', id, request: { DBInstanceIdentifier: id, NewDBInstanceIdentifier: oldName(id), ApplyImmediately: true } },
+        'rename-old',
+        built,
+      ),
+    )
+  }
+
+  // 3. rename-temp: each name is taken back as soon as it is free
+  const renamedIn: number[] = []
+  for (const node of leavesFirst(r.tree)) {
+    const id = node.instance.DBInstanceIdentifier
+    const temp = tempName(id)
+    renamedIn.push(
+      list.add(
+        { op: 'ModifyDBInstance', id: temp, request: { DBInstanceIdentifier: temp, NewDBInstanceIdentifier: id, ApplyImmediately: true } },
+        'rename-temp',
+        [renamedOld.get(id)!],
+      ),
+    )
+  }
+
+  // 4. restart: the application still holds connections to the old instances (DNS was cached)
+  const swapped =
+    req.restart === undefined
+      ? renamedIn
+      : [list.add({ op: 'RunCommand', id: r.target.DBInstanceIdentifier, request: { Command: req.restart } }, 'restart', renamedIn)]
+
+  // 5. delete: only what this plan renamed to old-, leaves first, siblings side by side
+  const deleted = new Map<string, number>()
+  for (const node of leavesFirst(r.tree)) {
+    const id = node.instance.DBInstanceIdentifier
+    const old = oldName(id)
+    const children = node.replicas.map((c) => deleted.get(c)!)
+    const unprotected =
+      node.instance.DeletionProtection === true
+        ? [list.add({ op: 'ModifyDBInstance', id: old, request: { DBInstanceIdentifier: old, DeletionProtection: false, ApplyImmediately: true } }, 'delete', swapped)]
+        : swapped
+    deleted.set(
+      id,
+      list.add({ op: 'DeleteDBInstance', id: old, request: { DBInstanceIdentifier: old, SkipFinalSnapshot: true } }, 'delete', [...unprotected, ...children]),
+    )
+  }
+
+  const plan: Plan = {
+    version: PLAN_VERSION,
+    region: env.region,
+    source: r.source.DBInstanceIdentifier,
+    target: r.target.DBInstanceIdentifier,
+    steps: list.steps,
+  }
+  const violations = checkPlan(env, plan)
+  return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
+}

@@ -1,0 +1,125 @@
+/**
+ * Plan rendering: the text flight plan, the JSON document, and a Mermaid picture of the trees
+ * before and after. Pure: each takes the plan (and, for the picture, the environment) and returns
+ * a string.
+ */
+import type { Environment } from './domain.js'
+import { breadthFirst, replicaForest, replicaTree } from './forest.js'
+import type { Plan, Phase, Step } from './operations.js'
+import { predict, type PredictedInstance } from './predict.js'
+
+const PHASE_TITLES: Record<Phase, string> = {
+  copy: 'copy: build the new tree beside the old one',
+  'rename-old': 'rename-old: the target tree steps aside',
+  'rename-temp': 'rename-temp: the new tree takes the names',
+  restart: 'restart: the application reconnects',
+  delete: 'delete: the old tree goes',
+}
+
+const value = (v: unknown): string => {
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'object' && x !== null && 'Key' in x)) return v.map((t: { Key: string; Value: string }) => `${t.Key}:${t.Value}`).join(',')
+    if (v.every((x) => typeof x === 'object' && x !== null && 'Name' in x)) return v.map((t: { Name: string; Value: string }) => `${t.Name}:${t.Value}`).join(',')
+    return v.join(',')
+  }
+  if (typeof v === 'object' && v !== null) return Object.entries(v).map(([k, x]) => `${k}=${value(x)}`).join(' ')
+  return String(v)
+}
+
+/** The parameters worth reading on one line: all of the request but what the line already says. */
+export const stepParameters = (s: Step): string => {
+  switch (s.op) {
+    case 'RunCommand':
+      return s.request.Command
+    case 'ModifyDBInstance': {
+      const { DBInstanceIdentifier: _id, ApplyImmediately: _a, NewDBInstanceIdentifier: to, ...rest } = s.request
+      const settings = Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)
+      return [...(to === undefined ? [] : [`→ ${to}`]), ...settings].join(' ')
+    }
+    case 'CreateDBInstanceReadReplica': {
+      const { DBInstanceIdentifier: _id, SourceDBInstanceIdentifier: from, ...rest } = s.request
+      return [`from ${from}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
+    }
+    case 'RestoreDBInstanceFromDBSnapshot': {
+      const { DBInstanceIdentifier: _id, DBSnapshotIdentifier: from, ...rest } = s.request
+      return [`from snapshot ${from}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
+    }
+    case 'PromoteReadReplica':
+    case 'DeleteDBInstance': {
+      const { DBInstanceIdentifier: _id, ...rest } = s.request
+      return Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`).join(' ')
+    }
+  }
+}
+
+/** Short name of the operation: a rename reads as one. */
+export const operationLabel = (s: Step): string =>
+  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined ? 'ModifyDBInstance (rename)' : s.op
+
+export const renderText = (plan: Plan): string => {
+  const idWidth = Math.max(...plan.steps.map((s) => s.id.length), 10)
+  const opWidth = Math.max(...plan.steps.map((s) => operationLabel(s).length))
+  const numWidth = String(plan.steps.length).length
+  const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
+  const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
+  const lines = [`Plan: clone ${plan.source} into ${plan.target} in ${plan.region}, ${plan.steps.length} steps`]
+  let phase: Phase | undefined
+  for (const s of plan.steps) {
+    if (s.phase !== phase) {
+      phase = s.phase
+      lines.push('', `# ${PHASE_TITLES[phase]}`)
+    }
+    lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd())
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export const renderJson = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\n`
+
+// ---------------------------------------------------------------------------------------------
+// Mermaid: the source and target trees before, and as the predictor says they will be after.
+
+const nodeId = (prefix: string, id: string): string => `${prefix}_${id.replace(/[^a-zA-Z0-9]/g, '_')}`
+
+interface Drawn {
+  readonly id: string
+  readonly parent: string | undefined
+  readonly label: string
+}
+
+const drawTree = (prefix: string, title: string, nodes: ReadonlyArray<Drawn>): string[] => [
+  `  subgraph ${prefix}["${title}"]`,
+  '    direction TB',
+  ...nodes.map((n) => `    ${nodeId(prefix, n.id)}["${n.label}"]`),
+  ...nodes.flatMap((n) => (n.parent === undefined ? [] : [`    ${nodeId(prefix, n.parent)} --> ${nodeId(prefix, n.id)}`])),
+  '  end',
+]
+
+export const renderMermaid = (env: Environment, plan: Plan): string => {
+  const forest = replicaForest(env.instances)
+  const treeOf = (root: string) => {
+    const tree = replicaTree(forest, root)
+    return tree === undefined ? [] : breadthFirst(tree)
+  }
+  const beforeNodes = [...treeOf(plan.source), ...treeOf(plan.target)].map(
+    (n): Drawn => ({ id: n.instance.DBInstanceIdentifier, parent: n.parent, label: `${n.instance.DBInstanceIdentifier}<br/>${n.instance.DBInstanceClass}` }),
+  )
+  const { state } = predict(env, plan)
+  const afterNodes: Drawn[] = []
+  const visit = (i: PredictedInstance) => {
+    const data = i.dataFrom === i.id ? '' : `<br/>data of ${i.dataFrom}`
+    afterNodes.push({ id: i.id, parent: i.replicaSource, label: `${i.id}<br/>${i.settings.DBInstanceClass ?? ''}${data}` })
+    for (const r of [...state.values()].filter((x) => x.replicaSource === i.id).sort((a, b) => a.id.localeCompare(b.id))) visit(r)
+  }
+  for (const root of [plan.source, plan.target]) {
+    const i = state.get(root)
+    if (i !== undefined) visit(i)
+  }
+  const lines = [
+    'flowchart LR',
+    ...drawTree('before', 'before', beforeNodes),
+    ...drawTree('after', 'after', afterNodes),
+    `  ${nodeId('before', plan.source)} -. "clone (${plan.steps.length} steps)" .-> ${nodeId('after', plan.target)}`,
+  ]
+  return `${lines.join('\n')}\n`
+}
