@@ -169,7 +169,13 @@ const expected = (error: t.ValidationError): string => {
 }
 
 export const drawErrors = (errors: t.Errors): string => {
-  const lines = [...new Set(errors.map((e) => `${pathOf(e.context) || '(top level)'}: ${expected(e)}, got ${describeValue(e.value)}`))]
+  // one line per field: an intersection reports a wrong whole value once per member
+  const byPath = new Map<string, string>()
+  for (const e of errors) {
+    const path = pathOf(e.context) || '(top level)'
+    if (!byPath.has(path)) byPath.set(path, `${path}: ${expected(e)}, got ${describeValue(e.value)}`)
+  }
+  const lines = [...byPath.values()]
   const [first, ...rest] = lines
   return rest.length === 0 ? (first ?? 'invalid') : `${first} (and ${rest.length} more)`
 }
