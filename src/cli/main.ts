@@ -1,6 +1,6 @@
 /**
  * The CLI's entry: `mitosis [clone] --source … --target …`. oclif has no default command, so an
- * invocation that starts with a flag runs `clone`; `mitosis help` lists the commands.
+ * invocation that starts with a flag runs `clone`; `mitosis` alone lists the commands.
  */
 import { flush, run } from '@oclif/core'
 import { describeFailure } from './errors.js'

@@ -1,0 +1,31 @@
+/**
+ * mitosis as a library: describe → domain → plan (pure) → interpreter → port.
+ *
+ *   import { planClone, loadFixture, renderText } from 'mitosis'
+ */
+export { DBInstance, DBSnapshot, EnvironmentFile, Tag, decode, drawErrors, environmentFromFile, type Environment } from './plan/domain.js'
+export { breadthFirst, leavesFirst, replicaForest, replicaTree, type ReplicaForest, type ReplicaTree, type TreeNode } from './plan/forest.js'
+export { identifierProblem, oldName, stripTemp, tempName, MAX_IDENTIFIER_LENGTH } from './plan/identifiers.js'
+export { instanceSettings, accepts, splitSettings } from './plan/attributes.js'
+export {
+  Operation,
+  Plan,
+  Phase,
+  Step,
+  PLAN_VERSION,
+  touchedIds,
+  renameTarget,
+  type OperationName,
+  type Settings,
+} from './plan/operations.js'
+export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest } from './plan/planner.js'
+export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
+export { renderProblem, renderProblems, type PlanProblem } from './plan/errors.js'
+export { renderJson, renderMermaid, renderText, stepParameters } from './plan/render.js'
+export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
+export { renderRdsError, type RdsError, type RdsPort } from './interpret/port.js'
+export { observeEnvironment } from './interpret/observe.js'
+export { planFromWorld, renderPlanFailure, type PlanFailure, type PlannedClone } from './interpret/plan.js'
+export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
+export { awsRdsPort } from './aws/rds.js'
+export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'

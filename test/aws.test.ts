@@ -1,0 +1,25 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { fromSdkError } from '../src/aws/errors.js'
+import { renderRdsError } from '../src/interpret/port.js'
+import { repoRoot } from './support/fixtures.js'
+
+const line = (e: unknown) => renderRdsError(fromSdkError('DescribeDBInstances', 'http://127.0.0.1:5000')(e))
+
+test('SDK failures become one line that says what to do, without secrets', () => {
+  assert.is(line(Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' })), 'the AWS credentials have expired (ExpiredToken); refresh them and re-run')
+  assert.is(line(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })), 'no usable AWS credentials: Could not load credentials from any providers')
+  assert.is(line(Object.assign(new Error('User: arn:aws:iam::1:user/x is not authorized'), { name: 'AccessDenied' })), 'access denied for rds:DescribeDBInstances: User: arn:aws:iam::1:user/x is not authorized')
+  assert.is(line(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' })), 'cannot reach RDS at http://127.0.0.1:5000: ECONNREFUSED')
+  assert.is(line(Object.assign(new Error('Rate exceeded\nmore'), { name: 'Throttling' })), 'DescribeDBInstances failed (Throttling): Rate exceeded')
+})
+
+test('the README\'s library example runs and prints the demo plan', () => {
+  const r = spawnSync(process.execPath, ['examples/plan-demo.mjs'], { cwd: repoRoot, encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 13 steps$/m)
+  assert.match(r.stdout, /^1 step\(s\) can start at once$/m)
+})
+
+test.run()
