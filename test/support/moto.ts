@@ -1,0 +1,898 @@
+/**
+ * Test support: a private moto_server behind a recording HTTP proxy, and a seeder that builds the RDS
+ * environment a fixture file describes.
+ *
+ * moto is an emulator with its own bugs (see /work/shared/reference/test-environment.md). Every workaround for
+ * them lives in this file, never in the product.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import * as http from 'node:http'
+import * as net from 'node:net'
+import {
+  RDSClient,
+  CreateDBSubnetGroupCommand,
+  CreateDBParameterGroupCommand,
+  CreateOptionGroupCommand,
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  ModifyDBInstanceCommand,
+  type CreateDBInstanceCommandInput,
+  type CreateDBInstanceReadReplicaCommandInput,
+  type ModifyDBInstanceCommandInput,
+  type DBInstance as SdkDBInstance,
+  type Tag as SdkTag,
+} from '@aws-sdk/client-rds'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly action: string | undefined
+}
+
+export interface Moto {
+  /** The recording proxy's address (http://127.0.0.1:PORT); point the code under test here. */
+  readonly endpoint: string
+  /** Every request that went through the proxy since start / the last clearRequests(). */
+  readonly requests: () => ReadonlyArray<RecordedRequest>
+  readonly clearRequests: () => void
+  /** POST /moto-api/reset, sent to moto directly (not recorded). */
+  readonly reset: () => Promise<void>
+  /** Stops the proxy and kills moto_server, waiting for it to exit. Idempotent. */
+  readonly stop: () => Promise<void>
+}
+
+/** The part of a fixture file that the seeder reads (PascalCase AWS field names, as DescribeDBInstances). */
+export interface Fixture {
+  readonly region: string
+  readonly DBInstances: ReadonlyArray<FixtureDBInstance>
+  readonly DBSnapshots?: ReadonlyArray<FixtureDBSnapshot> | undefined
+}
+
+export interface FixtureTag {
+  readonly Key?: string | undefined
+  readonly Value?: string | undefined
+}
+
+export interface FixtureDBInstance {
+  readonly DBInstanceIdentifier: string
+  readonly DBInstanceClass?: string | undefined
+  readonly Engine: string
+  readonly EngineVersion?: string | undefined
+  readonly DBName?: string | undefined
+  readonly MasterUsername?: string | undefined
+  readonly MasterUserSecret?: unknown
+  readonly AllocatedStorage?: number | undefined
+  readonly MaxAllocatedStorage?: number | undefined
+  readonly StorageType?: string | undefined
+  readonly Iops?: number | undefined
+  readonly StorageThroughput?: number | undefined
+  readonly StorageEncrypted?: boolean | undefined
+  readonly KmsKeyId?: string | undefined
+  readonly Endpoint?: { readonly Address?: string | undefined; readonly Port?: number | undefined } | undefined
+  readonly DbInstancePort?: number | undefined
+  readonly BackupRetentionPeriod?: number | undefined
+  readonly PreferredBackupWindow?: string | undefined
+  readonly PreferredMaintenanceWindow?: string | undefined
+  readonly MultiAZ?: boolean | undefined
+  readonly AvailabilityZone?: string | undefined
+  readonly PubliclyAccessible?: boolean | undefined
+  readonly AutoMinorVersionUpgrade?: boolean | undefined
+  readonly DeletionProtection?: boolean | undefined
+  readonly CopyTagsToSnapshot?: boolean | undefined
+  readonly IAMDatabaseAuthenticationEnabled?: boolean | undefined
+  readonly PerformanceInsightsEnabled?: boolean | undefined
+  readonly PerformanceInsightsRetentionPeriod?: number | undefined
+  readonly PerformanceInsightsKMSKeyId?: string | undefined
+  readonly MonitoringInterval?: number | undefined
+  readonly MonitoringRoleArn?: string | undefined
+  readonly EnabledCloudwatchLogsExports?: ReadonlyArray<string> | undefined
+  readonly CACertificateIdentifier?: string | undefined
+  readonly LicenseModel?: string | undefined
+  readonly CharacterSetName?: string | undefined
+  readonly NetworkType?: string | undefined
+  readonly DBClusterIdentifier?: string | undefined
+  readonly ReadReplicaSourceDBInstanceIdentifier?: string | undefined
+  readonly TagList?: ReadonlyArray<FixtureTag> | undefined
+  readonly DBSubnetGroup?:
+    | {
+        readonly DBSubnetGroupName?: string | undefined
+        readonly DBSubnetGroupDescription?: string | undefined
+        readonly VpcId?: string | undefined
+        readonly Subnets?:
+          | ReadonlyArray<{
+              readonly SubnetIdentifier?: string | undefined
+              readonly SubnetAvailabilityZone?: { readonly Name?: string | undefined } | undefined
+            }>
+          | undefined
+      }
+    | undefined
+  readonly DBParameterGroups?:
+    | ReadonlyArray<{ readonly DBParameterGroupName?: string | undefined; readonly ParameterApplyStatus?: string | undefined }>
+    | undefined
+  readonly OptionGroupMemberships?:
+    | ReadonlyArray<{ readonly OptionGroupName?: string | undefined; readonly Status?: string | undefined }>
+    | undefined
+  readonly VpcSecurityGroups?:
+    | ReadonlyArray<{ readonly VpcSecurityGroupId?: string | undefined; readonly Status?: string | undefined }>
+    | undefined
+}
+
+export interface FixtureDBSnapshot {
+  readonly DBSnapshotIdentifier: string
+  readonly DBInstanceIdentifier: string
+  readonly SnapshotType?: string | undefined
+  readonly Engine?: string | undefined
+  readonly EngineVersion?: string | undefined
+  readonly AllocatedStorage?: number | undefined
+  readonly Port?: number | undefined
+  readonly MasterUsername?: string | undefined
+  readonly TagList?: ReadonlyArray<FixtureTag> | undefined
+}
+
+/** The actions of the recorded requests that may change something: everything not Describe* / List*. */
+export function mutatingActions(requests: ReadonlyArray<RecordedRequest>): string[] {
+  return requests
+    .map((r) => r.action)
+    .filter((a): a is string => a !== undefined && !a.startsWith('Describe') && !a.startsWith('List'))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Process bookkeeping: no moto_server outlives the test process.
+
+const LOOPBACK = '127.0.0.1'
+const READY_TIMEOUT_MS = 20_000
+const STOP_GRACE_MS = 3_000
+const STDERR_KEEP = 16_384
+
+const liveChildren = new Set<ChildProcess>()
+let exitHooksInstalled = false
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return
+  try {
+    // spawned detached: the child leads its own process group (the pyenv shim may exec or fork python)
+    process.kill(-child.pid, signal)
+  } catch {
+    try {
+      child.kill(signal)
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return
+  exitHooksInstalled = true
+  process.on('exit', () => {
+    for (const child of liveChildren) killGroup(child, 'SIGKILL')
+    liveChildren.clear()
+  })
+  // A signal would otherwise end node without running 'exit' handlers: clean up, then die of the same signal.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const child of liveChildren) killGroup(child, 'SIGKILL')
+      liveChildren.clear()
+      process.kill(process.pid, signal)
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// startMoto
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : undefined
+      server.close(() => (port === undefined ? reject(new Error('could not get a free port')) : resolve(port)))
+    })
+  })
+}
+
+interface SimpleResponse {
+  readonly status: number
+  readonly body: string
+}
+
+function simpleRequest(
+  url: string,
+  method: string,
+  body?: string,
+  headers: Readonly<Record<string, string>> = {},
+  timeoutMs = 10_000,
+): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        agent: false,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Spawned {
+  readonly child: ChildProcess
+  readonly port: number
+  readonly stderr: () => string
+  readonly exited: Promise<void>
+}
+
+async function spawnMoto(): Promise<Spawned> {
+  let lastError: Error | undefined
+  // The port is free when probed but could be taken before moto binds it: retry a few times with fresh ports.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    try {
+      return await spawnMotoOn(port)
+    } catch (e) {
+      lastError = e instanceof Error ? e : new Error(String(e))
+      if (!/address already in use/i.test(lastError.message)) throw lastError
+    }
+  }
+  throw lastError ?? new Error('moto_server did not start')
+}
+
+async function spawnMotoOn(port: number): Promise<Spawned> {
+  installExitHooks()
+  let stderrText = ''
+  const keep = (chunk: Buffer): void => {
+    stderrText = (stderrText + chunk.toString('utf8')).slice(-STDERR_KEEP)
+  }
+  const child = spawn('moto_server', ['-H', LOOPBACK, '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  })
+  liveChildren.add(child)
+  // The child, its pipes and the proxy must not keep a finished test process alive; 'exit' kills moto then.
+  child.unref()
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue
+    stream.on('data', keep)
+    ;(stream as unknown as net.Socket).unref?.()
+  }
+
+  let spawnError: Error | undefined
+  let exitInfo: string | undefined
+  const drained = new Promise<void>((resolve) => child.once('close', () => resolve()))
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      spawnError =
+        e.code === 'ENOENT' ? new Error('moto_server not found on PATH (see test-environment.md)') : e
+      liveChildren.delete(child)
+      resolve()
+    })
+    child.once('exit', (code, signal) => {
+      exitInfo = signal !== null ? `signal ${signal}` : `code ${code}`
+      liveChildren.delete(child)
+      resolve()
+    })
+  })
+
+  const fail = (why: string): Error => {
+    if (spawnError !== undefined) return spawnError
+    if (exitInfo === 'code 127' || /command not found/i.test(stderrText)) {
+      return new Error(`moto_server not found on PATH (see test-environment.md)\n--- moto stderr ---\n${stderrText}`)
+    }
+    return new Error(`${why}\n--- moto_server stderr ---\n${stderrText.trim() || '(empty)'}`)
+  }
+
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  for (;;) {
+    if (spawnError !== undefined || exitInfo !== undefined) {
+      await Promise.race([drained, sleep(500)]) // let the pipes drain for the message
+      throw fail(`moto_server exited before answering (${exitInfo ?? 'spawn error'}) on port ${port}`)
+    }
+    try {
+      await simpleRequest(`http://${LOOPBACK}:${port}/moto-api/`, 'GET', undefined, {}, 2_000)
+      return { child, port, stderr: () => stderrText, exited }
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      killGroup(child, 'SIGKILL')
+      await Promise.race([drained, sleep(STOP_GRACE_MS)])
+      throw fail(`moto_server did not answer on port ${port} within ${READY_TIMEOUT_MS / 1000} s`)
+    }
+    await sleep(100)
+  }
+}
+
+/** The RDS query-protocol Action of a request: form body or query string, else an X-Amz-Target header. */
+function actionOf(url: string, headers: http.IncomingHttpHeaders, body: Buffer): string | undefined {
+  const contentType = String(headers['content-type'] ?? '')
+  if (body.length > 0 && (contentType === '' || contentType.includes('application/x-www-form-urlencoded'))) {
+    const action = new URLSearchParams(body.toString('utf8')).get('Action')
+    if (action !== null && action !== '') return action
+  }
+  const query = url.indexOf('?')
+  if (query >= 0) {
+    const action = new URLSearchParams(url.slice(query + 1)).get('Action')
+    if (action !== null && action !== '') return action
+  }
+  const target = headers['x-amz-target']
+  const targetText = Array.isArray(target) ? target[0] : target
+  if (targetText !== undefined && targetText !== '') {
+    const dot = targetText.lastIndexOf('.')
+    return dot >= 0 ? targetText.slice(dot + 1) : targetText
+  }
+  return undefined
+}
+
+function startProxy(
+  motoPort: number,
+  record: (r: RecordedRequest) => void,
+): Promise<{ server: http.Server; port: number; agent: http.Agent }> {
+  const agent = new http.Agent({ keepAlive: true })
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('error', () => res.destroy())
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const method = req.method ?? 'GET'
+      const url = req.url ?? '/'
+      const q = url.indexOf('?')
+      record(Object.freeze({ method, path: q >= 0 ? url.slice(0, q) : url, action: actionOf(url, req.headers, body) }))
+
+      const headers: http.OutgoingHttpHeaders = { ...req.headers }
+      delete headers['transfer-encoding']
+      headers['content-length'] = String(body.length)
+      const upstream = http.request(
+        { host: LOOPBACK, port: motoPort, method, path: url, headers, agent },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers)
+          up.pipe(res)
+        },
+      )
+      upstream.on('error', (e) => {
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'text/plain' })
+          res.end(`mitosis test proxy: moto unreachable: ${e.message}`)
+        } else {
+          res.destroy(e)
+        }
+      })
+      upstream.end(body)
+    })
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, LOOPBACK, () => {
+      server.unref()
+      const address = server.address()
+      if (typeof address !== 'object' || address === null) {
+        reject(new Error('proxy has no address'))
+        return
+      }
+      resolve({ server, port: address.port, agent })
+    })
+  })
+}
+
+export async function startMoto(): Promise<Moto> {
+  const moto = await spawnMoto()
+  const motoUrl = `http://${LOOPBACK}:${moto.port}`
+  let recorded: RecordedRequest[] = []
+  let proxy: Awaited<ReturnType<typeof startProxy>>
+  try {
+    proxy = await startProxy(moto.port, (r) => recorded.push(r))
+  } catch (e) {
+    killGroup(moto.child, 'SIGKILL')
+    await moto.exited
+    throw e
+  }
+
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        proxy.server.close(() => resolve())
+        proxy.server.closeAllConnections()
+      })
+      proxy.agent.destroy()
+      if (liveChildren.has(moto.child)) {
+        killGroup(moto.child, 'SIGTERM')
+        const gone = await Promise.race([moto.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)])
+        if (!gone) {
+          killGroup(moto.child, 'SIGKILL')
+          await moto.exited
+        }
+      }
+      // the pyenv shim's group may hold stragglers if python forked: make sure the whole group is gone
+      killGroup(moto.child, 'SIGKILL')
+      liveChildren.delete(moto.child)
+    })()
+    return stopping
+  }
+
+  const reset = async (): Promise<void> => {
+    const r = await simpleRequest(`${motoUrl}/moto-api/reset`, 'POST', '')
+    if (r.status < 200 || r.status >= 300) {
+      throw new Error(`moto reset failed: HTTP ${r.status}: ${r.body}\n--- moto stderr ---\n${moto.stderr()}`)
+    }
+  }
+
+  return Object.freeze({
+    endpoint: `http://${LOOPBACK}:${proxy.port}`,
+    requests: () => Object.freeze([...recorded]),
+    clearRequests: () => {
+      recorded = []
+    },
+    reset,
+    stop,
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// seedFromFixture
+
+const DUMMY_PASSWORD = 'not-a-real-secret-1'
+
+/** Latest major version moto 5.2 accepts in CreateOptionGroup, per engine (it refuses e.g. postgres 14+). */
+const MOTO_OPTION_GROUP_FALLBACK: Readonly<Record<string, string>> = {
+  postgres: '13',
+  mysql: '8.0',
+  mariadb: '10.6',
+  'oracle-ee': '19',
+  'oracle-se2': '19',
+  'oracle-ee-cdb': '21',
+  'oracle-se2-cdb': '21',
+  'sqlserver-ee': '15.00',
+  'sqlserver-se': '15.00',
+  'sqlserver-ex': '15.00',
+  'sqlserver-web': '15.00',
+}
+
+function versionParts(version: string | undefined): [string, string] {
+  const [major = '', minor = '0'] = (version ?? '').split('.')
+  return [major, minor]
+}
+
+/** DB parameter group family, as AWS names them: postgres16, postgres9.6, mysql8.0, mariadb10.6, oracle-ee-19. */
+export function parameterGroupFamily(engine: string, version: string | undefined): string {
+  const [major, minor] = versionParts(version)
+  if (engine === 'postgres') return Number(major) >= 10 ? `postgres${major}` : `postgres${major}.${minor}`
+  if (engine === 'mysql' || engine === 'mariadb') return `${engine}${major}.${minor}`
+  if (engine.startsWith('oracle-')) return `${engine}-${major}`
+  if (engine.startsWith('sqlserver-')) return `${engine}-${major}.0`
+  if (engine.startsWith('aurora-postgresql')) return `aurora-postgresql${major}`
+  if (engine.startsWith('aurora-mysql')) return `aurora-mysql${major}.${minor}`
+  return `${engine}${major}`
+}
+
+/** Option group MajorEngineVersion: "16" for postgres, "8.0" for mysql/mariadb, "15.00" for SQL Server. */
+function optionGroupMajorVersion(engine: string, version: string | undefined): string {
+  const [major, minor] = versionParts(version)
+  if (engine === 'mysql' || engine === 'mariadb') return `${major}.${minor}`
+  if (engine.startsWith('sqlserver-')) return `${major}.00`
+  if (engine === 'postgres' && Number(major) < 10) return `${major}.${minor}`
+  return major
+}
+
+function sdkTags(tags: ReadonlyArray<FixtureTag> | undefined): SdkTag[] {
+  return (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }))
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const meta = (e as { $metadata?: { httpStatusCode?: number } }).$metadata
+    return `${e.name}: ${e.message}${meta?.httpStatusCode !== undefined ? ` (HTTP ${meta.httpStatusCode})` : ''}`
+  }
+  return String(e)
+}
+
+async function step<A>(what: string, run: () => Promise<A>): Promise<A> {
+  try {
+    return await run()
+  } catch (e) {
+    throw new Error(`seedFromFixture: ${what} failed: ${errorText(e)}`, { cause: e })
+  }
+}
+
+/** EC2 query call to moto, which does not check signatures: a well-formed SigV4 scope routes it to EC2. */
+async function ec2Call(endpoint: string, region: string, params: Readonly<Record<string, string>>): Promise<string> {
+  const body = new URLSearchParams({ ...params, Version: '2016-11-15' }).toString()
+  const r = await simpleRequest(`${endpoint.replace(/\/+$/, '')}/`, 'POST', body, {
+    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+    authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+  })
+  if (r.status !== 200) throw new Error(`EC2 ${params['Action']} answered HTTP ${r.status}: ${r.body}`)
+  return r.body
+}
+
+function xmlValue(xml: string, tag: string): string {
+  const m = new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)
+  if (m?.[1] === undefined) throw new Error(`no <${tag}> in EC2 answer: ${xml.slice(0, 500)}`)
+  return m[1]
+}
+
+function nameTag(resourceType: string, name: string): Record<string, string> {
+  return {
+    'TagSpecification.1.ResourceType': resourceType,
+    'TagSpecification.1.Tag.1.Key': 'Name',
+    'TagSpecification.1.Tag.1.Value': name,
+  }
+}
+
+/** Instances in breadth-first order over the replica forest: every source comes before its replicas. */
+function breadthFirst(instances: ReadonlyArray<FixtureDBInstance>): FixtureDBInstance[] {
+  const byId = new Map(instances.map((i) => [i.DBInstanceIdentifier, i]))
+  const sourceOf = (i: FixtureDBInstance): string | undefined => {
+    const s = i.ReadReplicaSourceDBInstanceIdentifier
+    if (s === undefined || s === '') return undefined
+    // a same-region ARN names the source by its last segment
+    return s.startsWith('arn:') ? s.slice(s.lastIndexOf(':') + 1) : s
+  }
+  for (const i of instances) {
+    const s = sourceOf(i)
+    if (s !== undefined && !byId.has(s)) {
+      throw new Error(
+        `seedFromFixture: ${i.DBInstanceIdentifier} replicates ${i.ReadReplicaSourceDBInstanceIdentifier}, which the fixture does not contain`,
+      )
+    }
+  }
+  const order: FixtureDBInstance[] = []
+  let level = instances.filter((i) => sourceOf(i) === undefined)
+  const seen = new Set<string>()
+  while (level.length > 0) {
+    const next: FixtureDBInstance[] = []
+    for (const i of level) {
+      if (seen.has(i.DBInstanceIdentifier)) continue
+      seen.add(i.DBInstanceIdentifier)
+      order.push(i)
+      next.push(...instances.filter((c) => sourceOf(c) === i.DBInstanceIdentifier))
+    }
+    level = next
+  }
+  if (order.length !== instances.length) {
+    const missing = instances.filter((i) => !seen.has(i.DBInstanceIdentifier)).map((i) => i.DBInstanceIdentifier)
+    throw new Error(`seedFromFixture: replica links form a cycle through ${missing.join(', ')}`)
+  }
+  return order
+}
+
+function parameterGroupOf(i: FixtureDBInstance): string | undefined {
+  const groups = i.DBParameterGroups ?? []
+  const chosen = groups.find((g) => g.ParameterApplyStatus === 'in-sync') ?? groups[0]
+  return chosen?.DBParameterGroupName
+}
+
+function portOf(i: FixtureDBInstance): number | undefined {
+  return i.Endpoint?.Port ?? (i.DbInstancePort !== undefined && i.DbInstancePort > 0 ? i.DbInstancePort : undefined)
+}
+
+function securityGroupsOf(i: FixtureDBInstance): string[] | undefined {
+  const ids = (i.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId === undefined ? [] : [g.VpcSecurityGroupId]))
+  return ids.length > 0 ? ids : undefined
+}
+
+/** Settings CreateDBInstanceReadReplica cannot take; applied with ModifyDBInstance when moto's copy differs. */
+function modificationsFor(i: FixtureDBInstance, actual: SdkDBInstance | undefined): ModifyDBInstanceCommandInput | undefined {
+  const m: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: i.DBInstanceIdentifier, ApplyImmediately: true }
+  let any = false
+  if (i.BackupRetentionPeriod !== undefined && actual?.BackupRetentionPeriod !== i.BackupRetentionPeriod) {
+    m.BackupRetentionPeriod = i.BackupRetentionPeriod
+    any = true
+  }
+  if (i.PreferredBackupWindow !== undefined && actual?.PreferredBackupWindow !== i.PreferredBackupWindow) {
+    m.PreferredBackupWindow = i.PreferredBackupWindow
+    any = true
+  }
+  if (
+    i.PreferredMaintenanceWindow !== undefined &&
+    actual?.PreferredMaintenanceWindow?.toLowerCase() !== i.PreferredMaintenanceWindow.toLowerCase()
+  ) {
+    m.PreferredMaintenanceWindow = i.PreferredMaintenanceWindow
+    any = true
+  }
+  if (i.AllocatedStorage !== undefined && actual?.AllocatedStorage !== i.AllocatedStorage) {
+    m.AllocatedStorage = i.AllocatedStorage
+    any = true
+  }
+  if (i.EngineVersion !== undefined && actual?.EngineVersion !== i.EngineVersion) {
+    m.EngineVersion = i.EngineVersion
+    any = true
+  }
+  return any ? m : undefined
+}
+
+/**
+ * Builds in moto, through the SDK, the environment a fixture describes: subnet groups (on EC2 subnets created for
+ * them), parameter groups, option groups, primaries, replicas (sources before replicas) and manual snapshots.
+ */
+export async function seedFromFixture(endpoint: string, fixture: Fixture): Promise<void> {
+  const region = fixture.region
+  const rds = new RDSClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  })
+  try {
+    const instances = fixture.DBInstances
+    for (const i of instances) {
+      if (i.DBClusterIdentifier !== undefined && i.DBClusterIdentifier !== '') {
+        throw new Error(
+          `seedFromFixture: ${i.DBInstanceIdentifier} belongs to cluster ${i.DBClusterIdentifier}; fixtures with clusters are not supported`,
+        )
+      }
+    }
+
+    // --- subnet groups. moto resolves every SubnetId against its EC2 model and cannot take chosen subnet ids, so
+    // create one VPC per fixture VpcId and one subnet per fixture subnet (same AZ), both tagged Name=<fixture id>.
+    const subnetGroups = new Map<string, NonNullable<FixtureDBInstance['DBSubnetGroup']>>()
+    for (const i of instances) {
+      const g = i.DBSubnetGroup
+      if (g?.DBSubnetGroupName !== undefined && !subnetGroups.has(g.DBSubnetGroupName)) subnetGroups.set(g.DBSubnetGroupName, g)
+    }
+    const vpcIds = new Map<string, string>() // fixture VpcId -> moto vpc id
+    const subnetIds = new Map<string, string>() // fixture subnet id -> moto subnet id
+    const subnetCount = new Map<string, number>()
+    for (const [name, g] of subnetGroups) {
+      const fixtureVpc = g.VpcId ?? `vpc-of-${name}`
+      let vpc = vpcIds.get(fixtureVpc)
+      if (vpc === undefined) {
+        const n = vpcIds.size
+        const xml = await step(`CreateVpc for ${fixtureVpc}`, () =>
+          ec2Call(endpoint, region, { Action: 'CreateVpc', CidrBlock: `10.${n % 256}.0.0/16`, ...nameTag('vpc', fixtureVpc) }),
+        )
+        vpc = xmlValue(xml, 'vpcId')
+        vpcIds.set(fixtureVpc, vpc)
+        subnetCount.set(vpc, 0)
+      }
+      const ids: string[] = []
+      for (const [k, s] of (g.Subnets ?? []).entries()) {
+        const fixtureSubnet = s.SubnetIdentifier ?? `subnet-${k}-of-${name}`
+        let subnet = subnetIds.get(fixtureSubnet)
+        if (subnet === undefined) {
+          const n = subnetCount.get(vpc) ?? 0
+          subnetCount.set(vpc, n + 1)
+          const vpcIndex = [...vpcIds.values()].indexOf(vpc)
+          const az = s.SubnetAvailabilityZone?.Name
+          const vpcId: string = vpc
+          const xml = await step(`CreateSubnet for ${fixtureSubnet}`, () =>
+            ec2Call(endpoint, region, {
+              Action: 'CreateSubnet',
+              VpcId: vpcId,
+              CidrBlock: `10.${vpcIndex % 256}.${n % 256}.0/24`,
+              ...(az !== undefined ? { AvailabilityZone: az } : {}),
+              ...nameTag('subnet', fixtureSubnet),
+            }),
+          )
+          subnet = xmlValue(xml, 'subnetId')
+          subnetIds.set(fixtureSubnet, subnet)
+        }
+        ids.push(subnet)
+      }
+      await step(`CreateDBSubnetGroup ${name}`, () =>
+        rds.send(
+          new CreateDBSubnetGroupCommand({
+            DBSubnetGroupName: name,
+            DBSubnetGroupDescription: g.DBSubnetGroupDescription || `mitosis test fixture subnet group ${name}`,
+            SubnetIds: ids,
+          }),
+        ),
+      )
+    }
+
+    // --- parameter groups (default.* exist implicitly: AWS and moto both refuse to create them)
+    const parameterGroups = new Map<string, FixtureDBInstance>()
+    for (const i of instances) {
+      for (const g of i.DBParameterGroups ?? []) {
+        const name = g.DBParameterGroupName
+        if (name !== undefined && !name.startsWith('default.') && !parameterGroups.has(name)) parameterGroups.set(name, i)
+      }
+    }
+    for (const [name, i] of parameterGroups) {
+      await step(`CreateDBParameterGroup ${name}`, () =>
+        rds.send(
+          new CreateDBParameterGroupCommand({
+            DBParameterGroupName: name,
+            DBParameterGroupFamily: parameterGroupFamily(i.Engine, i.EngineVersion),
+            Description: `mitosis test fixture parameter group ${name}`,
+          }),
+        ),
+      )
+    }
+
+    // --- option groups. AWS refuses to create default:* groups (they exist implicitly), but moto knows none of
+    // them: it only derives a name of its own (default:postgres-16-3 for 16.3, where AWS says default:postgres-16)
+    // and answers OptionGroupNotFoundFault when a call names the real one. So default:* groups the fixture uses are
+    // created too, when moto lets us; the fixture's name then shows in DescribeDBInstances and is accepted by later
+    // CreateDBInstance / Restore* calls of the code under test, as in AWS.
+    const optionGroups = new Map<string, FixtureDBInstance>()
+    for (const i of instances) {
+      for (const m of i.OptionGroupMemberships ?? []) {
+        const name = m.OptionGroupName
+        if (name !== undefined && !optionGroups.has(name)) optionGroups.set(name, i)
+      }
+    }
+    const knownOptionGroups = new Set<string>()
+    for (const [name, i] of optionGroups) {
+      const create = (major: string) =>
+        rds.send(
+          new CreateOptionGroupCommand({
+            OptionGroupName: name,
+            EngineName: i.Engine,
+            MajorEngineVersion: major,
+            OptionGroupDescription: `mitosis test fixture option group ${name}`,
+          }),
+        )
+      const createWithFallback = async (): Promise<void> => {
+        try {
+          await create(optionGroupMajorVersion(i.Engine, i.EngineVersion))
+        } catch (e) {
+          // moto knows only old major versions (postgres <= 13): an instance needs just the name to exist
+          const fallback = MOTO_OPTION_GROUP_FALLBACK[i.Engine]
+          if (fallback === undefined || !/Cannot find major version/i.test(errorText(e))) throw e
+          await create(fallback)
+        }
+      }
+      if (name.startsWith('default:')) {
+        try {
+          await createWithFallback()
+          knownOptionGroups.add(name)
+        } catch {
+          /* moto refused a default group: leave it implicit, as in AWS */
+        }
+      } else {
+        await step(`CreateOptionGroup ${name}`, createWithFallback)
+        knownOptionGroups.add(name)
+      }
+    }
+    const optionGroupOf = (i: FixtureDBInstance): string | undefined => {
+      const name = i.OptionGroupMemberships?.[0]?.OptionGroupName
+      return name !== undefined && knownOptionGroups.has(name) ? name : undefined
+    }
+
+    // --- instances: primaries, then replicas level by level
+    for (const i of breadthFirst(instances)) {
+      const id = i.DBInstanceIdentifier
+      const source = i.ReadReplicaSourceDBInstanceIdentifier
+      const common = {
+        DBInstanceIdentifier: id,
+        DBInstanceClass: i.DBInstanceClass,
+        Port: portOf(i),
+        AvailabilityZone: i.MultiAZ === true ? undefined : i.AvailabilityZone,
+        MultiAZ: i.MultiAZ,
+        AutoMinorVersionUpgrade: i.AutoMinorVersionUpgrade,
+        Iops: i.Iops,
+        StorageThroughput: i.StorageThroughput,
+        StorageType: i.StorageType,
+        MaxAllocatedStorage: i.MaxAllocatedStorage,
+        DBParameterGroupName: parameterGroupOf(i),
+        OptionGroupName: optionGroupOf(i),
+        PubliclyAccessible: i.PubliclyAccessible,
+        DBSubnetGroupName: i.DBSubnetGroup?.DBSubnetGroupName,
+        VpcSecurityGroupIds: securityGroupsOf(i),
+        // always send a fresh list: moto builds a replica as a shallow copy of its source and would otherwise
+        // share (and show) the source's tag list
+        Tags: sdkTags(i.TagList),
+        CopyTagsToSnapshot: i.CopyTagsToSnapshot,
+        DeletionProtection: i.DeletionProtection,
+        EnableIAMDatabaseAuthentication: i.IAMDatabaseAuthenticationEnabled,
+        EnablePerformanceInsights: i.PerformanceInsightsEnabled,
+        PerformanceInsightsRetentionPeriod: i.PerformanceInsightsEnabled === true ? i.PerformanceInsightsRetentionPeriod : undefined,
+        PerformanceInsightsKMSKeyId: i.PerformanceInsightsEnabled === true ? i.PerformanceInsightsKMSKeyId : undefined,
+        MonitoringInterval: i.MonitoringInterval,
+        MonitoringRoleArn: i.MonitoringInterval !== undefined && i.MonitoringInterval > 0 ? i.MonitoringRoleArn : undefined,
+        CACertificateIdentifier: i.CACertificateIdentifier,
+        NetworkType: i.NetworkType,
+      }
+      if (source === undefined || source === '') {
+        const input: CreateDBInstanceCommandInput = {
+          ...common,
+          DBInstanceClass: i.DBInstanceClass ?? 'db.t3.micro',
+          Engine: i.Engine,
+          EngineVersion: i.EngineVersion,
+          DBName: i.DBName,
+          AllocatedStorage: i.AllocatedStorage,
+          StorageEncrypted: i.StorageEncrypted,
+          KmsKeyId: i.StorageEncrypted === true ? i.KmsKeyId : undefined,
+          BackupRetentionPeriod: i.BackupRetentionPeriod,
+          PreferredBackupWindow: i.PreferredBackupWindow,
+          PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
+          LicenseModel: i.LicenseModel,
+          CharacterSetName: i.CharacterSetName,
+          EnableCloudwatchLogsExports:
+            i.EnabledCloudwatchLogsExports !== undefined ? [...i.EnabledCloudwatchLogsExports] : undefined,
+          MasterUsername: i.MasterUsername ?? 'mitosis',
+          ...(i.MasterUserSecret !== undefined
+            ? { ManageMasterUserPassword: true }
+            : { MasterUserPassword: DUMMY_PASSWORD }),
+        }
+        await step(`CreateDBInstance ${id}`, () => rds.send(new CreateDBInstanceCommand(input)))
+      } else {
+        const input: CreateDBInstanceReadReplicaCommandInput = {
+          ...common,
+          SourceDBInstanceIdentifier: source,
+          // sent for the wire's sake: moto ignores it on replicas (it stores it under another attribute name), so a
+          // replica shows its source's EnabledCloudwatchLogsExports (the very same list object)
+          EnableCloudwatchLogsExports: [...(i.EnabledCloudwatchLogsExports ?? [])],
+          AllocatedStorage: i.AllocatedStorage,
+          KmsKeyId: i.StorageEncrypted === true ? i.KmsKeyId : undefined,
+        }
+        const out = await step(`CreateDBInstanceReadReplica ${id} from ${source}`, () =>
+          rds.send(new CreateDBInstanceReadReplicaCommand(input)),
+        )
+        // the replica call has no backup retention / windows: moto copies the source's; AWS also sets them with
+        // a modify (e.g. to enable backups on a MySQL replica that has replicas itself)
+        const modify = modificationsFor(i, out.DBInstance)
+        if (modify !== undefined) {
+          await step(`ModifyDBInstance ${id}`, () => rds.send(new ModifyDBInstanceCommand(modify)))
+        }
+      }
+    }
+
+    // --- manual snapshots (automated ones cannot be created through the API)
+    const present = new Set(instances.map((i) => i.DBInstanceIdentifier))
+    for (const s of fixture.DBSnapshots ?? []) {
+      if (s.SnapshotType !== 'manual') continue
+      const owner = s.DBInstanceIdentifier
+      const temporary = !present.has(owner)
+      if (temporary) {
+        // the snapshot outlived its instance: create a stand-in, snapshot it, delete it
+        await step(`CreateDBInstance ${owner} (stand-in for snapshot ${s.DBSnapshotIdentifier})`, () =>
+          rds.send(
+            new CreateDBInstanceCommand({
+              DBInstanceIdentifier: owner,
+              DBInstanceClass: 'db.t3.micro',
+              Engine: s.Engine ?? 'postgres',
+              EngineVersion: s.EngineVersion,
+              AllocatedStorage: s.AllocatedStorage,
+              Port: s.Port,
+              MasterUsername: s.MasterUsername ?? 'mitosis',
+              MasterUserPassword: DUMMY_PASSWORD,
+            }),
+          ),
+        )
+        present.add(owner)
+      }
+      await step(`CreateDBSnapshot ${s.DBSnapshotIdentifier} of ${owner}`, () =>
+        rds.send(
+          new CreateDBSnapshotCommand({
+            DBSnapshotIdentifier: s.DBSnapshotIdentifier,
+            DBInstanceIdentifier: owner,
+            Tags: sdkTags(s.TagList),
+          }),
+        ),
+      )
+      if (temporary) {
+        await step(`DeleteDBInstance ${owner} (stand-in)`, () =>
+          rds.send(
+            new DeleteDBInstanceCommand({ DBInstanceIdentifier: owner, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }),
+          ),
+        )
+        present.delete(owner)
+      }
+    }
+  } finally {
+    rds.destroy()
+  }
+}
