@@ -5,6 +5,8 @@
  * itself. Adaptive retries so that `Throttling` slows a run down instead of failing it.
  */
 import { RDSClient } from '@aws-sdk/client-rds'
+import { AdaptiveRetryStrategy } from '@smithy/core/retry'
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { RdsError } from '../interpret/port.js'
 import { fromSdkError } from './errors.js'
@@ -16,6 +18,29 @@ export interface AwsOptions {
 
 /** Enough attempts that a throttling storm is waited out (adaptive mode also rate-limits itself). */
 export const MAX_ATTEMPTS = 12
+
+/** Other transient failures (a refused connection, a 5xx) are retried this often, then reported. */
+export const MAX_OTHER_ATTEMPTS = 3
+
+/**
+ * The SDK's adaptive strategy (client-side rate limiting, backoff), patient with throttling and
+ * brief with everything else: an unreachable endpoint is said in seconds, not after a minute.
+ */
+export class ThrottlingPatientRetry implements RetryStrategyV2 {
+  private readonly adaptive = new AdaptiveRetryStrategy(async () => MAX_ATTEMPTS)
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.adaptive.acquireInitialRetryToken(scope)
+  }
+  async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    if (info.errorType !== 'THROTTLING' && token.getRetryCount() + 1 >= MAX_OTHER_ATTEMPTS) {
+      throw new Error(`giving up after ${MAX_OTHER_ATTEMPTS} attempts`)
+    }
+    return this.adaptive.refreshRetryTokenForRetry(token as StandardRetryToken, info)
+  }
+  recordSuccess(token: RetryToken): void {
+    this.adaptive.recordSuccess(token as StandardRetryToken)
+  }
+}
 
 export interface ConnectedRds {
   readonly client: RDSClient
@@ -29,8 +54,7 @@ export const connectRds = (opts: AwsOptions): TE.TaskEither<RdsError, ConnectedR
       const client = new RDSClient({
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
         ...(opts.region === undefined ? {} : { region: opts.region }),
-        retryMode: 'adaptive',
-        maxAttempts: MAX_ATTEMPTS,
+        retryStrategy: new ThrottlingPatientRetry(),
       })
       let region: string
       try {
