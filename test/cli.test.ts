@@ -1,0 +1,310 @@
+/**
+ * The CLI as a user runs it: `bin/run.js` in a child process, judged by its exit code, stdout and stderr.
+ * Everything but the last two AWS cases runs on the embedded simulator (--simulate), so no account is needed.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import { drawErrors } from '../src/plan/domain.js'
+import { Plan } from '../src/plan/operations.js'
+import { repoRoot } from './support/fixtures.js'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the CLI
+
+interface Run {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly ms: number
+}
+
+/** The test process's environment without any AWS_* variable, plus `extra`. */
+const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && v !== undefined) env[k] = v
+  return { ...env, ...extra }
+}
+
+const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 20_000): Promise<Run> =>
+  new Promise((resolve) => {
+    const started = Date.now()
+    const child = execFile(
+      process.execPath,
+      [join(repoRoot, 'bin', 'run.js'), ...args],
+      { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (_error, stdout, stderr) =>
+        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr, ms: Date.now() - started }),
+    )
+    child.stdin?.end()
+  })
+
+const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
+
+const succeeded = (r: Run): void => {
+  assert.is(r.code, 0, `expected exit 0\n${show(r)}`)
+  assert.is(r.stderr, '', `expected an empty stderr\n${show(r)}`)
+}
+
+/** A clean refusal: non-zero exit, nothing on stdout, one `Error: ` line on stderr and no stack trace. */
+const refused = (r: Run, ...names: ReadonlyArray<string | RegExp>): string => {
+  assert.ok(r.code !== null && r.code !== 0, `expected a non-zero exit\n${show(r)}`)
+  assert.is(r.stdout, '', `expected nothing on stdout\n${show(r)}`)
+  assert.ok(r.stderr.endsWith('\n'), `stderr should end with a newline\n${show(r)}`)
+  const lines = r.stderr.slice(0, -1).split('\n')
+  assert.is(lines.length, 1, `expected exactly one line on stderr\n${show(r)}`)
+  const line = lines[0]!
+  assert.ok(line.startsWith('Error: '), `stderr should start with "Error: "\n${show(r)}`)
+  assert.not.match(r.stderr, /^ {4}at /m, `no stack trace without --debug\n${show(r)}`)
+  for (const n of names) {
+    if (typeof n === 'string') assert.ok(line.includes(n), `the error should name ${JSON.stringify(n)}: ${line}`)
+    else assert.match(line, n, `the error should match ${n}: ${line}`)
+  }
+  return line
+}
+
+const withTempDir = async <A>(body: (dir: string) => Promise<A>): Promise<A> => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-cli-test-'))
+  try {
+    return await body(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const DEMO = ['--simulate', 'fixtures/demo.json', '--source', 'mitosis-prod', '--target', 'mitosis-demo']
+const SOURCE_ARN = 'arn:aws:rds:us-east-1:123456789012:db:mitosis-prod'
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version
+
+/** Parses stdout as exactly one JSON document (JSON.parse refuses trailing text). */
+const oneJson = (r: Run): unknown => {
+  try {
+    return JSON.parse(r.stdout) as unknown
+  } catch (e) {
+    throw new Error(`stdout is not one JSON document: ${(e as Error).message}\n${show(r)}`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plans on the simulator
+
+test('the demo plan as text: a header, then steps 1..13 with the replica, the renames and the hook', async () => {
+  const r = await cli([...DEMO, '--plan', '--restart', './restart.sh'])
+  succeeded(r)
+  const lines = r.stdout.split('\n')
+  assert.match(lines[0]!, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 13 steps$/)
+  const steps = lines.filter((l) => /^\s*\d+\s{2}/.test(l))
+  assert.equal(steps.map((l) => Number(/^\s*(\d+)/.exec(l)![1])), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  // every line is a header, a phase title, a blank separator or a step
+  for (const l of lines.slice(1)) assert.ok(l === '' || l.startsWith('# ') || steps.includes(l), `unexpected line: ${l}`)
+  assert.match(steps[0]!, /^ 1 {2}CreateDBInstanceReadReplica +temp-mitosis-demo +now +from mitosis-prod /)
+  assert.ok(steps.some((l) => /ModifyDBInstance \(rename\) +mitosis-demo +after [\d,]+ +→ old-mitosis-demo$/.test(l)), r.stdout)
+  assert.match(steps[9]!, /^10 {2}RunCommand +mitosis-demo +after [\d,]+ +\.\/restart\.sh$/)
+  for (const s of ['CreateDBInstanceReadReplica', 'temp-mitosis-demo', '→ old-mitosis-demo', 'RunCommand', './restart.sh']) {
+    assert.ok(r.stdout.includes(s), `the plan should mention ${s}`)
+  }
+})
+
+for (const flags of [['--json'], ['--format', 'json']]) {
+  test(`${flags.join(' ')}: exactly one JSON document, a Plan the codec accepts`, async () => {
+    const r = await cli([...DEMO, '--plan', '--restart', './restart.sh', ...flags])
+    succeeded(r)
+    const json = oneJson(r) as Record<string, unknown>
+    assert.is(json['version'], 1)
+    assert.is(json['source'], 'mitosis-prod')
+    assert.is(json['target'], 'mitosis-demo')
+    const decoded = Plan.decode(json)
+    if (E.isLeft(decoded)) assert.unreachable(`the JSON plan does not decode as a Plan: ${drawErrors(decoded.left)}`)
+    else {
+      const p = decoded.right
+      assert.is(p.steps.length, 13)
+      p.steps.forEach((s, k) => {
+        assert.is(s.n, k + 1)
+        assert.type(s.op, 'string')
+        assert.type(s.id, 'string')
+        assert.type(s.request, 'object')
+        for (const a of s.after) assert.ok(a >= 1 && a < s.n, `step ${s.n} waits for step ${a}`)
+      })
+      assert.equal(p.steps[0]!.op, 'CreateDBInstanceReadReplica')
+      assert.equal(p.steps.filter((s) => s.op === 'RunCommand').map((s) => s.request), [{ Command: './restart.sh' }])
+    }
+  })
+}
+
+test('--json and --format json print the same document', async () => {
+  const [a, b] = await Promise.all([cli([...DEMO, '--plan', '--json']), cli([...DEMO, '--plan', '--format', 'json'])])
+  succeeded(a)
+  succeeded(b)
+  assert.is(a.stdout, b.stdout)
+})
+
+test('--format mermaid: a flowchart with before and after trees, and the clone arrow into the new target', async () => {
+  const r = await cli([...DEMO, '--plan', '--format', 'mermaid'])
+  succeeded(r)
+  assert.ok(r.stdout.startsWith('flowchart'), r.stdout)
+  assert.match(r.stdout, /^\s*subgraph before\b/m)
+  assert.match(r.stdout, /^\s*subgraph after\b/m)
+  // the after tree's mitosis-demo holds the source's data
+  assert.match(r.stdout, /^\s*after_mitosis_demo\[".*data of mitosis-prod.*"\]$/m)
+  // a Mermaid link of any style (--> or -. label .->) from the source before to the target after
+  assert.match(r.stdout, /^\s*before_mitosis_prod\s.*->\s*after_mitosis_demo\s*$/m)
+})
+
+test('--iam-policy: least privilege; deletes only old-*, the source only as a replica origin', async () => {
+  const r = await cli([...DEMO, '--iam-policy'])
+  succeeded(r)
+  const policy = oneJson(r) as { Version?: unknown; Statement?: Array<{ Effect?: unknown; Action: string[]; Resource: string[] }> }
+  assert.is(policy.Version, '2012-10-17')
+  const statements = policy.Statement ?? []
+  assert.ok(statements.length > 0, 'no statements')
+  for (const s of statements) {
+    assert.is(s.Effect, 'Allow')
+    assert.ok(Array.isArray(s.Action) && s.Action.length > 0)
+    for (const a of s.Action) assert.not.ok(a.includes('*'), `wildcard action ${a}`)
+  }
+  const deletes = statements.filter((s) => s.Action.includes('rds:DeleteDBInstance'))
+  assert.ok(deletes.length > 0, 'the plan deletes, so the policy must allow it')
+  for (const s of deletes) {
+    for (const res of s.Resource) assert.match(res, /^arn:aws:rds:us-east-1:123456789012:db:old-[a-z0-9-]+$/, `DeleteDBInstance on ${res}`)
+  }
+  const withSource = statements.filter((s) => s.Resource.includes(SOURCE_ARN))
+  assert.ok(withSource.length > 0, 'the source must be allowed as the replica origin')
+  for (const s of withSource) assert.equal(s.Action, ['rds:CreateDBInstanceReadReplica'])
+  // the source is never named other than exactly (no db:mitosis-prod* pattern either)
+  for (const s of statements) for (const res of s.Resource) if (res.includes(':db:mitosis-prod')) assert.is(res, SOURCE_ARN)
+})
+
+for (const [name, source, target] of [
+  ['demo', 'mitosis-prod', 'mitosis-demo'],
+  ['mysql-cascade', 'shop-prod', 'shop-staging'],
+  ['postgres', 'billing-prod', 'billing-qa'],
+  ['cross-vpc', 'ledger-prod', 'ledger-sandbox'],
+] as const) {
+  test(`fixture ${name}: ${source} → ${target} plans`, async () => {
+    const r = await cli(['--simulate', `fixtures/${name}.json`, '--source', source, '--target', target, '--plan'])
+    succeeded(r)
+    assert.match(r.stdout, new RegExp(`^Plan: clone ${source} into ${target} in [a-z0-9-]+, \\d+ steps\\n`))
+    assert.match(r.stdout, new RegExp(`→ ${target}$`, 'm'))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Refusals: one line, no stack, nothing on stdout
+
+test('a source that does not exist', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-nope', '--target', 'mitosis-demo', '--plan'])
+  assert.is(refused(r), 'Error: mitosis-nope: no such DB instance in us-east-1')
+})
+
+test('no --source flag', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--target', 'mitosis-demo', '--plan'])
+  refused(r, /\bsource\b/, /required/i)
+})
+
+test('--format yaml', async () => {
+  refused(await cli([...DEMO, '--plan', '--format', 'yaml']), '--format', 'yaml')
+})
+
+test('--json together with --format mermaid', async () => {
+  refused(await cli([...DEMO, '--plan', '--json', '--format', 'mermaid']), '--json', 'mermaid')
+})
+
+test('a fixture file that does not exist', async () => {
+  await withTempDir(async (dir) => {
+    const missing = join(dir, 'nothing-here.json')
+    const r = await cli(['--simulate', missing, '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan'])
+    refused(r, missing, /ENOENT|cannot read|no such file/i)
+  })
+})
+
+test('a fixture file that is not JSON', async () => {
+  await withTempDir(async (dir) => {
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{"region": "us-east-1", "DBInstances": [\n')
+    const r = await cli(['--simulate', bad, '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan'])
+    refused(r, bad, /JSON/)
+  })
+})
+
+test('a fixture with a wrongly typed field names the field', async () => {
+  await withTempDir(async (dir) => {
+    const demo = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'demo.json'), 'utf8')) as { DBInstances: Array<Record<string, unknown>> }
+    demo.DBInstances[1]!['Engine'] = 42
+    const file = join(dir, 'engine-number.json')
+    writeFileSync(file, JSON.stringify(demo))
+    const r = await cli(['--simulate', file, '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan'])
+    refused(r, 'DBInstances[1].Engine')
+  })
+})
+
+test('--simulate together with --region', async () => {
+  refused(await cli([...DEMO, '--plan', '--region', 'us-east-1']), '--region', '--simulate')
+})
+
+test('an invalid identifier', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--source', 'Bad_Name', '--target', 'mitosis-demo', '--plan'])
+  refused(r, 'Bad_Name', /identifier/i)
+})
+
+test('without --plan: applying is not available yet, and the error says to add --plan', async () => {
+  refused(await cli(DEMO), '--plan')
+})
+
+test('--debug: an error still exits non-zero (a stack may follow)', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-nope', '--target', 'mitosis-demo', '--plan', '--debug'])
+  assert.ok(r.code !== null && r.code !== 0, show(r))
+  assert.is(r.stdout, '')
+  assert.ok(r.stderr.startsWith('Error: mitosis-nope: no such DB instance in us-east-1\n'), show(r))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// AWS without an account: configuration and connection failures
+
+/** An AWS environment with nothing configured: an empty HOME, config files that do not exist. */
+const bareAws = (home: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv =>
+  cleanEnv({ HOME: home, AWS_CONFIG_FILE: join(home, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'), ...extra })
+
+test('no region configured: one line saying so', async () => {
+  await withTempDir(async (home) => {
+    const r = await cli(['--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan'], bareAws(home))
+    refused(r, /region/i)
+  })
+})
+
+test('an endpoint nothing listens on: one line saying RDS cannot be reached, in bounded time', async () => {
+  await withTempDir(async (home) => {
+    const env = bareAws(home, {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTESTTEST',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+    })
+    const r = await cli(['--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan'], env, 60_000)
+    assert.is(r.signal, null, `the CLI was still retrying after 60 s and was killed\n${show(r)}`)
+    refused(r, /cannot reach RDS/i)
+    console.log(`    (unreachable endpoint reported after ${(r.ms / 1000).toFixed(1)} s)`)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Help and version
+
+test('--help lists --simulate and --plan', async () => {
+  const r = await cli(['--help'])
+  succeeded(r)
+  assert.ok(r.stdout.includes('--simulate'), r.stdout)
+  assert.ok(r.stdout.includes('--plan'), r.stdout)
+})
+
+test('--version prints mitosis/<version>', async () => {
+  const r = await cli(['--version'])
+  succeeded(r)
+  assert.match(r.stdout, new RegExp(`^mitosis/${version.replace(/\./g, '\\.')}\\b`))
+})
+
+test.run()
