@@ -40,6 +40,7 @@ const resourcesOf = (o: Operation, arn: (type: string, name: string) => string):
       return [arn('db', o.id), ...named('NewDBInstanceIdentifier', 'db'), ...groups]
     case 'PromoteReadReplica':
     case 'DeleteDBInstance':
+    case 'AddTagsToResource':
       return [arn('db', o.id)]
     case 'RunCommand':
       return []

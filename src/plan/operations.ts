@@ -82,6 +82,10 @@ export const DeleteDBInstanceRequest = t.intersection([
 ])
 export type DeleteDBInstanceRequest = t.TypeOf<typeof DeleteDBInstanceRequest>
 
+/** Tags an existing instance (the run marks what it renames, so a re-run knows what is its own). */
+export const AddTagsToResourceRequest = t.type({ ResourceName: t.string, Tags: t.array(Tag) })
+export type AddTagsToResourceRequest = t.TypeOf<typeof AddTagsToResourceRequest>
+
 /** A hook run through the shell; the command is the user's, never a secret of ours. */
 export const RunCommandRequest = t.type({ Command: t.string })
 export type RunCommandRequest = t.TypeOf<typeof RunCommandRequest>
@@ -95,10 +99,14 @@ export const Operation = t.union([
   op('PromoteReadReplica', PromoteReadReplicaRequest),
   op('ModifyDBInstance', ModifyDBInstanceRequest),
   op('DeleteDBInstance', DeleteDBInstanceRequest),
+  op('AddTagsToResource', AddTagsToResourceRequest),
   op('RunCommand', RunCommandRequest),
 ])
 export type Operation = t.TypeOf<typeof Operation>
 export type OperationName = Operation['op']
+
+/** The operations that are RDS API calls (everything but the hook). */
+export type RdsOperation = Exclude<Operation, { readonly op: 'RunCommand' }>
 
 /** Why a step is in the plan: the five phases of a clone, in the order they happen. */
 export const Phase = t.keyof({ copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
@@ -135,6 +143,7 @@ export const touchedIds = (o: Operation): ReadonlyArray<string> => {
     case 'RestoreDBInstanceFromDBSnapshot':
     case 'PromoteReadReplica':
     case 'DeleteDBInstance':
+    case 'AddTagsToResource':
       return [o.id]
     case 'RunCommand':
       return []

@@ -150,6 +150,15 @@ const applyStep = (
       state.delete(step.id)
       break
     }
+    case 'AddTagsToResource': {
+      notSource(step.id)
+      const i = need(step.id)
+      if (i === undefined) break
+      const keys = new Set(step.request.Tags.map((t) => t.Key))
+      const tags = [...(i.settings.Tags ?? []).filter((t) => !keys.has(t.Key)), ...step.request.Tags]
+      state.set(step.id, { ...i, settings: { ...i.settings, Tags: tags } })
+      break
+    }
     case 'RunCommand':
       break
   }
@@ -166,6 +175,7 @@ const namesChanged = (o: Operation): ReadonlyArray<string> => {
     case 'ModifyDBInstance':
       return o.request.NewDBInstanceIdentifier === undefined ? [] : [o.id, o.request.NewDBInstanceIdentifier]
     case 'PromoteReadReplica':
+    case 'AddTagsToResource':
     case 'RunCommand':
       return []
   }

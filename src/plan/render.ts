@@ -44,6 +44,8 @@ export const stepParameters = (s: Step): string => {
       const { DBInstanceIdentifier: _id, DBSnapshotIdentifier: from, ...rest } = s.request
       return [`from snapshot ${from}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
     }
+    case 'AddTagsToResource':
+      return `Tags=${value(s.request.Tags)}`
     case 'PromoteReadReplica':
     case 'DeleteDBInstance': {
       const { DBInstanceIdentifier: _id, ...rest } = s.request
