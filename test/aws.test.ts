@@ -18,7 +18,7 @@ test('SDK failures become one line that says what to do, without secrets', () =>
 test('the README\'s library example runs and prints the demo plan', () => {
   const r = spawnSync(process.execPath, ['examples/plan-demo.mjs'], { cwd: repoRoot, encoding: 'utf8' })
   assert.is(r.status, 0, r.stderr)
-  assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 13 steps$/m)
+  assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/m)
   assert.match(r.stdout, /^1 step\(s\) can start at once$/m)
 })
 

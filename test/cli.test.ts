@@ -93,18 +93,18 @@ const oneJson = (r: Run): unknown => {
 // ---------------------------------------------------------------------------------------------------------------
 // Plans on the simulator
 
-test('the demo plan as text: a header, then steps 1..13 with the replica, the renames and the hook', async () => {
+test('the demo plan as text: a header, then steps 1..16 with the replica, the renames and the hook', async () => {
   const r = await cli([...DEMO, '--plan', '--restart', './restart.sh'])
   succeeded(r)
   const lines = r.stdout.split('\n')
-  assert.match(lines[0]!, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 13 steps$/)
+  assert.match(lines[0]!, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/)
   const steps = lines.filter((l) => /^\s*\d+\s{2}/.test(l))
-  assert.equal(steps.map((l) => Number(/^\s*(\d+)/.exec(l)![1])), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  assert.equal(steps.map((l) => Number(/^\s*(\d+)/.exec(l)![1])), Array.from({ length: 16 }, (_, k) => k + 1))
   // every line is a header, a phase title, a blank separator or a step
   for (const l of lines.slice(1)) assert.ok(l === '' || l.startsWith('# ') || steps.includes(l), `unexpected line: ${l}`)
   assert.match(steps[0]!, /^ 1 {2}CreateDBInstanceReadReplica +temp-mitosis-demo +now +from mitosis-prod /)
   assert.ok(steps.some((l) => /ModifyDBInstance \(rename\) +mitosis-demo +after [\d,]+ +→ old-mitosis-demo$/.test(l)), r.stdout)
-  assert.match(steps[9]!, /^10 {2}RunCommand +mitosis-demo +after [\d,]+ +\.\/restart\.sh$/)
+  assert.match(steps[11]!, /^12 {2}RunCommand +mitosis-demo +after [\d,]+ +\.\/restart\.sh$/)
   for (const s of ['CreateDBInstanceReadReplica', 'temp-mitosis-demo', '→ old-mitosis-demo', 'RunCommand', './restart.sh']) {
     assert.ok(r.stdout.includes(s), `the plan should mention ${s}`)
   }
@@ -122,7 +122,7 @@ for (const flags of [['--json'], ['--format', 'json']]) {
     if (E.isLeft(decoded)) assert.unreachable(`the JSON plan does not decode as a Plan: ${drawErrors(decoded.left)}`)
     else {
       const p = decoded.right
-      assert.is(p.steps.length, 13)
+      assert.is(p.steps.length, 16)
       p.steps.forEach((s, k) => {
         assert.is(s.n, k + 1)
         assert.type(s.op, 'string')

@@ -169,10 +169,13 @@ if (!onPath('moto_server')) {
     const moto = await demoWorld()
     const expectedGroups = new Map<string, string[]>()
     for (const id of ['mitosis-demo', 'mitosis-demo-replica']) expectedGroups.set(`temp-${id}`, await activeGroupsInMoto(moto, id))
-    const sim = await simulatedDemoPlan()
+    const simulated = await simulatedDemoPlan()
     moto.clearRequests()
 
     const p = planOf(await cli([...DEMO, '--json'], awsEnv(moto)))
+    // the run id is derived from the target's DbiResourceId, which moto makes up: compare with it in place
+    assert.match(p.run, /^r[0-9a-f]{8}$/)
+    const sim = JSON.parse(JSON.stringify(simulated).split(simulated.run).join(p.run)) as Plan
 
     assert.is(p.source, 'mitosis-prod')
     assert.is(p.target, 'mitosis-demo')
@@ -211,7 +214,7 @@ if (!onPath('moto_server')) {
     moto.clearRequests()
     const r = await cli(DEMO, awsEnv(moto))
     succeeded(r)
-    assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 12 steps\n/)
+    assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 14 steps\n/)
     assert.match(r.stdout, /^ 1 {2}CreateDBInstanceReadReplica +temp-mitosis-demo +now +from mitosis-prod /m)
     assert.match(r.stdout, /ModifyDBInstance \(rename\) +mitosis-demo +after [\d,]+ +→ old-mitosis-demo$/m)
     assert.equal(mutatingActions(moto.requests()), [])
@@ -256,10 +259,13 @@ if (!onPath('moto_server')) {
       rds.destroy()
     }
     await seedFromFixture(moto.endpoint, demoFixture)
-    const sim = await simulatedDemoPlan()
+    const simulated = await simulatedDemoPlan()
     moto.clearRequests()
 
     const p = planOf(await cli([...DEMO, '--json'], awsEnv(moto)))
+    // the run id is derived from the target's DbiResourceId, which moto makes up: compare with it in place
+    assert.match(p.run, /^r[0-9a-f]{8}$/)
+    const sim = JSON.parse(JSON.stringify(simulated).split(simulated.run).join(p.run)) as Plan
 
     assert.equal(outline(p), outline(sim))
     assert.equal(p.steps.map((s) => s.after), sim.steps.map((s) => s.after))

@@ -20,18 +20,32 @@ test('the demo: copy breadth-first, rename leaves first, hook, delete leaves fir
     'ModifyDBInstance temp-mitosis-demo',
     'CreateDBInstanceReadReplica temp-mitosis-demo-replica',
     'ModifyDBInstance temp-mitosis-demo-replica',
+    'AddTagsToResource mitosis-demo-replica',
     'rename mitosis-demo-replica → old-mitosis-demo-replica',
+    'AddTagsToResource mitosis-demo',
     'rename mitosis-demo → old-mitosis-demo',
     'rename temp-mitosis-demo-replica → mitosis-demo-replica',
     'rename temp-mitosis-demo → mitosis-demo',
     'RunCommand mitosis-demo',
+    'AddTagsToResource mitosis-demo',
     'DeleteDBInstance old-mitosis-demo-replica',
     'ModifyDBInstance old-mitosis-demo',
     'DeleteDBInstance old-mitosis-demo',
   ])
   assert.equal(p.steps.map((s) => s.phase), [
-    'copy', 'copy', 'copy', 'copy', 'copy', 'rename-old', 'rename-old', 'rename-temp', 'rename-temp', 'restart', 'delete', 'delete', 'delete',
+    'copy', 'copy', 'copy', 'copy', 'copy', 'rename-old', 'rename-old', 'rename-old', 'rename-old', 'rename-temp', 'rename-temp',
+    'restart', 'restart', 'delete', 'delete', 'delete',
   ])
+  // the run's marks: each target instance is tagged before it is renamed away; the hook leaves a tag
+  const run = p.run
+  assert.match(run, /^r[0-9a-f]{8}$/)
+  assert.equal(p.steps[5]!.request, {
+    ResourceName: 'arn:aws:rds:us-east-1:123456789012:db:mitosis-demo-replica',
+    Tags: [{ Key: 'mitosis:run', Value: run }, { Key: 'mitosis:renamed-from', Value: 'mitosis-demo-replica' }],
+  })
+  assert.equal(p.steps[6]!.after, [6])
+  assert.equal(p.steps[12]!.request, { ResourceName: 'arn:aws:rds:us-east-1:123456789012:db:mitosis-demo', Tags: [{ Key: 'mitosis:restarted', Value: run }] })
+  assert.equal(plan(demo, { source: 'mitosis-prod', target: 'mitosis-demo' }).run, run, 'the run id is stable')
   assert.is(p.source, 'mitosis-prod')
   assert.is(p.target, 'mitosis-demo')
   assert.is(p.version, 1)
@@ -57,6 +71,9 @@ test('the root replica carries every setting CreateDBInstanceReadReplica accepts
       { Key: 'service', Value: 'mitosis' },
       { Key: 'managed-by', Value: 'terraform' },
       { Key: 'refreshed-from', Value: 'mitosis-prod' },
+      { Key: 'mitosis:run', Value: p.run },
+      { Key: 'mitosis:source', Value: 'mitosis-prod' },
+      { Key: 'mitosis:copy-of', Value: 'mitosis-demo' },
     ],
     DBSubnetGroupName: 'demo-db-subnets',
     // only the active groups; the inactive one between them is dropped
@@ -101,6 +118,7 @@ test('the graph: a replica waits for its parent\'s backups, renames for the whol
   // renames of different names do not wait for each other
   assert.not.ok(ancestors(p, renameOf(p, 'mitosis-demo')).has(renameOf(p, 'mitosis-demo-replica').n))
   const hook = stepOf(p, 'RunCommand', 'mitosis-demo')
+  assert.is(hook.n, 12)
   assert.equal(hook.after, [renameOf(p, 'temp-mitosis-demo-replica').n, renameOf(p, 'temp-mitosis-demo').n])
   assert.equal(hook.request, { Command: './restart.sh' })
   for (const s of p.steps.filter((x) => x.phase === 'delete')) assert.ok(ancestors(p, s).has(hook.n))
@@ -156,7 +174,7 @@ test('MySQL cascade three deep: breadth-first copies, middle replicas get backup
   const r2 = stepOf(p, 'CreateDBInstanceReadReplica', 'temp-shop-staging-r2')
   assert.equal(r1.after, r2.after)
   // leaves first: the deepest replica is renamed and deleted first, the root last
-  const away = p.steps.filter((s) => s.phase === 'rename-old').map((s) => s.id)
+  const away = p.steps.filter((s) => s.phase === 'rename-old' && s.op === 'ModifyDBInstance').map((s) => s.id)
   assert.equal(away, ['shop-staging-r1-r1-r1', 'shop-staging-r1-r1', 'shop-staging-r1', 'shop-staging-r2', 'shop-staging'])
   const deletes = p.steps.filter((s) => s.op === 'DeleteDBInstance').map((s) => s.id)
   assert.equal(deletes, away.map((id) => `old-${id}`))
@@ -239,13 +257,18 @@ test('names near 63 characters: 58 fits temp-, 59 does not', () => {
 
 const withoutReplicas = (i: DBInstance): DBInstance => (i.DBInstanceIdentifier === 'mitosis-demo' ? { ...i, ReadReplicaDBInstanceIdentifiers: [] } : i)
 
-test('tags: aws: tags are not copied; ListTagsForResource wins over TagList', () => {
+test("tags: aws: and earlier runs' mitosis: tags are not copied; ListTagsForResource wins over TagList", () => {
   const env: Environment = {
     ...demo,
-    tags: { ...demo.tags, 'mitosis-demo': [{ Key: 'aws:cloudformation:stack-name', Value: 'demo' }, { Key: 'owner', Value: 'data-eng' }] },
+    tags: { ...demo.tags, 'mitosis-demo': [{ Key: 'aws:cloudformation:stack-name', Value: 'demo' }, { Key: 'owner', Value: 'data-eng' }, { Key: 'mitosis:run', Value: 'r00000000' }] },
   }
   const p = plan(env, { source: 'mitosis-prod', target: 'mitosis-demo' })
-  assert.equal(req(stepOf(p, 'CreateDBInstanceReadReplica', 'temp-mitosis-demo')).Tags, [{ Key: 'owner', Value: 'data-eng' }])
+  assert.equal(req(stepOf(p, 'CreateDBInstanceReadReplica', 'temp-mitosis-demo')).Tags, [
+    { Key: 'owner', Value: 'data-eng' },
+    { Key: 'mitosis:run', Value: p.run },
+    { Key: 'mitosis:source', Value: 'mitosis-prod' },
+    { Key: 'mitosis:copy-of', Value: 'mitosis-demo' },
+  ])
 })
 
 test('refusals name the problem', () => {

@@ -13,10 +13,11 @@ test('the text plan has one line per step: number, operation, identifier, waits,
   const lines = renderText(p).split('\n').filter((l) => /^\s*\d+\s/.test(l))
   assert.is(lines.length, p.steps.length)
   assert.match(lines[1]!, /^ 2 {2}PromoteReadReplica +temp-mitosis-demo +after 1 +BackupRetentionPeriod=1 PreferredBackupWindow=03:00-03:30$/)
-  assert.match(lines[6]!, /^ 7 {2}ModifyDBInstance \(rename\) +mitosis-demo +after 3,5 +→ old-mitosis-demo$/)
-  assert.match(lines[9]!, /^10 {2}RunCommand +mitosis-demo +after 8,9 +\.\/restart\.sh$/)
+  assert.match(lines[5]!, /^ 6 {2}AddTagsToResource +mitosis-demo-replica +after 3,5 +Tags=mitosis:run:r[0-9a-f]{8},mitosis:renamed-from:mitosis-demo-replica$/)
+  assert.match(lines[8]!, /^ 9 {2}ModifyDBInstance \(rename\) +mitosis-demo +after 8 +→ old-mitosis-demo$/)
+  assert.match(lines[11]!, /^12 {2}RunCommand +mitosis-demo +after 10,11 +\.\/restart\.sh$/)
   assert.match(lines[0]!, /now +from mitosis-prod DBInstanceClass=db\.t4g\.medium/)
-  assert.match(renderText(p), /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 13 steps\n/)
+  assert.match(renderText(p), /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps\n/)
 })
 
 test('the JSON plan decodes with the Plan codec and round-trips', () => {
@@ -24,7 +25,7 @@ test('the JSON plan decodes with the Plan codec and round-trips', () => {
   const decoded = Plan.decode(json)
   assert.ok(E.isRight(decoded))
   assert.equal(decoded.right, p)
-  assert.equal(Object.keys(json as object), ['version', 'region', 'source', 'target', 'steps'])
+  assert.equal(Object.keys(json as object), ['version', 'region', 'run', 'source', 'target', 'steps'])
   assert.equal(Object.keys(p.steps[0]!).sort(), ['after', 'id', 'n', 'op', 'phase', 'request'])
 })
 
@@ -35,7 +36,7 @@ test('the Mermaid picture shows both trees before and the target tree with the s
   assert.match(m, 'before_mitosis_demo --> before_mitosis_demo_replica')
   assert.match(m, 'after_mitosis_demo["mitosis-demo<br/>db.t4g.medium<br/>data of mitosis-prod"]')
   assert.match(m, 'after_mitosis_demo --> after_mitosis_demo_replica')
-  assert.match(m, 'before_mitosis_prod -. "clone (13 steps)" .-> after_mitosis_demo')
+  assert.match(m, 'before_mitosis_prod -. "clone (16 steps)" .-> after_mitosis_demo')
   assert.not.match(m, 'temp-')
   assert.not.match(m, 'old-')
 })

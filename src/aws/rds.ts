@@ -3,7 +3,13 @@
  * codecs as the fixtures, so the planner sees one shape whichever side it runs on.
  */
 import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  DeleteDBInstanceCommand,
   ListTagsForResourceCommand,
+  ModifyDBInstanceCommand,
+  PromoteReadReplicaCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   paginateDescribeDBInstances,
   paginateDescribeDBSnapshots,
   type RDSClient,
@@ -14,6 +20,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
 import type { RdsError, RdsPort } from '../interpret/port.js'
+import type { RdsOperation } from '../plan/operations.js'
 import type { ConnectedRds } from './client.js'
 import { fromSdkError } from './errors.js'
 
@@ -27,6 +34,24 @@ const allPages = async <P, A>(pages: AsyncIterable<P>, items: (page: P) => Reado
   const out: A[] = []
   for await (const page of pages) out.push(...(items(page) ?? []))
   return out
+}
+
+/** One plan step as the SDK command that carries exactly its request. */
+export const commandFor = (o: RdsOperation) => {
+  switch (o.op) {
+    case 'CreateDBInstanceReadReplica':
+      return new CreateDBInstanceReadReplicaCommand(o.request)
+    case 'RestoreDBInstanceFromDBSnapshot':
+      return new RestoreDBInstanceFromDBSnapshotCommand(o.request)
+    case 'PromoteReadReplica':
+      return new PromoteReadReplicaCommand(o.request)
+    case 'ModifyDBInstance':
+      return new ModifyDBInstanceCommand(o.request)
+    case 'DeleteDBInstance':
+      return new DeleteDBInstanceCommand(o.request)
+    case 'AddTagsToResource':
+      return new AddTagsToResourceCommand(o.request)
+  }
 }
 
 /** RDS takes at most 100 values in one filter. */
@@ -61,6 +86,12 @@ export const awsRdsPort = ({ client, region, endpoint }: ConnectedRds): RdsPort 
           allPages(paginateDescribeDBSnapshots({ client: c, pageSize: 100 }, { DBInstanceIdentifier: instanceId }), (p) => p.DBSnapshots),
         ),
         TE.chain(decodeAs('DescribeDBSnapshots', t.array(DBSnapshot))),
+      ),
+    send: (o) =>
+      pipe(
+        // the union of commands does not narrow for send's overloads; each is typed by commandFor
+        call(o.op, (c) => c.send(commandFor(o) as CreateDBInstanceReadReplicaCommand)),
+        TE.map(() => undefined),
       ),
   }
 }

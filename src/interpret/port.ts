@@ -5,6 +5,7 @@
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBInstance, DBSnapshot, Tag } from '../plan/domain.js'
+import type { RdsOperation } from '../plan/operations.js'
 
 export type RdsError =
   | { readonly _tag: 'Credentials'; readonly message: string }
@@ -13,6 +14,7 @@ export type RdsError =
   | { readonly _tag: 'Unreachable'; readonly message: string }
   | { readonly _tag: 'Api'; readonly action: string; readonly code: string; readonly message: string }
   | { readonly _tag: 'Decode'; readonly action: string; readonly message: string }
+  | { readonly _tag: 'ReadOnly'; readonly action: string }
 
 export const renderRdsError = (e: RdsError): string => {
   switch (e._tag) {
@@ -26,6 +28,8 @@ export const renderRdsError = (e: RdsError): string => {
       return `${e.action} failed (${e.code}): ${e.message}`
     case 'Decode':
       return `${e.action} answered something unexpected: ${e.message}`
+    case 'ReadOnly':
+      return `${e.action}: refused, this port only reads`
   }
 }
 
@@ -38,4 +42,22 @@ export interface RdsPort {
   readonly listTagsForResource: (arn: string) => TE.TaskEither<RdsError, ReadonlyArray<Tag>>
   /** DescribeDBSnapshots of one instance, every page. */
   readonly describeDBSnapshots: (instanceId: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSnapshot>>
+  /**
+   * Sends one plan step's RDS call with exactly its request. Resolves when RDS has accepted the
+   * call, not when its effect is complete: the interpreter waits for that by describing.
+   */
+  readonly send: (operation: RdsOperation) => TE.TaskEither<RdsError, void>
+}
+
+/** Time as a capability: the simulator's is virtual, so hours of waiting take milliseconds. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  readonly now: () => number
+  /** Resolves after `ms` milliseconds of this clock's time. */
+  readonly sleep: (ms: number) => Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 }

@@ -7,8 +7,12 @@
 import type { DBInstance, Tag } from './domain.js'
 import type { SettingKey, Settings } from './operations.js'
 
-/** Tags under the reserved `aws:` prefix belong to AWS and cannot be set. */
-export const userTags = (tags: ReadonlyArray<Tag>): Tag[] => tags.filter((t) => !t.Key.toLowerCase().startsWith('aws:'))
+/**
+ * Tags a copy takes from the instance it replaces: not the reserved `aws:` ones (they belong to
+ * AWS and cannot be set), nor `mitosis:` ones (a run sets its own).
+ */
+export const userTags = (tags: ReadonlyArray<Tag>): Tag[] =>
+  tags.filter((t) => !t.Key.toLowerCase().startsWith('aws:') && !t.Key.startsWith('mitosis:'))
 
 /**
  * gp3 volumes below this size run at a fixed baseline: RDS refuses Iops or StorageThroughput for them.

@@ -48,6 +48,7 @@ export const DBInstance = t.intersection(
     }),
     optional({
       DBInstanceArn: t.string,
+      DbiResourceId: t.string,
       EngineVersion: t.string,
       DBClusterIdentifier: t.string,
       Endpoint,
@@ -128,6 +129,16 @@ export interface Environment {
   readonly tags: Readonly<Record<string, ReadonlyArray<Tag>>>
   readonly snapshots: ReadonlyArray<DBSnapshot>
 }
+
+/** `arn:aws:rds:us-east-1:123456789012` from any ARN the environment shows. */
+export const arnPrefix = (env: Environment): string => {
+  const known = env.instances.map((i) => i.DBInstanceArn).find((a) => a !== undefined)
+  const m = known?.match(/^arn:([^:]+):rds:([^:]*):([^:]*):/)
+  return m === null || m === undefined ? `arn:aws:rds:${env.region}:*` : `arn:${m[1]}:rds:${m[2]}:${m[3]}`
+}
+
+/** The ARN an instance has (or will have) under `id`: RDS instance ARNs are name-based. */
+export const instanceArn = (env: Environment, id: string): string => `${arnPrefix(env)}:db:${id}`
 
 export const environmentFromFile = (file: EnvironmentFile, defaultRegion = 'us-east-1'): Environment => ({
   region: file.region ?? defaultRegion,

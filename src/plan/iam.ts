@@ -4,7 +4,7 @@
  * snapshots, roles) its steps name; DeleteDBInstance only on old-* instances; the source only
  * as the origin of a read replica.
  */
-import type { Environment } from './domain.js'
+import { arnPrefix, type Environment } from './domain.js'
 import type { Operation, Plan } from './operations.js'
 
 export interface PolicyStatement {
@@ -17,13 +17,6 @@ export interface PolicyStatement {
 export interface IamPolicy {
   readonly Version: '2012-10-17'
   readonly Statement: ReadonlyArray<PolicyStatement>
-}
-
-/** `arn:aws:rds:us-east-1:123456789012` from any ARN the environment shows. */
-const arnPrefix = (env: Environment): string => {
-  const known = env.instances.map((i) => i.DBInstanceArn).find((a) => a !== undefined)
-  const m = known?.match(/^arn:([^:]+):rds:([^:]*):([^:]*):/)
-  return m === null || m === undefined ? `arn:aws:rds:${env.region}:*` : `arn:${m[1]}:rds:${m[2]}:${m[3]}`
 }
 
 /** ARNs of the RDS resources an operation names, by the IAM resource types the action requires. */

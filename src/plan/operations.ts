@@ -121,6 +121,8 @@ export const Plan = t.type(
   {
     version: t.literal(PLAN_VERSION),
     region: t.string,
+    /** Tags the run's work so a re-run can find it; stable across re-runs of the same clone. */
+    run: t.string,
     source: t.string,
     target: t.string,
     steps: t.array(Step),

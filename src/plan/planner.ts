@@ -5,13 +5,14 @@
  * data is used. Nothing here reads the clock, the network or the file system.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { DBInstance, DBSnapshot, Environment } from './domain.js'
+import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
 import type { PlanProblem } from './errors.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { accepts, instanceSettings, splitSettings } from './attributes.js'
 import { PLAN_VERSION, type Operation, type Phase, type Plan, type Settings, type Step } from './operations.js'
 import { checkPlan } from './predict.js'
+import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
 
 export interface CloneRequest {
   readonly source: string
@@ -60,6 +61,7 @@ export const maxReplicaDepth = (engine: string, version: string | undefined): nu
 const engineFamily = (engine: string): string => engine.replace(/-(ee|se2?|ex|web|cdb|se2-cdb|ee-cdb)$/, '')
 
 interface Resolved {
+  readonly run: string
   readonly source: DBInstance
   readonly target: DBInstance
   readonly tree: ReplicaTree
@@ -117,7 +119,7 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
     if (snapshot === undefined) problems.push({ _tag: 'NoSnapshot', source: sourceId })
     path = { _tag: 'snapshot', reason: snapshotReason, snapshot }
   }
-  return problems.length > 0 ? E.left(problems) : E.right({ source, target, tree, path })
+  return problems.length > 0 ? E.left(problems) : E.right({ run: runIdFor(sourceId, target), source, target, tree, path })
 }
 
 /** Appends steps with their numbers; `after` is reduced to what is not already implied. */
@@ -160,9 +162,10 @@ const isEmpty = (s: Settings): boolean => Object.keys(s).length === 0
  * replicas must keep automated backups (a replica's source needs them), and a new replica already
  * starts with none.
  */
-const settingsFor = (env: Environment, node: TreeNode, dataSize: number | undefined): Settings => {
+const settingsFor = (env: Environment, r: Resolved, node: TreeNode): Settings => {
   const id = node.instance.DBInstanceIdentifier
-  const s = instanceSettings(node.instance, env.tags[id] ?? node.instance.TagList ?? [], dataSize)
+  const own = instanceSettings(node.instance, env.tags[id] ?? node.instance.TagList ?? [], r.source.AllocatedStorage)
+  const s = { ...own, Tags: [...(own.Tags ?? []), ...copyTags(r.run, r.source.DBInstanceIdentifier, id)] }
   const retention = s.BackupRetentionPeriod ?? 0
   const needed = node.replicas.length > 0 ? Math.max(retention, 1) : retention
   if (node.parent !== undefined && needed === 0) {
@@ -175,11 +178,10 @@ const settingsFor = (env: Environment, node: TreeNode, dataSize: number | undefi
 const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray<number> => {
   const backupsReady = new Map<string, number>()
   const finished: number[] = []
-  const dataSize = r.source.AllocatedStorage
   for (const node of breadthFirst(r.tree)) {
     const id = node.instance.DBInstanceIdentifier
     const temp = tempName(id)
-    const settings = settingsFor(env, node, dataSize)
+    const settings = settingsFor(env, r, node)
     if (node.parent === undefined && r.path._tag === 'snapshot') {
       const { taken, rest } = splitSettings(settings, accepts('RestoreDBInstanceFromDBSnapshot', r.source.Engine))
       const restored = list.add(
@@ -226,7 +228,14 @@ const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray
   return finished
 }
 
-export const planClone = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Plan> => {
+/**
+ * Plans the clone. When a run for this source and target is already under way (its tags say so),
+ * the plan is that run's whole plan, made on the world as it was before the run began; which of
+ * its steps are done is for `stepProgress` to tell from describe.
+ */
+export const planClone = (current: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Plan> => {
+  const resumed = runInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
+  const env = resumed?.original ?? current
   const resolved = preflight(env, req)
   if (E.isLeft(resolved)) return resolved
   const r = resolved.right
@@ -235,16 +244,22 @@ export const planClone = (env: Environment, req: CloneRequest): E.Either<Readonl
   // 1. copy: the whole new tree is built before any target name is touched
   const built = copyPhase(env, r, list)
 
-  // 2. rename-old: each target instance steps aside once the new tree is complete
+  // 2. rename-old: each target instance steps aside once the new tree is complete, tagged first
+  //    so that a re-run knows old-<name> as this run's own
   const renamedOld = new Map<string, number>()
   for (const node of leavesFirst(r.tree)) {
     const id = node.instance.DBInstanceIdentifier
+    const marked = list.add(
+      { op: 'AddTagsToResource', id, request: { ResourceName: instanceArn(env, id), Tags: renamedTags(r.run, id) } },
+      'rename-old',
+      built,
+    )
     renamedOld.set(
       id,
       list.add(
         { op: 'ModifyDBInstance', id, request: { DBInstanceIdentifier: id, NewDBInstanceIdentifier: oldName(id), ApplyImmediately: true } },
         'rename-old',
-        built,
+        [marked],
       ),
     )
   }
@@ -264,10 +279,18 @@ export const planClone = (env: Environment, req: CloneRequest): E.Either<Readonl
   }
 
   // 4. restart: the application still holds connections to the old instances (DNS was cached)
+  // (the hook leaves a tag behind, so a re-run does not restart the application twice)
+  const root = r.target.DBInstanceIdentifier
   const swapped =
     req.restart === undefined
       ? renamedIn
-      : [list.add({ op: 'RunCommand', id: r.target.DBInstanceIdentifier, request: { Command: req.restart } }, 'restart', renamedIn)]
+      : [
+          list.add(
+            { op: 'AddTagsToResource', id: root, request: { ResourceName: instanceArn(env, root), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
+            'restart',
+            [list.add({ op: 'RunCommand', id: root, request: { Command: req.restart } }, 'restart', renamedIn)],
+          ),
+        ]
 
   // 5. delete: only what this plan renamed to old-, leaves first, siblings side by side
   const deleted = new Map<string, number>()
@@ -288,6 +311,7 @@ export const planClone = (env: Environment, req: CloneRequest): E.Either<Readonl
   const plan: Plan = {
     version: PLAN_VERSION,
     region: env.region,
+    run: r.run,
     source: r.source.DBInstanceIdentifier,
     target: r.target.DBInstanceIdentifier,
     steps: list.steps,

@@ -224,7 +224,10 @@ const normalized = (s: Settings): Partial<Record<SettingKey, string>> => {
   const out: Partial<Record<SettingKey, string>> = {}
   for (const k of settingKeys) {
     let value: unknown = s[k]
-    if (k === 'Tags' && Array.isArray(value)) value = [...(value as Array<{ Key: string; Value: string }>)].sort((a, b) => a.Key.localeCompare(b.Key))
+    // a run's own tags (mitosis:*) are not settings of the target
+    if (k === 'Tags' && Array.isArray(value)) {
+      value = (value as Array<{ Key: string; Value: string }>).filter((t) => !t.Key.startsWith('mitosis:')).sort((a, b) => a.Key.localeCompare(b.Key))
+    }
     if ((k === 'VpcSecurityGroupIds' || k === 'EnableCloudwatchLogsExports') && Array.isArray(value)) value = [...(value as string[])].sort()
     if (Array.isArray(value) && value.length === 0) value = undefined
     if (k === 'BackupRetentionPeriod' && value === 0) value = undefined

@@ -39,6 +39,10 @@ export const simRdsPort = (env: Environment): SimulatedRds => {
       }),
     describeDBSnapshots: (instanceId) =>
       record('DescribeDBSnapshots', { instanceId }, () => env.snapshots.filter((s) => s.DBInstanceIdentifier === instanceId)),
+    send: (operation) => () => {
+      calls.push({ action: operation.op, input: operation.request })
+      return Promise.resolve(E.left({ _tag: 'ReadOnly' as const, action: operation.op }))
+    },
   }
 }
 
