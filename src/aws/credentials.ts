@@ -25,7 +25,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as readline from 'node:readline'
 import * as tty from 'node:tty'
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandInput } from '@aws-sdk/client-sts'
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import * as E from 'fp-ts/lib/Either.js'
@@ -89,7 +89,10 @@ const ROLE_FILE_FIELDS = ['roleArn', 'mfaSerial', 'region', 'durationSeconds'] a
 
 /** Decodes a parsed role file; failures are one line naming the field (the file name is added by loadRoleFile). */
 export const decodeRoleFile = (u: unknown): E.Either<string, RoleFile> => {
-  if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) {
+    return E.left(`expected a JSON object with ${ROLE_FILE_FIELDS.join(', ')}, got ${Array.isArray(u) ? 'an array' : JSON.stringify(u)}`)
+  }
+  {
     const unknown = Object.keys(u).filter((k) => !(ROLE_FILE_FIELDS as ReadonlyArray<string>).includes(k))
     if (unknown.length > 0) {
       return E.left(`unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')} (the fields are ${ROLE_FILE_FIELDS.join(', ')})`)
@@ -321,7 +324,7 @@ const expiring = (
 
 const firstLine = (s: string): string => (s.split('\n')[0] ?? '').trim()
 
-/** Every secret seen in this process, scrubbed from every message this module builds. */
+/** The secrets one credentials source has seen, scrubbed from every message it builds. */
 class Secrets {
   private readonly values = new Set<string>()
   add(...values: ReadonlyArray<string | undefined>): void {
@@ -359,10 +362,10 @@ interface ErrorContext {
 /** One line for a failure of getting credentials; never a secret in it. */
 const credentialsErrorLine = (e: unknown, ctx: ErrorContext): string => {
   const err = e as { name?: string; message?: string }
-  if (err?.name === 'MfaCodeError') return err.message ?? 'MFA code refused'
+  if (err?.name === 'MfaCodeError' || err?.name === 'NoCredentials') return firstLine(err.message ?? 'no credentials')
   const message = firstLine(err?.message ?? String(e))
   if (/requires multi-factor authentication/i.test(message)) {
-    return `${ctx.base} needs an MFA code of its own: mitosis asks for one code, for ${ctx.role}`
+    return `${ctx.base} need an MFA code of their own: mitosis asks for one code, for ${ctx.role}`
   }
   if (/role chaining/i.test(message)) {
     return `cannot assume ${ctx.role}${ctx.durationSeconds === undefined ? '' : ` for ${ctx.durationSeconds} s`}: role chaining (assuming a role with assumed-role credentials) is capped at ${ROLE_CHAINING_MAX_SECONDS} s by AWS; ask for ${ROLE_CHAINING_MAX_SECONDS} s or less`
@@ -390,6 +393,32 @@ const credentialsErrorLine = (e: unknown, ctx: ErrorContext): string => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The role file's way: STS AssumeRole with an MFA code
+
+/** The credentials of an AssumeRole answer. */
+const identityOf = (out: { Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined }, role: string): AwsCredentialIdentity => {
+  const c = out.Credentials
+  if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
+    throw Object.assign(new Error(`AssumeRole of ${role} answered without credentials`), { name: 'NoCredentials' })
+  }
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    ...(c.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }),
+    ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }),
+  }
+}
+
+/** The region STS is called in when none is given: AWS_REGION, the profile's region, else us-east-1 (as the SDK does). */
+const defaultStsRegion = async (profile: string | undefined): Promise<string> => {
+  const probe = new STSClient(profile === undefined ? {} : { profile })
+  try {
+    return (await probe.config.region()) || 'us-east-1'
+  } catch {
+    return 'us-east-1'
+  } finally {
+    probe.destroy()
+  }
+}
 
 /** STS's RoleSessionName rules: 2–64 characters of [\w+=,.@-]. */
 export const roleSessionName = (who: string | undefined): string => {
@@ -433,18 +462,18 @@ export const assumeRoleWithMfa = (
   const base = options.profile === undefined ? 'the default AWS credentials' : `the credentials of profile ${options.profile}`
   const requested = roleFile.durationSeconds ?? ROLE_CHAINING_MAX_SECONDS
   const notes: string[] = []
-  let client: STSClient | undefined
   let durationSeconds = requested
   const sessionName = roleSessionName(options.sessionName ?? localIdentity())
 
   const fetch = async (): Promise<E.Either<string, AwsCredentialIdentity>> => {
     const ctx: ErrorContext = { role: roleFile.roleArn, base, durationSeconds }
+    // a client per attempt: a refresh an hour later resolves the base credentials afresh
+    const client = new STSClient({
+      region: roleFile.region,
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      retryStrategy: new ThrottlingPatientRetry(),
+    })
     try {
-      client ??= new STSClient({
-        region: roleFile.region,
-        ...(options.profile === undefined ? {} : { profile: options.profile }),
-        retryStrategy: new ThrottlingPatientRetry(),
-      })
       const baseIdentity = await client.config.credentials()
       secrets.addIdentity(baseIdentity)
       if (baseIdentity.sessionToken !== undefined && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
@@ -468,20 +497,13 @@ export const assumeRoleWithMfa = (
           DurationSeconds: durationSeconds,
         }),
       )
-      const c = out.Credentials
-      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
-        return E.left(`AssumeRole of ${roleFile.roleArn} answered without credentials`)
-      }
-      const identity: AwsCredentialIdentity = {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        ...(c.SessionToken === undefined ? {} : { sessionToken: c.SessionToken }),
-        ...(c.Expiration === undefined ? {} : { expiration: c.Expiration }),
-      }
+      const identity = identityOf(out, roleFile.roleArn)
       secrets.addIdentity(identity)
       return E.right(identity)
     } catch (e) {
       return E.left(secrets.scrub(credentialsErrorLine(e, { ...ctx, durationSeconds })))
+    } finally {
+      client.destroy()
     }
   }
   return expiring(fetch, options.now ?? Date.now, () => notes)
@@ -491,7 +513,7 @@ export const assumeRoleWithMfa = (
 // The AWS config's way: a profile, with the SDK's own resolution
 
 export interface ProfileOptions {
-  /** The region for the SDK's inner STS client when the profile names none; default STS's own default. */
+  /** The region of the STS endpoint that assumes the profile's role; default AWS_REGION, the profile's region, us-east-1. */
   readonly region?: string | undefined
   /** The clock the provider judges expiry by; default Date.now. */
   readonly now?: (() => number) | undefined
@@ -509,22 +531,35 @@ export const profileCredentials = (
   options: ProfileOptions = {},
 ): TE.TaskEither<string, ExpiringCredentials> => {
   const secrets = new Secrets()
+  let assuming: string | undefined
   const mfaCodeProvider = async (serial: string): Promise<string> => {
     const code = await source.next(serial)
     if (E.isLeft(code)) throw new MfaCodeError(code.left)
     secrets.add(code.right)
     return code.right
   }
-  const init = {
-    mfaCodeProvider,
-    ignoreCache: true,
-    ...(options.region === undefined ? {} : { parentClientConfig: { region: options.region } }),
+  // fromIni's role assumer, ours: it learns the role (for messages) and every source secret (to scrub them),
+  // and retries as every other client does, so an unreachable STS is said in seconds.
+  const roleAssumer = async (sourceCreds: AwsCredentialIdentity, params: AssumeRoleCommandInput): Promise<AwsCredentialIdentity> => {
+    secrets.addIdentity(sourceCreds)
+    assuming = params.RoleArn
+    const sts = new STSClient({
+      region: options.region ?? (await defaultStsRegion(profile)),
+      credentials: sourceCreds,
+      retryStrategy: new ThrottlingPatientRetry(),
+    })
+    try {
+      const assumed = identityOf(await sts.send(new AssumeRoleCommand(params)), params.RoleArn ?? 'the role')
+      secrets.addIdentity(assumed)
+      return assumed
+    } finally {
+      sts.destroy()
+    }
   }
-  const ctx: ErrorContext =
-    profile === undefined
-      ? { role: 'the role of the default profile', base: 'the default AWS credentials' }
-      : { role: `the role of profile ${profile}`, base: `the source credentials of profile ${profile}` }
+  const init = { mfaCodeProvider, roleAssumer, ignoreCache: true }
+  const named = profile === undefined ? 'the default profile' : `profile ${profile}`
   const fetch = async (): Promise<E.Either<string, AwsCredentialIdentity>> => {
+    assuming = undefined
     try {
       // a new provider each time: the SDK's own memoisation would hand back the old session on refresh
       const provider = profile === undefined ? fromNodeProviderChain(init) : fromIni({ ...init, profile })
@@ -536,6 +571,10 @@ export const profileCredentials = (
       if (name === 'CredentialsProviderError' || name === 'ProviderError') {
         const message = firstLine((e as Error).message ?? '')
         return E.left(secrets.scrub(profile === undefined ? `no usable AWS credentials: ${message}` : `profile ${profile}: ${message}`))
+      }
+      const ctx: ErrorContext = {
+        role: assuming === undefined ? `the role of ${named}` : `${assuming} (${named})`,
+        base: profile === undefined ? 'the default AWS credentials' : `the source credentials of profile ${profile}`,
       }
       return E.left(secrets.scrub(credentialsErrorLine(e, ctx)))
     }
