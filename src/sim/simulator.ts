@@ -1,0 +1,792 @@
+/**
+ * An in-memory RDS: the RdsPort with AWS's state rules on a virtual clock, for running plans
+ * (and killing their interpreters halfway) in tests without an AWS account.
+ *
+ * Every instance's status is derived from virtual time: a call that starts work sets the
+ * in-progress status and records when the work ends and what it does then; the effect is applied
+ * lazily, by the first call (or `environment()`) that happens at or after that time, in the order
+ * the work ends. The simulator has no timers and no promises of its own in flight, so it is fully
+ * deterministic and outlives any client: a new interpreter can pick up where a killed one left off
+ * against the same object.
+ *
+ * Rules and numbers follow docs/aws-facts (the RDS API reference and user guide); error codes and
+ * messages are the ones RDS sends (as seen in SDK errors users report).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import type { DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
+import type { RdsOperation, SettingKey } from '../plan/operations.js'
+import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
+import { replicaForest } from '../plan/forest.js'
+import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
+import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
+import { virtualClock } from './clock.js'
+
+const MINUTE = 60_000
+
+/** How long each kind of work takes, in virtual milliseconds. */
+export interface Durations {
+  readonly createReplica: number
+  readonly restore: number
+  readonly promote: number
+  readonly modify: number
+  readonly rename: number
+  readonly delete: number
+}
+
+/** Typical times on AWS (aws-facts.md). */
+export const AWS_DURATIONS: Durations = {
+  createReplica: 10 * MINUTE,
+  restore: 30 * MINUTE,
+  promote: 5 * MINUTE,
+  modify: 4 * MINUTE,
+  rename: 5 * MINUTE,
+  delete: 6 * MINUTE,
+}
+
+/**
+ * A failure to inject. `op` is the RDS action (`ModifyDBInstance` for a rename too, or a reading
+ * action such as `DescribeDBInstances`); `id` the instance the call names (its
+ * DBInstanceIdentifier, the old name for a rename, the instance of an ARN), or `*` for any.
+ */
+export type InjectedFailure =
+  /** The call itself fails with this error, `times` times (default once). */
+  | { readonly op: string; readonly id: string; readonly kind: 'error'; readonly code: string; readonly message?: string; readonly times?: number }
+  /** The call is accepted, but the instance ends in this status (e.g. `failed`) instead of `available`, and stays in it. */
+  | { readonly op: string; readonly id: string; readonly kind: 'status'; readonly status: string }
+
+export interface SimOptions {
+  readonly durations?: Partial<Durations>
+  readonly failures?: ReadonlyArray<InjectedFailure>
+  /** Token bucket on virtual time; default `{ burst: 300, perSecond: 12 }` as AWS; `false` for none. */
+  readonly throttle?: { readonly burst: number; readonly perSecond: number } | false
+  /** Virtual ms offsets from the start during which every call fails with Throttling. */
+  readonly storms?: ReadonlyArray<{ readonly from: number; readonly to: number }>
+  /** Epoch ms of the virtual start; default 2026-11-22T12:00:00Z. */
+  readonly start?: number
+}
+
+export interface SimCall {
+  /** Virtual epoch ms (the simulator clock's `now()`) when the call arrived. */
+  readonly at: number
+  readonly action: string
+  readonly input: unknown
+  /** `ok`, or the error code the call was answered with. */
+  readonly outcome: 'ok' | string
+}
+
+export interface Simulator extends RdsPort {
+  /** Virtual time: `sleep(ms)` moves it forward and resolves at once. */
+  readonly clock: Clock & { readonly elapsed: () => number }
+  /** Every call so far, reads included, in order. */
+  readonly calls: () => ReadonlyArray<SimCall>
+  /** What describe would show right now (every instance, their tags, every snapshot); not a call. */
+  readonly environment: () => Environment
+  /** The identifier (at seed time) of the instance whose data `id` holds; undefined if no such instance. */
+  readonly dataOf: (id: string) => string | undefined
+}
+
+export const DEFAULT_START = Date.parse('2026-11-22T12:00:00Z')
+const DEFAULT_THROTTLE = { burst: 300, perSecond: 12 }
+
+/** Statuses an instance is left in by a failure; RDS lets such an instance be deleted. */
+const FAILED_STATUSES = new Set([
+  'failed', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters', 'incompatible-restore',
+  'restore-error', 'storage-full', 'inaccessible-encryption-credentials',
+])
+const DELETABLE_STATUSES = new Set(['available', 'stopped', 'storage-optimization', ...FAILED_STATUSES])
+
+/** Defaults RDS gives a new instance when nothing says otherwise (it picks windows itself). */
+const DEFAULT_BACKUP_WINDOW = '07:00-07:30'
+const DEFAULT_MAINTENANCE_WINDOW = 'sun:08:00-sun:08:30'
+const DEFAULT_ACCOUNT_PREFIX = (region: string) => `arn:aws:rds:${region}:123456789012`
+
+/**
+ * ModifyDBInstance settings that wait for the maintenance window unless ApplyImmediately is true
+ * (RDS API reference, ModifyDBInstance). The rest apply at once either way.
+ */
+const DEFERRED_UNLESS_IMMEDIATE = new Set([
+  'DBInstanceClass', 'MultiAZ', 'StorageType', 'Iops', 'StorageThroughput', 'AllocatedStorage', 'NewDBInstanceIdentifier',
+  'CACertificateIdentifier', 'DBSubnetGroupName', 'NetworkType', 'ProcessorFeatures', 'EngineVersion',
+])
+
+/**
+ * The members each action has in the SDK's input shape (besides the identifiers): anything else in
+ * a request is dropped by the SDK before it reaches RDS, so the simulator ignores it too.
+ */
+const MEMBERS: Readonly<Record<'CreateDBInstanceReadReplica' | 'RestoreDBInstanceFromDBSnapshot' | 'ModifyDBInstance', ReadonlySet<string>>> = {
+  CreateDBInstanceReadReplica: new Set([
+    'DBInstanceClass', 'AvailabilityZone', 'Port', 'MultiAZ', 'AutoMinorVersionUpgrade', 'Iops', 'StorageThroughput',
+    'OptionGroupName', 'DBParameterGroupName', 'PubliclyAccessible', 'Tags', 'DBSubnetGroupName', 'VpcSecurityGroupIds',
+    'StorageType', 'CopyTagsToSnapshot', 'MonitoringInterval', 'MonitoringRoleArn', 'KmsKeyId',
+    'EnableIAMDatabaseAuthentication', 'EnablePerformanceInsights', 'PerformanceInsightsKMSKeyId',
+    'PerformanceInsightsRetentionPeriod', 'EnableCloudwatchLogsExports', 'ProcessorFeatures', 'DeletionProtection',
+    'NetworkType', 'MaxAllocatedStorage', 'AllocatedStorage', 'CACertificateIdentifier',
+  ]),
+  RestoreDBInstanceFromDBSnapshot: new Set([
+    'DBInstanceClass', 'Port', 'AvailabilityZone', 'DBSubnetGroupName', 'MultiAZ', 'PubliclyAccessible',
+    'AutoMinorVersionUpgrade', 'LicenseModel', 'DBName', 'Engine', 'Iops', 'StorageThroughput', 'OptionGroupName', 'Tags',
+    'StorageType', 'VpcSecurityGroupIds', 'CopyTagsToSnapshot', 'EnableIAMDatabaseAuthentication',
+    'EnableCloudwatchLogsExports', 'ProcessorFeatures', 'DBParameterGroupName', 'DeletionProtection', 'NetworkType',
+    'AllocatedStorage', 'BackupRetentionPeriod', 'PreferredBackupWindow', 'CACertificateIdentifier',
+  ]),
+  ModifyDBInstance: new Set([
+    'AllocatedStorage', 'DBInstanceClass', 'DBSubnetGroupName', 'VpcSecurityGroupIds', 'BackupRetentionPeriod',
+    'PreferredBackupWindow', 'PreferredMaintenanceWindow', 'MultiAZ', 'EngineVersion', 'AutoMinorVersionUpgrade', 'Iops',
+    'StorageThroughput', 'OptionGroupName', 'DBParameterGroupName', 'NewDBInstanceIdentifier', 'StorageType',
+    'CACertificateIdentifier', 'CopyTagsToSnapshot', 'MonitoringInterval', 'DBPortNumber', 'PubliclyAccessible',
+    'MonitoringRoleArn', 'EnableIAMDatabaseAuthentication', 'EnablePerformanceInsights', 'PerformanceInsightsKMSKeyId',
+    'PerformanceInsightsRetentionPeriod', 'CloudwatchLogsExportConfiguration', 'ProcessorFeatures', 'DeletionProtection',
+    'MaxAllocatedStorage', 'NetworkType',
+  ]),
+}
+
+const pickMembers = (action: keyof typeof MEMBERS, request: object): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(request).filter(([k, v]) => v !== undefined && MEMBERS[action].has(k)))
+
+// ---------------------------------------------------------------------------------------------
+
+type Fields = Record<string, unknown>
+
+interface Work {
+  readonly until: number
+  readonly seq: number
+  /** The status the instance ends in instead of `available` (an injected failure). */
+  readonly failAs: string | undefined
+  /** Applies the effect; returns false when the instance is gone afterwards. */
+  readonly finish: (n: Node, failed: boolean) => boolean
+}
+
+/** One instance. Links are by key, so renames carry them without bookkeeping. */
+interface Node {
+  readonly key: number
+  id: string
+  /** Seed-time identifier of the instance whose data this one holds. */
+  readonly data: string
+  readonly resourceId: string
+  /** Host suffix of its endpoint: `<id>.<suffix>`. */
+  readonly suffix: string
+  /** Describe fields other than those derived here (identifier, status, ARN, address, links, tags). */
+  fields: Fields
+  tags: Tag[]
+  source: number | undefined
+  status: string
+  work: Work | undefined
+}
+
+interface SnapshotRecord {
+  readonly snapshot: DBSnapshot
+  /** Seed-time identifier of the instance whose data the snapshot holds. */
+  readonly data: string
+  /** The snapshot shows `creating` until then (a final snapshot taken while deleting). */
+  readonly readyAt: number | undefined
+}
+
+class Fault {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+const fault = (code: string, message: string): never => {
+  throw new Fault(code, message)
+}
+
+const clone = <A>(a: A): A => structuredClone(a)
+
+const record = (u: unknown): Fields | undefined => (typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as Fields) : undefined)
+
+/** 26 characters like a DbiResourceId, stable for a given input. */
+const resourceIdFor = (text: string): string => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let h = 0x811c9dc5
+  let out = ''
+  for (let round = 0; out.length < 26; round++) {
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
+    h = Math.imul(h ^ round, 0x01000193) >>> 0
+    for (let k = 0; k < 6 && out.length < 26; k++) out += alphabet[(h >>> (k * 5)) & 31]
+  }
+  return `db-${out}`
+}
+
+const INVALID_IDENTIFIER = (param: string) =>
+  `The parameter ${param} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`
+
+const NO_BACKUPS =
+  'Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.'
+
+/** Levels of replicas below a primary an engine allows (aws-facts.md, "Cascading replicas"). */
+const replicaDepthLimit = (engine: string, version: string | undefined): number => {
+  if (engine === 'mysql' || engine === 'mariadb') return Number.POSITIVE_INFINITY
+  if (engine === 'postgres') {
+    const [major = 0, minor = 0] = (version ?? '').split('.').map(Number)
+    return major > 14 || (major === 14 && minor >= 1) ? 3 : 1
+  }
+  return 1
+}
+
+/** Where each inheritable setting lives in describe. */
+const INHERITED_FIELDS: Partial<Record<SettingKey, ReadonlyArray<string>>> = {
+  DBInstanceClass: ['DBInstanceClass'],
+  StorageType: ['StorageType'],
+  Iops: ['Iops'],
+  StorageThroughput: ['StorageThroughput'],
+  OptionGroupName: ['OptionGroupMemberships'],
+  DBParameterGroupName: ['DBParameterGroups'],
+  AutoMinorVersionUpgrade: ['AutoMinorVersionUpgrade'],
+  DBSubnetGroupName: ['DBSubnetGroup'],
+  CACertificateIdentifier: ['CACertificateIdentifier'],
+  NetworkType: ['NetworkType'],
+  ProcessorFeatures: ['ProcessorFeatures'],
+}
+
+/** The group an instance runs with: the first in-sync one, else the first. */
+const currentGroup = <G extends Fields>(groups: unknown, statusKey: string, ok: string): G | undefined => {
+  const list = Array.isArray(groups) ? (groups as G[]) : []
+  return list.find((g) => g[statusKey] === ok) ?? list[0]
+}
+
+const DIRECT_SETTINGS = [
+  'DBInstanceClass', 'MultiAZ', 'AutoMinorVersionUpgrade', 'StorageType', 'Iops', 'StorageThroughput', 'MaxAllocatedStorage',
+  'AllocatedStorage', 'PubliclyAccessible', 'CopyTagsToSnapshot', 'MonitoringInterval', 'MonitoringRoleArn',
+  'PerformanceInsightsKMSKeyId', 'PerformanceInsightsRetentionPeriod', 'ProcessorFeatures', 'DeletionProtection',
+  'CACertificateIdentifier', 'NetworkType', 'BackupRetentionPeriod', 'PreferredBackupWindow', 'PreferredMaintenanceWindow',
+  'EngineVersion',
+] as const
+
+// ---------------------------------------------------------------------------------------------
+
+export const simulate = (env: Environment, options: SimOptions = {}): Simulator => {
+  const region = env.region
+  const durations: Durations = { ...AWS_DURATIONS, ...options.durations }
+  const start = options.start ?? DEFAULT_START
+  const clock = virtualClock(start)
+  const arnPrefix = (() => {
+    const known = env.instances.map((i) => i.DBInstanceArn).find((a) => a !== undefined)
+    const m = known?.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):db:/)
+    return m?.[1] ?? DEFAULT_ACCOUNT_PREFIX(region)
+  })()
+  const arnOf = (id: string) => `${arnPrefix}:db:${id}`
+  const defaultSuffix = (() => {
+    const i = env.instances.find((x) => x.Endpoint?.Address?.startsWith(`${x.DBInstanceIdentifier}.`) === true)
+    return i?.Endpoint?.Address?.slice(i.DBInstanceIdentifier.length + 1) ?? `c0sim0mitosis.${region}.rds.amazonaws.com`
+  })()
+
+  // ---- state
+  const nodes = new Map<number, Node>()
+  let nextKey = 1
+  let seq = 0
+  const snapshots: SnapshotRecord[] = []
+  const subnetGroups = new Map<string, Fields>()
+  const log: SimCall[] = []
+
+  const byId = (id: string): Node | undefined => {
+    const want = normalizeIdentifier(id)
+    for (const n of nodes.values()) if (n.id === want) return n
+    return undefined
+  }
+  const idOfArn = (arn: string): string | undefined => {
+    const m = arn.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):db:(.+)$/)
+    return m === null || m[1] !== arnPrefix ? undefined : normalizeIdentifier(m[2]!)
+  }
+
+  // ---- seed
+  const forest = replicaForest(env.instances)
+  const keyOfSeed = new Map<string, number>()
+  for (const i of env.instances) {
+    const {
+      DBInstanceIdentifier: id, DBInstanceStatus: status, DBInstanceArn: _arn, ReadReplicaSourceDBInstanceIdentifier: _src,
+      ReadReplicaDBInstanceIdentifiers: _replicas, TagList, DbiResourceId, ...rest
+    } = clone(i)
+    const endpoint = record(rest.Endpoint)
+    const address = typeof endpoint?.['Address'] === 'string' ? endpoint['Address'] : undefined
+    if (endpoint !== undefined) {
+      const { Address: _a, ...kept } = endpoint
+      rest.Endpoint = kept
+    }
+    const key = nextKey++
+    keyOfSeed.set(id, key)
+    nodes.set(key, {
+      key,
+      id,
+      data: id,
+      resourceId: DbiResourceId ?? resourceIdFor(`${arnPrefix}:${id}`),
+      suffix: address?.startsWith(`${id}.`) === true ? address.slice(id.length + 1) : defaultSuffix,
+      fields: rest as Fields,
+      tags: clone([...(env.tags[id] ?? TagList ?? [])]),
+      source: undefined,
+      status,
+      work: undefined,
+    })
+    const group = record(rest.DBSubnetGroup)
+    if (typeof group?.['DBSubnetGroupName'] === 'string' && !subnetGroups.has(group['DBSubnetGroupName'])) {
+      subnetGroups.set(group['DBSubnetGroupName'], clone(group))
+    }
+  }
+  for (const i of env.instances) {
+    const parent = forest.parentOf(i.DBInstanceIdentifier)
+    const n = nodes.get(keyOfSeed.get(i.DBInstanceIdentifier)!)!
+    n.source = parent === undefined ? undefined : keyOfSeed.get(parent)
+  }
+  for (const s of env.snapshots) snapshots.push({ snapshot: clone(s), data: s.DBInstanceIdentifier, readyAt: undefined })
+
+  // ---- time
+  /** Applies every piece of work that has ended by now, in the order it ended. */
+  const settle = () => {
+    const now = clock.now()
+    const due = [...nodes.values()]
+      .filter((n) => n.work !== undefined && n.work.until <= now)
+      .sort((a, b) => a.work!.until - b.work!.until || a.work!.seq - b.work!.seq)
+    for (const n of due) {
+      const w = n.work!
+      n.work = undefined
+      const failed = w.failAs !== undefined
+      if (w.finish(n, failed)) n.status = w.failAs ?? 'available'
+    }
+  }
+  const busy = (n: Node, status: string, duration: number, failAs: string | undefined, finish: Work['finish'] = () => true) => {
+    n.status = status
+    n.work = { until: clock.now() + duration, seq: seq++, failAs, finish }
+  }
+
+  // ---- throttling
+  const throttle = options.throttle === undefined ? DEFAULT_THROTTLE : options.throttle
+  let tokens = throttle === false ? 0 : throttle.burst
+  let refilledAt = clock.now()
+  const takeToken = (): boolean => {
+    if (throttle === false) return true
+    const now = clock.now()
+    tokens = Math.min(throttle.burst, tokens + ((now - refilledAt) * throttle.perSecond) / 1000)
+    refilledAt = now
+    if (tokens < 1) return false
+    tokens -= 1
+    return true
+  }
+  const inStorm = () => (options.storms ?? []).some((s) => clock.elapsed() >= s.from && clock.elapsed() < s.to)
+
+  // ---- injected failures
+  const failures = (options.failures ?? []).map((f) => ({ f, left: f.kind === 'error' ? (f.times ?? 1) : 1 }))
+  const matches = (f: InjectedFailure, action: string, subject: string | undefined) =>
+    f.op === action && (f.id === '*' || (subject !== undefined && normalizeIdentifier(f.id) === normalizeIdentifier(subject)))
+  const take = (kind: InjectedFailure['kind'], action: string, subject: string | undefined): InjectedFailure | undefined => {
+    const hit = failures.find((x) => x.left > 0 && x.f.kind === kind && matches(x.f, action, subject))
+    if (hit === undefined) return undefined
+    hit.left -= 1
+    return hit.f
+  }
+  const failStatus = (action: string, subject: string): string | undefined => {
+    const f = take('status', action, subject)
+    return f?.kind === 'status' ? f.status : undefined
+  }
+
+  // ---- the call wrapper: every call is throttled, may be made to fail, and is logged
+  const call =
+    <A>(action: string, input: unknown, subject: string | undefined, run: () => A): TE.TaskEither<RdsError, A> =>
+    () => {
+      settle()
+      const entry = (outcome: string) => log.push({ at: clock.now(), action, input: clone(input), outcome })
+      const api = (code: string, message: string): E.Either<RdsError, A> => {
+        entry(code)
+        return E.left({ _tag: 'Api', action, code, message })
+      }
+      if (inStorm() || !takeToken()) return Promise.resolve(api('Throttling', 'Rate exceeded'))
+      const injected = take('error', action, subject)
+      if (injected?.kind === 'error') return Promise.resolve(api(injected.code, injected.message ?? `injected ${injected.code}`))
+      try {
+        const a = run()
+        entry('ok')
+        return Promise.resolve(E.right(a))
+      } catch (e) {
+        if (e instanceof Fault) return Promise.resolve(api(e.code, e.message))
+        throw e
+      }
+    }
+
+  // ---- lookups and checks
+  const mustFind = (id: string): Node => byId(id) ?? fault('DBInstanceNotFound', `DBInstance ${id} not found.`)
+  const requireAvailable = (n: Node) => {
+    if (n.status === 'available') return
+    fault('InvalidDBInstanceState', n.status === 'deleting' ? `Instance ${n.id} is already being deleted.` : `Instance ${n.id} is not in available state.`)
+  }
+  const newIdentifier = (param: string, raw: string): string => {
+    if (identifierProblem(raw) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER(param))
+    const id = normalizeIdentifier(raw)
+    if (byId(id) !== undefined) fault('DBInstanceAlreadyExists', 'DB instance already exists')
+    return id
+  }
+  const checkSettings = (s: Fields, existing: Fields | undefined) => {
+    const group = s['DBSubnetGroupName']
+    if (typeof group === 'string' && !subnetGroups.has(group)) fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${group} not found.`)
+    const interval = s['MonitoringInterval'] ?? existing?.['MonitoringInterval']
+    const role = s['MonitoringRoleArn'] ?? existing?.['MonitoringRoleArn']
+    if (typeof interval === 'number' && interval > 0 && role === undefined) {
+      fault('InvalidParameterCombination', 'A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.')
+    }
+  }
+  const depthOf = (n: Node): number => {
+    let d = 0
+    for (let s = n.source; s !== undefined; s = nodes.get(s)?.source) d++
+    return d
+  }
+
+  /** Applies request settings to an instance's describe fields (request names → describe names). */
+  const applySettings = (n: Node, s: Fields, how: 'new' | 'modify') => {
+    const f = n.fields
+    for (const k of DIRECT_SETTINGS) if (s[k] !== undefined) f[k] = clone(s[k])
+    const type = s['StorageType']
+    if (typeof type === 'string' && type !== 'io1' && type !== 'io2' && type !== 'gp3') {
+      delete f['Iops']
+      delete f['StorageThroughput']
+    }
+    const port = s['Port'] ?? s['DBPortNumber']
+    if (typeof port === 'number') f['Endpoint'] = { ...record(f['Endpoint']), Port: port }
+    if (typeof s['OptionGroupName'] === 'string') f['OptionGroupMemberships'] = [{ OptionGroupName: s['OptionGroupName'], Status: 'in-sync' }]
+    if (typeof s['DBParameterGroupName'] === 'string') {
+      const name = s['DBParameterGroupName']
+      const now = currentGroup<Fields>(f['DBParameterGroups'], 'ParameterApplyStatus', 'in-sync')
+      const status = how === 'new' ? 'in-sync' : now?.['DBParameterGroupName'] === name ? now['ParameterApplyStatus'] : 'pending-reboot'
+      f['DBParameterGroups'] = [{ DBParameterGroupName: name, ParameterApplyStatus: status }]
+    }
+    if (typeof s['DBSubnetGroupName'] === 'string') f['DBSubnetGroup'] = clone(subnetGroups.get(s['DBSubnetGroupName']))
+    if (Array.isArray(s['VpcSecurityGroupIds'])) {
+      f['VpcSecurityGroups'] = (s['VpcSecurityGroupIds'] as string[]).map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }))
+    }
+    if (typeof s['EnableIAMDatabaseAuthentication'] === 'boolean') f['IAMDatabaseAuthenticationEnabled'] = s['EnableIAMDatabaseAuthentication']
+    if (typeof s['EnablePerformanceInsights'] === 'boolean') {
+      f['PerformanceInsightsEnabled'] = s['EnablePerformanceInsights']
+      if (s['EnablePerformanceInsights'] && f['PerformanceInsightsRetentionPeriod'] === undefined) f['PerformanceInsightsRetentionPeriod'] = 7
+      if (!s['EnablePerformanceInsights']) {
+        delete f['PerformanceInsightsKMSKeyId']
+        delete f['PerformanceInsightsRetentionPeriod']
+      }
+    }
+    if (Array.isArray(s['EnableCloudwatchLogsExports'])) f['EnabledCloudwatchLogsExports'] = [...(s['EnableCloudwatchLogsExports'] as string[])]
+    const logs = record(s['CloudwatchLogsExportConfiguration'])
+    if (logs !== undefined) {
+      const on = new Set(Array.isArray(f['EnabledCloudwatchLogsExports']) ? (f['EnabledCloudwatchLogsExports'] as string[]) : [])
+      for (const t of (logs['EnableLogTypes'] as string[] | undefined) ?? []) on.add(t)
+      for (const t of (logs['DisableLogTypes'] as string[] | undefined) ?? []) on.delete(t)
+      f['EnabledCloudwatchLogsExports'] = [...on]
+    }
+    if (how === 'new' && Array.isArray(s['Tags'])) n.tags = clone(s['Tags'] as Tag[])
+  }
+
+  /** Fields every new instance starts with before inheritance and the request. */
+  const freshFields = (): Fields => ({
+    InstanceCreateTime: new Date(clock.now()).toISOString(),
+    BackupRetentionPeriod: 0,
+    PreferredBackupWindow: DEFAULT_BACKUP_WINDOW,
+    PreferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
+    MultiAZ: false,
+    PubliclyAccessible: false,
+    CopyTagsToSnapshot: false,
+    MonitoringInterval: 0,
+    IAMDatabaseAuthenticationEnabled: false,
+    PerformanceInsightsEnabled: false,
+    EnabledCloudwatchLogsExports: [],
+    DeletionProtection: false,
+    AutoMinorVersionUpgrade: true,
+    VpcSecurityGroups: [],
+    DBSecurityGroups: [],
+    PendingModifiedValues: {},
+    ReadReplicaDBClusterIdentifiers: [],
+  })
+
+  const copyFrom = (from: Fields, keys: ReadonlyArray<string>): Fields =>
+    Object.fromEntries(keys.flatMap((k) => (from[k] === undefined ? [] : [[k, clone(from[k])]])))
+
+  /** Settings a new instance takes from `from` (INHERITED_FROM_SOURCE) when the request leaves them out. */
+  const inherited = (from: Fields, request: Fields): Fields => {
+    const out: Fields = {}
+    for (const key of INHERITED_FROM_SOURCE) {
+      if (request['StorageType'] !== undefined && (key === 'Iops' || key === 'StorageThroughput')) continue
+      if (key === 'Port') {
+        const port = record(from['Endpoint'])?.['Port']
+        if (typeof port === 'number') out['Endpoint'] = { ...record(out['Endpoint']), Port: port }
+        continue
+      }
+      Object.assign(out, copyFrom(from, INHERITED_FIELDS[key] ?? []))
+    }
+    // a new instance runs with one group of each kind, in sync
+    const pg = currentGroup<Fields>(out['DBParameterGroups'], 'ParameterApplyStatus', 'in-sync')
+    if (pg !== undefined) out['DBParameterGroups'] = [{ DBParameterGroupName: pg['DBParameterGroupName'], ParameterApplyStatus: 'in-sync' }]
+    const og = currentGroup<Fields>(out['OptionGroupMemberships'], 'Status', 'in-sync')
+    if (og !== undefined) out['OptionGroupMemberships'] = [{ OptionGroupName: og['OptionGroupName'], Status: 'in-sync' }]
+    return out
+  }
+
+  const addNode = (id: string, data: string, suffix: string, fields: Fields, source: number | undefined): Node => {
+    const key = nextKey++
+    const n: Node = {
+      key,
+      id,
+      data,
+      resourceId: resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`),
+      suffix,
+      fields,
+      tags: [],
+      source,
+      status: 'creating',
+      work: undefined,
+    }
+    nodes.set(key, n)
+    return n
+  }
+
+  // ---- the mutating calls
+  const createReplica = (r: Extract<RdsOperation, { op: 'CreateDBInstanceReadReplica' }>['request']) => {
+    if (identifierProblem(r.DBInstanceIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBInstanceIdentifier'))
+    const sourceId = r.SourceDBInstanceIdentifier.startsWith('arn:') ? idOfArn(r.SourceDBInstanceIdentifier) : r.SourceDBInstanceIdentifier
+    if (sourceId === undefined) fault('DBInstanceNotFound', `DBInstance ${r.SourceDBInstanceIdentifier} not found.`)
+    const src = mustFind(sourceId!)
+    requireAvailable(src)
+    if (typeof src.fields['BackupRetentionPeriod'] !== 'number' || src.fields['BackupRetentionPeriod'] <= 0) fault('InvalidDBInstanceState', NO_BACKUPS)
+    const engine = String(src.fields['Engine'] ?? '')
+    const version = typeof src.fields['EngineVersion'] === 'string' ? src.fields['EngineVersion'] : undefined
+    if (depthOf(src) + 1 > replicaDepthLimit(engine, version)) {
+      fault('InvalidParameterCombination', `Read replicas of ${engine} ${version ?? ''} can be at most ${replicaDepthLimit(engine, version)} level(s) below their primary; ${src.id} is ${depthOf(src)} level(s) down.`)
+    }
+    const request = pickMembers('CreateDBInstanceReadReplica', r)
+    if (request['DBParameterGroupName'] !== undefined && !engine.startsWith('oracle') && !engine.startsWith('db2')) {
+      fault('InvalidParameterCombination', `A DB parameter group can be specified for a same-Region read replica only for Oracle and Db2, not for ${engine}.`)
+    }
+    checkSettings(request, undefined)
+    const id = newIdentifier('DBInstanceIdentifier', r.DBInstanceIdentifier)
+    const fields: Fields = {
+      DBInstanceClass: src.fields['DBInstanceClass'],
+      Engine: src.fields['Engine'],
+      ...copyFrom(src.fields, ['EngineVersion', 'MasterUsername', 'DBName', 'AllocatedStorage', 'StorageEncrypted', 'KmsKeyId', 'LicenseModel', 'AvailabilityZone']),
+      Endpoint: copyFrom(record(src.fields['Endpoint']) ?? {}, ['Port', 'HostedZoneId']),
+      ...freshFields(),
+      ...inherited(src.fields, request),
+    }
+    const n = addNode(id, src.data, src.suffix, fields, src.key)
+    applySettings(n, request, 'new')
+    busy(n, 'creating', durations.createReplica, failStatus('CreateDBInstanceReadReplica', id))
+  }
+
+  const restore = (r: Extract<RdsOperation, { op: 'RestoreDBInstanceFromDBSnapshot' }>['request']) => {
+    if (identifierProblem(r.DBInstanceIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBInstanceIdentifier'))
+    const found = snapshots.find((s) => s.snapshot.DBSnapshotIdentifier === r.DBSnapshotIdentifier)
+    if (found === undefined) return fault('DBSnapshotNotFound', `DBSnapshot ${r.DBSnapshotIdentifier} not found.`)
+    if (snapshotStatus(found) !== 'available') fault('InvalidDBSnapshotState', `Snapshot ${r.DBSnapshotIdentifier} is not available.`)
+    const request = pickMembers('RestoreDBInstanceFromDBSnapshot', r)
+    checkSettings(request, undefined)
+    const id = newIdentifier('DBInstanceIdentifier', r.DBInstanceIdentifier)
+    const snap = found.snapshot as DBSnapshot & Fields
+    // the instance the snapshot was taken of, under its name then or (renamed since) by its seed identity
+    const named = byId(snap.DBInstanceIdentifier)
+    const seeded = keyOfSeed.get(snap.DBInstanceIdentifier)
+    const origin = named?.data === found.data ? named : seeded === undefined ? undefined : nodes.get(seeded)
+    const base = origin?.fields ?? {}
+    const engine = String(snap.Engine ?? base['Engine'] ?? '')
+    const version = snap.EngineVersion ?? (base['EngineVersion'] as string | undefined)
+    const major = (version ?? '').split('.')[0] ?? ''
+    const fields: Fields = {
+      DBInstanceClass: base['DBInstanceClass'] ?? 'db.m5.large',
+      Engine: engine,
+      ...copyFrom(base, ['MasterUsername', 'DBName', 'LicenseModel', 'AvailabilityZone']),
+      ...copyFrom(snap, ['EngineVersion', 'MasterUsername', 'AllocatedStorage', 'KmsKeyId', 'LicenseModel', 'StorageType', 'Iops', 'StorageThroughput']),
+      StorageEncrypted: snap.Encrypted ?? base['StorageEncrypted'] ?? false,
+      Endpoint: { ...copyFrom(record(base['Endpoint']) ?? {}, ['Port', 'HostedZoneId']), ...copyFrom(snap, ['Port']) },
+      ...freshFields(),
+      BackupRetentionPeriod: 1,
+      ...inherited(base, request),
+      // RDS restores with the engine's default parameter group unless the request names one
+      DBParameterGroups: [{ DBParameterGroupName: `default.${engine}${major}`, ParameterApplyStatus: 'in-sync' }],
+    }
+    if (typeof snap['OptionGroupName'] === 'string') fields['OptionGroupMemberships'] = [{ OptionGroupName: snap['OptionGroupName'], Status: 'in-sync' }]
+    const n = addNode(id, found.data, origin?.suffix ?? defaultSuffix, fields, undefined)
+    applySettings(n, request, 'new')
+    busy(n, 'creating', durations.restore, failStatus('RestoreDBInstanceFromDBSnapshot', id))
+  }
+
+  const promote = (r: Extract<RdsOperation, { op: 'PromoteReadReplica' }>['request']) => {
+    const n = mustFind(r.DBInstanceIdentifier)
+    requireAvailable(n)
+    if (n.source === undefined) fault('InvalidDBInstanceState', `DB Instance ${n.id} is not a read replica.`)
+    busy(n, 'modifying', durations.promote, failStatus('PromoteReadReplica', n.id), (m) => {
+      m.source = undefined
+      m.fields['BackupRetentionPeriod'] = r.BackupRetentionPeriod ?? 1
+      if (r.PreferredBackupWindow !== undefined) m.fields['PreferredBackupWindow'] = r.PreferredBackupWindow
+      return true
+    })
+  }
+
+  const modify = (r: Extract<RdsOperation, { op: 'ModifyDBInstance' }>['request']) => {
+    const n = mustFind(r.DBInstanceIdentifier)
+    requireAvailable(n)
+    const request = pickMembers('ModifyDBInstance', r)
+    if (typeof request['NewDBInstanceIdentifier'] === 'string' && identifierProblem(request['NewDBInstanceIdentifier']) !== undefined) {
+      fault('InvalidParameterValue', INVALID_IDENTIFIER('NewDBInstanceIdentifier'))
+    }
+    checkSettings(request, n.fields)
+    let now = request
+    if (r.ApplyImmediately !== true) {
+      // what waits for the maintenance window shows in PendingModifiedValues (and the window never comes here)
+      const later = Object.fromEntries(Object.entries(request).filter(([k]) => DEFERRED_UNLESS_IMMEDIATE.has(k)))
+      now = Object.fromEntries(Object.entries(request).filter(([k]) => !DEFERRED_UNLESS_IMMEDIATE.has(k)))
+      if (Object.keys(later).length > 0) {
+        const { NewDBInstanceIdentifier, ...rest } = later
+        n.fields['PendingModifiedValues'] = {
+          ...record(n.fields['PendingModifiedValues']),
+          ...rest,
+          ...(NewDBInstanceIdentifier === undefined ? {} : { DBInstanceIdentifier: NewDBInstanceIdentifier }),
+        }
+      }
+      if (Object.keys(now).length === 0) return
+    }
+    const newId = typeof now['NewDBInstanceIdentifier'] === 'string' ? newIdentifier('NewDBInstanceIdentifier', now['NewDBInstanceIdentifier']) : undefined
+    const failAs = failStatus('ModifyDBInstance', n.id)
+    if (newId === undefined) {
+      busy(n, 'modifying', durations.modify, failAs, (m) => {
+        applySettings(m, now, 'modify')
+        return true
+      })
+      return
+    }
+    // a rename: the old name is gone at once; the instance reboots under the new one
+    n.id = newId
+    busy(n, 'renaming', durations.rename, failAs, (m) => {
+      applySettings(m, now, 'modify')
+      const groups = Array.isArray(m.fields['DBParameterGroups']) ? (m.fields['DBParameterGroups'] as Fields[]) : []
+      m.fields['DBParameterGroups'] = groups.map((g) => (g['ParameterApplyStatus'] === 'pending-reboot' ? { ...g, ParameterApplyStatus: 'in-sync' } : g))
+      return true
+    })
+  }
+
+  const remove = (r: Extract<RdsOperation, { op: 'DeleteDBInstance' }>['request']) => {
+    const n = mustFind(r.DBInstanceIdentifier)
+    if (!DELETABLE_STATUSES.has(n.status)) requireAvailable(n)
+    const final = r.SkipFinalSnapshot === true ? undefined : r.FinalDBSnapshotIdentifier
+    if (r.SkipFinalSnapshot !== true && final === undefined) {
+      fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.')
+    }
+    if (n.fields['DeletionProtection'] === true) {
+      fault('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.')
+    }
+    if (final !== undefined) {
+      if (n.source !== undefined) fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance.')
+      if (FAILED_STATUSES.has(n.status)) fault('InvalidDBInstanceState', `Instance ${n.id} is in a failed state; delete it with SkipFinalSnapshot.`)
+      if (identifierProblem(final) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('FinalDBSnapshotIdentifier'))
+      if (snapshots.some((s) => s.snapshot.DBSnapshotIdentifier === final)) {
+        fault('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${final} already exists.`)
+      }
+    }
+    const failAs = failStatus('DeleteDBInstance', n.id)
+    busy(n, 'deleting', durations.delete, failAs, (m, failed) => {
+      if (failed) return true
+      nodes.delete(m.key)
+      for (const other of nodes.values()) if (other.source === m.key) other.source = undefined
+      return false
+    })
+    if (final !== undefined) {
+      snapshots.push({
+        data: n.data,
+        readyAt: n.work!.until,
+        snapshot: {
+          DBSnapshotIdentifier: final,
+          DBInstanceIdentifier: n.id,
+          Status: 'available',
+          DBSnapshotArn: `${arnPrefix}:snapshot:${final}`,
+          SnapshotType: 'manual',
+          SnapshotCreateTime: new Date(clock.now()).toISOString(),
+          ...copyFrom(n.fields, ['Engine', 'EngineVersion', 'AllocatedStorage']),
+          ...(typeof n.fields['StorageEncrypted'] === 'boolean' ? { Encrypted: n.fields['StorageEncrypted'] } : {}),
+          ...(typeof record(n.fields['DBSubnetGroup'])?.['VpcId'] === 'string' ? { VpcId: record(n.fields['DBSubnetGroup'])!['VpcId'] as string } : {}),
+        },
+      })
+    }
+  }
+
+  const addTags = (r: Extract<RdsOperation, { op: 'AddTagsToResource' }>['request']) => {
+    const n = byArnOrFail(r.ResourceName)
+    const keys = new Set(r.Tags.map((t) => t.Key))
+    n.tags = [...n.tags.filter((t) => !keys.has(t.Key)), ...clone(r.Tags)]
+  }
+
+  const byArnOrFail = (arn: string): Node => {
+    const id = idOfArn(arn)
+    if (id === undefined) return fault('InvalidParameterValue', `${arn} is not a valid DB instance ARN in this account and region.`)
+    return mustFind(id)
+  }
+
+  const snapshotStatus = (s: SnapshotRecord): string => (s.readyAt !== undefined && clock.now() < s.readyAt ? 'creating' : s.snapshot.Status)
+
+  // ---- describe
+  const view = (n: Node): DBInstance => {
+    // in creation order, as RDS lists them
+    const replicas = [...nodes.values()].filter((r) => r.source === n.key).map((r) => r.id)
+    const source = n.source === undefined ? undefined : nodes.get(n.source)
+    const { Endpoint: endpoint, ...fields } = clone(n.fields)
+    const out: Fields = {
+      DBInstanceIdentifier: n.id,
+      DBInstanceStatus: n.status,
+      ...fields,
+      DBInstanceArn: arnOf(n.id),
+      DbiResourceId: n.resourceId,
+      ReadReplicaDBInstanceIdentifiers: replicas,
+      TagList: clone(n.tags),
+    }
+    // a new instance has no endpoint until it is first available
+    if (n.status !== 'creating') out['Endpoint'] = { Address: `${n.id}.${n.suffix}`, ...record(endpoint) }
+    if (source !== undefined) out['ReadReplicaSourceDBInstanceIdentifier'] = source.id
+    return out as DBInstance
+  }
+  const viewSnapshot = (s: SnapshotRecord): DBSnapshot => ({ ...clone(s.snapshot), Status: snapshotStatus(s) })
+  const all = () => [...nodes.values()].map(view)
+
+  const environment = (): Environment => {
+    settle()
+    const instances = all()
+    return {
+      region,
+      instances,
+      tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
+      snapshots: snapshots.map(viewSnapshot),
+    }
+  }
+
+  const subjectOf = (o: RdsOperation): string =>
+    o.op === 'AddTagsToResource' ? (idOfArn(o.request.ResourceName) ?? o.id) : o.request.DBInstanceIdentifier
+
+  return {
+    region,
+    clock,
+    calls: () => [...log],
+    environment,
+    dataOf: (id) => {
+      settle()
+      return byId(id)?.data
+    },
+    describeDBInstances: (ids) =>
+      call('DescribeDBInstances', ids === undefined ? {} : { ids }, ids?.length === 1 ? ids[0] : undefined, () => {
+        if (ids === undefined) return all()
+        const want = new Set(ids.map(normalizeIdentifier))
+        return [...nodes.values()].filter((n) => want.has(n.id)).map(view)
+      }),
+    listTagsForResource: (arn) =>
+      call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn), () => clone(byArnOrFail(arn).tags)),
+    describeDBSnapshots: (instanceId) =>
+      call('DescribeDBSnapshots', { DBInstanceIdentifier: instanceId }, instanceId, () =>
+        snapshots.filter((s) => s.snapshot.DBInstanceIdentifier === normalizeIdentifier(instanceId)).map(viewSnapshot),
+      ),
+    send: (o) =>
+      call(o.op, o.request, subjectOf(o), () => {
+        switch (o.op) {
+          case 'CreateDBInstanceReadReplica':
+            return createReplica(o.request)
+          case 'RestoreDBInstanceFromDBSnapshot':
+            return restore(o.request)
+          case 'PromoteReadReplica':
+            return promote(o.request)
+          case 'ModifyDBInstance':
+            return modify(o.request)
+          case 'DeleteDBInstance':
+            return remove(o.request)
+          case 'AddTagsToResource':
+            return addTags(o.request)
+        }
+      }),
+  }
+}
