@@ -251,8 +251,29 @@ test('an invalid identifier', async () => {
   refused(r, 'Bad_Name', /identifier/i)
 })
 
-test('without --plan: applying is not available yet, and the error says to add --plan', async () => {
-  refused(await cli(DEMO), '--plan')
+test('without --plan and without --yes, with no terminal to ask on: refused, nothing applied', async () => {
+  const r = await cli(DEMO)
+  assert.ok(r.code !== 0 && r.code !== null)
+  assert.match(r.stderr, /^Error: refusing to apply without confirmation: there is no terminal to ask on; pass --yes\n$/)
+  assert.not.match(r.stdout, /start +1\//)
+})
+
+test('--yes on the simulator applies the whole clone in fast-forward', async () => {
+  const r = await cli([...DEMO, '--restart', 'echo restarting $MITOSIS_TARGET', '--yes'])
+  succeeded(r)
+  assert.match(r.stdout, /^\d{4}-\d\d-\d\dT[\d:]+Z {2}start {2}1\/16 CreateDBInstanceReadReplica temp-mitosis-demo \(expect ~10 min\)$/m)
+  assert.match(r.stdout, /hook \| restarting mitosis-demo$/m)
+  assert.match(r.stdout, /done +16\/16 DeleteDBInstance old-mitosis-demo in /)
+  assert.match(r.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in \d+ min\.?/m)
+})
+
+test('--yes --json: JSON lines of events, nothing else', async () => {
+  const r = await cli([...DEMO, '--yes', '--json'])
+  succeeded(r)
+  const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; at: string })
+  assert.ok(events.length > 10)
+  assert.equal([...new Set(events.map((e) => e.type))].sort(), ['step-done', 'step-start', 'waiting'])
+  for (const e of events) assert.match(e.at, /^2026-11-22T/)
 })
 
 test('--debug: an error still exits non-zero (a stack may follow)', async () => {

@@ -35,7 +35,8 @@ export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEit
       const target = forest.byId.get(normalizeIdentifier(req.target))
       const tree = target === undefined ? undefined : replicaTree(forest, target.DBInstanceIdentifier)
       const involved = tree === undefined ? [] : treeIds(tree).map((id) => forest.byId.get(id)!)
-      const snapshotPath = source !== undefined && target !== undefined && needsSnapshotPath(source, target, req.restoreSnapshot) !== false
+      // a target missing under its name may be mid-run (renamed to old-): its plan may restore a snapshot
+      const snapshotPath = source !== undefined && (target === undefined || needsSnapshotPath(source, target, req.restoreSnapshot) !== false)
       return pipe(
         TE.Do,
         TE.bind('tags', () => tagsOf(port, involved)),

@@ -7,6 +7,7 @@ import type { Environment } from './domain.js'
 import { breadthFirst, replicaForest, replicaTree } from './forest.js'
 import type { Plan, Phase, Step } from './operations.js'
 import { predict, type PredictedInstance } from './predict.js'
+import type { StepProgress } from './progress.js'
 
 const PHASE_TITLES: Record<Phase, string> = {
   copy: 'copy: build the new tree beside the old one',
@@ -58,20 +59,24 @@ export const stepParameters = (s: Step): string => {
 export const operationLabel = (s: Step): string =>
   s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined ? 'ModifyDBInstance (rename)' : s.op
 
-export const renderText = (plan: Plan): string => {
+/** The flight plan; with `progress` (a re-run), steps already done or under way say so. */
+export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): string => {
   const idWidth = Math.max(...plan.steps.map((s) => s.id.length), 10)
   const opWidth = Math.max(...plan.steps.map((s) => operationLabel(s).length))
   const numWidth = String(plan.steps.length).length
   const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
   const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
-  const lines = [`Plan: clone ${plan.source} into ${plan.target} in ${plan.region}, ${plan.steps.length} steps`]
+  const finished = progress?.filter((p) => p._tag === 'done').length ?? 0
+  const lines = [`Plan: clone ${plan.source} into ${plan.target} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
   let phase: Phase | undefined
   for (const s of plan.steps) {
     if (s.phase !== phase) {
       phase = s.phase
       lines.push('', `# ${PHASE_TITLES[phase]}`)
     }
-    lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd())
+    const p = progress?.[s.n - 1]
+    const mark = p === undefined || p._tag === 'pending' ? '' : p._tag === 'done' ? '  [done]' : p._tag === 'started' ? `  [under way: ${p.status}]` : `  [${p.status}]`
+    lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd() + mark)
   }
   return `${lines.join('\n')}\n`
 }

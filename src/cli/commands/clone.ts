@@ -8,8 +8,15 @@ import { renderRdsError, type RdsPort } from '../../interpret/port.js'
 import { planFromWorld, renderPlanFailure } from '../../interpret/plan.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
-import { loadFixture, simRdsPort } from '../../sim/world.js'
+import { loadFixture } from '../../sim/world.js'
+import { simulate } from '../../sim/simulator.js'
+import { applyPlan, renderApplyFailure } from '../../interpret/apply.js'
+import { processShell } from '../../interpret/shell.js'
+import { systemClock, type Clock } from '../../interpret/port.js'
+import { planProgress } from '../../plan/progress.js'
 import { UserError } from '../errors.js'
+import { confirm } from '../confirm.js'
+import { duration, jsonLinesReporter, lineReporter } from '../progress.js'
 
 export default class Clone extends Command {
   static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command).'
@@ -44,6 +51,10 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     }),
     profile: Flags.string({ summary: 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default").', helpValue: 'P' }),
     region: Flags.string({ summary: 'AWS region (default: AWS_REGION or the profile\'s region).', helpValue: 'R' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (needed when there is no terminal to ask on).' }),
+    'poll-interval': Flags.string({ summary: 'Seconds between status polls while waiting (decimals allowed).', default: '30', helpValue: 'SECONDS' }),
+    'step-timeout': Flags.string({ summary: 'Minutes one step may take before the run stops (re-run to keep waiting).', default: '180', helpValue: 'MINUTES' }),
+    'hook-timeout': Flags.string({ summary: 'Minutes the restart hook may take.', default: '30', helpValue: 'MINUTES' }),
     debug: Flags.boolean({ summary: 'Show stack traces on errors.' }),
   }
 
@@ -52,10 +63,10 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     if (flags.json && flags.format !== 'text' && flags.format !== 'json') {
       throw new UserError(`--json and --format ${flags.format} ask for two different outputs; choose one`)
     }
-    if (!flags.plan && !flags['iam-policy']) {
-      throw new UserError('this version only plans: add --plan to see what a clone would do (applying comes in a later version)')
-    }
-    const port = await this.port(flags)
+    const pollMs = positiveNumber('--poll-interval', flags['poll-interval']) * 1000
+    const stepTimeoutMs = positiveNumber('--step-timeout', flags['step-timeout']) * 60_000
+    const hookTimeoutMs = positiveNumber('--hook-timeout', flags['hook-timeout']) * 60_000
+    const { port, clock } = await this.port(flags)
     const request = { source: flags.source, target: flags.target, restart: flags.restart, restoreSnapshot: flags['restore-snapshot'] }
     const planned = await planFromWorld(port, request)()
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
@@ -65,18 +76,57 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       return
     }
     const format = flags.json ? 'json' : flags.format
-    const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? renderMermaid(environment, plan) : renderText(plan)
-    process.stdout.write(out)
+    const progress = planProgress(environment, plan)
+    if (flags.plan) {
+      const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? renderMermaid(environment, plan) : renderText(plan, progress)
+      process.stdout.write(out)
+      return
+    }
+    if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
+    if (progress.every((p) => p._tag === 'done')) {
+      if (!flags.json) process.stdout.write(`Nothing to do: run ${plan.run} is complete.\n`)
+      return
+    }
+    if (!flags.json) process.stdout.write(renderText(plan, progress))
+    if (!flags.yes) {
+      const answer = await confirm('Apply? [y/N] ')
+      if (answer === 'no-terminal') throw new UserError('refusing to apply without confirmation: there is no terminal to ask on; pass --yes')
+      if (answer !== 'yes') throw new UserError('not applied')
+    }
+    const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : lineReporter(plan, (l) => process.stdout.write(l))
+    const result = await applyPlan(
+      plan,
+      { rds: port, clock, shell: processShell, random: Math.random },
+      { pollIntervalMs: pollMs, stepTimeoutMs, hookTimeoutMs },
+      reporter.onEvent,
+    )
+    if (E.isLeft(result)) {
+      const message = renderApplyFailure(result.left, plan)
+      if (flags.json) reporter.onEvent({ type: 'error', at: clock.now(), message })
+      throw new UserError(message)
+    }
+    if (!flags.json) {
+      const r = result.right
+      process.stdout.write(`Cloned ${plan.source} into ${plan.target}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`)
+    }
   }
 
-  private async port(flags: { simulate?: string | undefined; profile?: string | undefined; region?: string | undefined }): Promise<RdsPort> {
+  /** AWS, or with --simulate the in-memory RDS on a virtual clock (an apply runs in fast-forward). */
+  private async port(flags: { simulate?: string | undefined; profile?: string | undefined; region?: string | undefined }): Promise<{ port: RdsPort; clock: Clock }> {
     if (flags.simulate !== undefined) {
       const env = loadFixture(flags.simulate)
       if (E.isLeft(env)) throw new UserError(env.left)
-      return simRdsPort(env.right)
+      const sim = simulate(env.right)
+      return { port: sim, clock: sim.clock }
     }
     const connected = await pipe(connectRds({ profile: flags.profile, region: flags.region }), TE.map(awsRdsPort))()
     if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
-    return connected.right
+    return { port: connected.right, clock: systemClock }
   }
+}
+
+const positiveNumber = (flag: string, text: string): number => {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got ${JSON.stringify(text)}`)
+  return n
 }

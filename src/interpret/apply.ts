@@ -1,0 +1,262 @@
+/**
+ * The interpreter: runs a plan's graph through the port. Every step starts as soon as the steps
+ * it waits for are done and the instances it changes are available; one poller serves every wait
+ * with a single DescribeDBInstances per tick; a step is done when describe shows its effect (the
+ * predicates of src/plan/progress.ts, the same ones a re-run uses to skip what is done).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { DBInstance, Environment } from '../plan/domain.js'
+import { planProgress, type StepProgress } from '../plan/progress.js'
+import type { Plan, RdsOperation, Step } from '../plan/operations.js'
+import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
+import { expectedMs } from './estimates.js'
+
+export interface HookResult {
+  readonly code: number | null
+  readonly timedOut: boolean
+}
+
+/** Runs a hook command through the shell, streaming its output line by line. */
+export interface Shell {
+  readonly run: (
+    command: string,
+    env: Readonly<Record<string, string>>,
+    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+    timeoutMs: number,
+  ) => Promise<HookResult>
+}
+
+export interface ApplyCapabilities {
+  readonly rds: RdsPort
+  readonly clock: Clock
+  readonly shell: Shell
+  /** In [0, 1): for the poll jitter. */
+  readonly random: () => number
+}
+
+export interface ApplyOptions {
+  readonly pollIntervalMs: number
+  readonly stepTimeoutMs: number
+  readonly hookTimeoutMs: number
+  /** Asked before each step is sent: a reason to stop at this step boundary (e.g. credentials about to expire). */
+  readonly beforeStep?: (step: Step) => Promise<string | undefined>
+}
+
+export type ApplyEvent =
+  | { readonly type: 'resumed'; readonly at: number; readonly done: ReadonlyArray<number>; readonly running: ReadonlyArray<number> }
+  | { readonly type: 'step-start'; readonly at: number; readonly n: number; readonly op: string; readonly id: string }
+  | { readonly type: 'step-done'; readonly at: number; readonly n: number; readonly op: string; readonly id: string; readonly elapsedMs: number }
+  | { readonly type: 'waiting'; readonly at: number; readonly steps: ReadonlyArray<{ readonly n: number; readonly id: string; readonly status: string }> }
+  | { readonly type: 'hook-output'; readonly at: number; readonly stream: 'stdout' | 'stderr'; readonly line: string }
+  | { readonly type: 'throttled'; readonly at: number; readonly action: string }
+  | { readonly type: 'error'; readonly at: number; readonly n?: number | undefined; readonly message: string }
+
+export type ApplyFailure =
+  | { readonly _tag: 'StepFailed'; readonly n: number; readonly id: string; readonly status: string }
+  | { readonly _tag: 'Rds'; readonly n: number | undefined; readonly error: RdsError }
+  | { readonly _tag: 'StepTimeout'; readonly n: number; readonly id: string; readonly ms: number }
+  | { readonly _tag: 'HookFailed'; readonly code: number | null; readonly timedOut: boolean; readonly kept: ReadonlyArray<string> }
+  | { readonly _tag: 'Stopped'; readonly n: number; readonly reason: string }
+
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`
+
+export const renderApplyFailure = (f: ApplyFailure, plan: Plan): string => {
+  switch (f._tag) {
+    case 'StepFailed':
+      return `step ${f.n}: ${f.id} is ${f.status}; stopped (re-run the same command once it is fixed to go on)`
+    case 'Rds':
+      return `${f.n === undefined ? '' : `step ${f.n}: `}${renderRdsError(f.error)}`
+    case 'StepTimeout':
+      return `step ${f.n}: ${f.id} did not finish within ${minutes(f.ms)} (--step-timeout); re-run the same command to keep waiting`
+    case 'HookFailed':
+      return `the restart hook ${f.timedOut ? 'timed out' : `exited with ${f.code ?? 'a signal'}`}; kept ${f.kept.join(', ')}: re-run the same command to run the hook again and finish, or rename them back to undo`
+    case 'Stopped':
+      return `stopped before step ${f.n}: ${f.reason}; re-run the same command to go on (run ${plan.run})`
+  }
+}
+
+export interface ApplySummary {
+  readonly steps: number
+  readonly skipped: number
+  readonly elapsedMs: number
+  readonly polls: number
+}
+
+/** Identifiers a step makes busy when it is sent (its own instance, a new name). */
+const changes = (s: RdsOperation): ReadonlyArray<string> =>
+  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined ? [s.id, s.request.NewDBInstanceIdentifier] : [s.id]
+
+/** Whether RDS would take the step now, judging by the last describe. */
+const canStart = (s: RdsOperation, byId: ReadonlyMap<string, DBInstance>, busy: ReadonlySet<string>): boolean => {
+  const available = (id: string) => byId.get(id)?.DBInstanceStatus === 'available' && !busy.has(id)
+  const free = (id: string) => !byId.has(id) && !busy.has(id)
+  switch (s.op) {
+    case 'CreateDBInstanceReadReplica':
+      return available(s.request.SourceDBInstanceIdentifier) && free(s.id)
+    case 'RestoreDBInstanceFromDBSnapshot':
+      return free(s.id)
+    case 'ModifyDBInstance':
+      return available(s.id) && (s.request.NewDBInstanceIdentifier === undefined || free(s.request.NewDBInstanceIdentifier))
+    case 'PromoteReadReplica':
+    case 'DeleteDBInstance':
+      return available(s.id)
+    case 'AddTagsToResource':
+      return byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting'
+  }
+}
+
+/** Every identifier a plan names: what the poller describes. */
+export const planIds = (plan: Plan): ReadonlyArray<string> => {
+  const ids = new Set<string>()
+  for (const s of plan.steps) {
+    if (s.op === 'RunCommand') continue
+    ids.add(s.id)
+    if (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ids.add(s.request.NewDBInstanceIdentifier)
+    if (s.op === 'CreateDBInstanceReadReplica') ids.add(s.request.SourceDBInstanceIdentifier)
+  }
+  return [...ids]
+}
+
+/** RDS says "not now" (busy instance) or "slow down": try again at the next tick. */
+const isTransient = (e: RdsError): boolean =>
+  e._tag === 'Api' && (e.code === 'Throttling' || e.code === 'ThrottlingException' || e.code === 'InvalidDBInstanceState' || e.code === 'InvalidDBInstanceStateFault')
+
+export const applyPlan = async (
+  plan: Plan,
+  caps: ApplyCapabilities,
+  options: ApplyOptions,
+  emit: (e: ApplyEvent) => void,
+): Promise<E.Either<ApplyFailure, ApplySummary>> => {
+  const { rds, clock, shell } = caps
+  const started = clock.now()
+  const ids = planIds(plan)
+  const state = new Map<number, 'pending' | 'sent' | 'done'>(plan.steps.map((s) => [s.n, 'pending']))
+  const sentAt = new Map<number, number>()
+  let polls = 0
+
+  const observe = async (): Promise<E.Either<RdsError, Environment>> => {
+    polls++
+    const r = await rds.describeDBInstances(ids)()
+    return E.map((instances: ReadonlyArray<DBInstance>) => ({ region: rds.region, instances, tags: {}, snapshots: [] }))(r)
+  }
+  let first = await observe()
+  // RDS may be asking everyone to slow down right now: wait it out rather than fail
+  for (let tries = 1; E.isLeft(first) && isTransient(first.left) && tries < 40; tries++) {
+    emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
+    await clock.sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    first = await observe()
+  }
+  if (E.isLeft(first)) return E.left({ _tag: 'Rds', n: undefined, error: first.left })
+  let env = first.right
+
+  // a re-run: what describe shows done is done, what is under way is waited for, not sent again
+  const initial = planProgress(env, plan)
+  for (const s of plan.steps) {
+    const p = initial[s.n - 1]!
+    if (p._tag === 'failed') return E.left({ _tag: 'StepFailed', n: s.n, id: p.id, status: p.status })
+    if (p._tag === 'done') state.set(s.n, 'done')
+    if (p._tag === 'started') {
+      state.set(s.n, 'sent')
+      sentAt.set(s.n, clock.now())
+    }
+  }
+  const skipped = [...state.values()].filter((v) => v === 'done').length
+  if (skipped > 0 || sentAt.size > 0) {
+    emit({ type: 'resumed', at: clock.now(), done: plan.steps.filter((s) => state.get(s.n) === 'done').map((s) => s.n), running: [...sentAt.keys()] })
+  }
+
+  // when several steps could take the same instance, the one with the longest chain behind it goes first
+  const tail = new Map<number, number>()
+  for (const s of [...plan.steps].reverse()) {
+    const dependents = plan.steps.filter((d) => d.after.includes(s.n)).map((d) => tail.get(d.n) ?? 0)
+    tail.set(s.n, expectedMs(s) + Math.max(0, ...dependents))
+  }
+  const byPriority = [...plan.steps].sort((a, b) => (tail.get(b.n) ?? 0) - (tail.get(a.n) ?? 0) || a.n - b.n)
+  const ready = (s: Step) => state.get(s.n) === 'pending' && s.after.every((a) => state.get(a) === 'done')
+  const finish = (s: Step) => {
+    state.set(s.n, 'done')
+    emit({ type: 'step-done', at: clock.now(), n: s.n, op: s.op, id: s.id, elapsedMs: clock.now() - (sentAt.get(s.n) ?? clock.now()) })
+  }
+
+  for (;;) {
+    // start everything that can start; a step that finishes at once (a tag, the hook) may
+    // unblock others, so go round again before sleeping whenever something finished
+    const busy = new Set<string>()
+    let finishedNow = false
+    for (const s of byPriority) {
+      if (!ready(s)) continue
+      if (s.op === 'RunCommand') {
+        sentAt.set(s.n, clock.now())
+        emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
+        const root = env.instances.find((i) => i.DBInstanceIdentifier === plan.target)
+        const endpoint = root?.Endpoint?.Address === undefined ? '' : `${root.Endpoint.Address}:${root.Endpoint.Port ?? ''}`
+        const result = await shell.run(
+          s.request.Command,
+          { MITOSIS_SOURCE: plan.source, MITOSIS_TARGET: plan.target, MITOSIS_TARGET_ENDPOINT: endpoint, MITOSIS_RUN_ID: plan.run },
+          (stream, line) => emit({ type: 'hook-output', at: clock.now(), stream, line }),
+          options.hookTimeoutMs,
+        )
+        if (result.code !== 0 || result.timedOut) {
+          const kept = plan.steps.filter((x) => x.op === 'DeleteDBInstance').map((x) => x.id)
+          return E.left({ _tag: 'HookFailed', code: result.code, timedOut: result.timedOut, kept })
+        }
+        finish(s)
+        finishedNow = true
+        continue
+      }
+      const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
+      if (!canStart(s, byId, busy)) continue
+      const stop = await options.beforeStep?.(s)
+      if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
+      const sent = await rds.send(s)()
+      if (E.isLeft(sent)) {
+        if (isTransient(sent.left)) {
+          emit({ type: 'throttled', at: clock.now(), action: s.op })
+          for (const id of changes(s)) busy.add(id)
+          continue
+        }
+        return E.left({ _tag: 'Rds', n: s.n, error: sent.left })
+      }
+      sentAt.set(s.n, clock.now())
+      emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
+      for (const id of changes(s)) busy.add(id)
+      state.set(s.n, s.op === 'AddTagsToResource' ? 'done' : 'sent')
+      if (s.op === 'AddTagsToResource') {
+        finish(s)
+        finishedNow = true
+      }
+    }
+    if ([...state.values()].every((v) => v === 'done')) break
+    if (finishedNow && plan.steps.some(ready)) continue
+
+    // a step that could go but that RDS never lets start (a busy or missing instance) is stuck too
+    for (const s of plan.steps) if (ready(s) && !sentAt.has(s.n)) sentAt.set(s.n, clock.now())
+    for (const [n, at] of sentAt) {
+      if (state.get(n) !== 'done' && clock.now() - at > options.stepTimeoutMs) {
+        const s = plan.steps[n - 1]!
+        return E.left({ _tag: 'StepTimeout', n, id: s.id, ms: options.stepTimeoutMs })
+      }
+    }
+    await clock.sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    const next = await observe()
+    if (E.isLeft(next)) {
+      if (isTransient(next.left)) {
+        emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
+        continue
+      }
+      return E.left({ _tag: 'Rds', n: undefined, error: next.left })
+    }
+    env = next.right
+    const progress: ReadonlyArray<StepProgress> = planProgress(env, plan)
+    const waiting: Array<{ n: number; id: string; status: string }> = []
+    for (const s of plan.steps) {
+      if (state.get(s.n) !== 'sent') continue
+      const p = progress[s.n - 1]!
+      if (p._tag === 'failed') return E.left({ _tag: 'StepFailed', n: s.n, id: p.id, status: p.status })
+      if (p._tag === 'done') finish(s)
+      else waiting.push({ n: s.n, id: s.id, status: p._tag === 'started' ? p.status : 'accepted' })
+    }
+    if (waiting.length > 0) emit({ type: 'waiting', at: clock.now(), steps: waiting })
+  }
+  return E.right({ steps: plan.steps.length, skipped, elapsedMs: clock.now() - started, polls })
+}
