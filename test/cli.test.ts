@@ -330,4 +330,22 @@ test('--version prints mitosis/<version>', async () => {
   assert.match(r.stdout, new RegExp(`^mitosis/${version.replace(/\./g, '\\.')}\\b`))
 })
 
+
+test('--credentials: the MFA code is asked for, checked, and never echoed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-role-'))
+  try {
+    const role = join(dir, 'role.json')
+    writeFileSync(role, JSON.stringify({ roleArn: 'arn:aws:iam::123456789012:role/sudo', mfaSerial: 'arn:aws:iam::123456789012:mfa/me', region: 'us-east-1' }))
+    const env = cleanEnv({ HOME: dir, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' })
+    refused(await cli(['--credentials', role, '--source', 'a', '--target', 'b', '--plan'], env), 'an MFA code is needed for arn:aws:iam::123456789012:mfa/me: pass --mfa-code or set MITOSIS_MFA_CODE')
+    const bad = await cli(['--credentials', role, '--mfa-code', '12x456', '--source', 'a', '--target', 'b', '--plan'], env)
+    refused(bad, '--mfa-code: MFA code must be six digits')
+    assert.not.match(bad.stderr, '12x456')
+    refused(await cli(['--credentials', join(dir, 'missing.json'), '--source', 'a', '--target', 'b', '--plan'], env), 'missing.json')
+    refused(await cli([...DEMO, '--plan', '--credentials', role], env), '--credentials')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test.run()

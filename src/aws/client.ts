@@ -6,7 +6,7 @@
  */
 import { RDSClient } from '@aws-sdk/client-rds'
 import { AdaptiveRetryStrategy } from '@smithy/core/retry'
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types'
+import type { AwsCredentialIdentityProvider, RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { RdsError } from '../interpret/port.js'
 import { fromSdkError } from './errors.js'
@@ -14,6 +14,8 @@ import { fromSdkError } from './errors.js'
 export interface AwsOptions {
   readonly profile?: string | undefined
   readonly region?: string | undefined
+  /** Credentials other than the standard chain's (e.g. MFA-assumed ones from --credentials). */
+  readonly credentials?: AwsCredentialIdentityProvider | undefined
 }
 
 /** Enough attempts that a throttling storm is waited out (adaptive mode also rate-limits itself). */
@@ -54,6 +56,7 @@ export const connectRds = (opts: AwsOptions): TE.TaskEither<RdsError, ConnectedR
       const client = new RDSClient({
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
         ...(opts.region === undefined ? {} : { region: opts.region }),
+        ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
         retryStrategy: new ThrottlingPatientRetry(),
       })
       let region: string

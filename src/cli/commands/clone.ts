@@ -15,6 +15,9 @@ import { processShell } from '../../interpret/shell.js'
 import { systemClock, type Clock } from '../../interpret/port.js'
 import { planProgress } from '../../plan/progress.js'
 import { UserError } from '../errors.js'
+import { assumeRoleWithMfa, expiresWithin, loadRoleFile, mfaCodeSource, terminalPrompt, type ExpiringCredentials } from '../../aws/credentials.js'
+import { expectedMs } from '../../interpret/estimates.js'
+import type { Step } from '../../plan/operations.js'
 import { confirm } from '../confirm.js'
 import { duration, jsonLinesReporter, lineReporter } from '../progress.js'
 
@@ -49,6 +52,12 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       helpValue: 'FILE',
       exclusive: ['profile', 'region'],
     }),
+    credentials: Flags.string({
+      summary: 'Role file to assume with MFA (JSON: roleArn, mfaSerial, region, optional durationSeconds).',
+      helpValue: 'FILE',
+      exclusive: ['simulate'],
+    }),
+    'mfa-code': Flags.string({ summary: 'The six-digit MFA code for --credentials (or MITOSIS_MFA_CODE); asked on the terminal otherwise.', helpValue: 'CODE' }),
     profile: Flags.string({ summary: 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default").', helpValue: 'P' }),
     region: Flags.string({ summary: 'AWS region (default: AWS_REGION or the profile\'s region).', helpValue: 'R' }),
     yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (needed when there is no terminal to ask on).' }),
@@ -66,7 +75,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const pollMs = positiveNumber('--poll-interval', flags['poll-interval']) * 1000
     const stepTimeoutMs = positiveNumber('--step-timeout', flags['step-timeout']) * 60_000
     const hookTimeoutMs = positiveNumber('--hook-timeout', flags['hook-timeout']) * 60_000
-    const { port, clock } = await this.port(flags)
+    const { port, clock, beforeStep } = await this.port(flags)
     const request = { source: flags.source, target: flags.target, restart: flags.restart, restoreSnapshot: flags['restore-snapshot'] }
     const planned = await planFromWorld(port, request)()
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
@@ -97,7 +106,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const result = await applyPlan(
       plan,
       { rds: port, clock, shell: processShell, random: Math.random },
-      { pollIntervalMs: pollMs, stepTimeoutMs, hookTimeoutMs },
+      { pollIntervalMs: pollMs, stepTimeoutMs, hookTimeoutMs, ...(beforeStep === undefined ? {} : { beforeStep }) },
       reporter.onEvent,
     )
     if (E.isLeft(result)) {
@@ -112,16 +121,44 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
   }
 
   /** AWS, or with --simulate the in-memory RDS on a virtual clock (an apply runs in fast-forward). */
-  private async port(flags: { simulate?: string | undefined; profile?: string | undefined; region?: string | undefined }): Promise<{ port: RdsPort; clock: Clock }> {
+  private async port(flags: {
+    simulate?: string | undefined
+    profile?: string | undefined
+    region?: string | undefined
+    credentials?: string | undefined
+    'mfa-code'?: string | undefined
+  }): Promise<{ port: RdsPort; clock: Clock; beforeStep?: (step: Step) => Promise<string | undefined> }> {
     if (flags.simulate !== undefined) {
       const env = loadFixture(flags.simulate)
       if (E.isLeft(env)) throw new UserError(env.left)
       const sim = simulate(env.right)
       return { port: sim, clock: sim.clock }
     }
-    const connected = await pipe(connectRds({ profile: flags.profile, region: flags.region }), TE.map(awsRdsPort))()
+    let assumed: ExpiringCredentials | undefined
+    let region = flags.region
+    if (flags.credentials !== undefined) {
+      const roleFile = loadRoleFile(flags.credentials)
+      if (E.isLeft(roleFile)) throw new UserError(roleFile.left)
+      const source = mfaCodeSource({ code: flags['mfa-code'], env: process.env, prompt: terminalPrompt() })
+      const creds = await assumeRoleWithMfa(roleFile.right, source, { profile: flags.profile })()
+      if (E.isLeft(creds)) throw new UserError(creds.left)
+      assumed = creds.right
+      for (const note of assumed.notes) process.stderr.write(`Note: ${note}\n`)
+      region ??= roleFile.right.region
+    }
+    const connected = await pipe(connectRds({ profile: flags.profile, region, credentials: assumed?.provider }), TE.map(awsRdsPort))()
     if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
-    return { port: connected.right, clock: systemClock }
+    // before each step: credentials that would expire during it are refreshed (asking for a new
+    // code) or the run stops at this step boundary, to be re-run
+    const beforeStep =
+      assumed === undefined
+        ? undefined
+        : async (step: Step): Promise<string | undefined> => {
+            if (!expiresWithin(assumed, expectedMs(step) + 60_000, Date.now())) return undefined
+            const refreshed = await assumed.refresh()
+            return E.isLeft(refreshed) ? `the AWS credentials expire before step ${step.n} could finish (${refreshed.left})` : undefined
+          }
+    return { port: connected.right, clock: systemClock, ...(beforeStep === undefined ? {} : { beforeStep }) }
   }
 }
 
