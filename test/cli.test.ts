@@ -348,4 +348,44 @@ test('--credentials: the MFA code is asked for, checked, and never echoed', asyn
   }
 })
 
+
+test('saved plans: --plan --out writes one, apply runs exactly it, and refuses a changed world', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-saved-'))
+  try {
+    const file = join(dir, 'plan.json')
+    const saved = await cli([...DEMO, '--plan', '--restart', 'echo hook for $MITOSIS_TARGET', '--out', file])
+    succeeded(saved)
+    assert.match(saved.stdout, `Saved to ${file}; apply exactly this plan with: mitosis apply ${file}`)
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as { kind: string; plan: Plan; basis: { instances: Array<{ id: string }> } }
+    assert.is(onDisk.kind, 'mitosis-plan')
+    assert.equal(onDisk.basis.instances.map((i) => i.id), ['mitosis-prod', 'mitosis-demo', 'mitosis-demo-replica'])
+    const applied = await cli(['apply', file, '--simulate', 'fixtures/demo.json', '--yes'])
+    succeeded(applied)
+    assert.match(applied.stdout, /hook \| hook for mitosis-demo$/m)
+    assert.match(applied.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in /m)
+
+    const changed = join(dir, 'changed.json')
+    const world = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'demo.json'), 'utf8')) as { DBInstances: Array<Record<string, unknown>> }
+    world.DBInstances.find((i) => i['DBInstanceIdentifier'] === 'mitosis-demo')!['DBInstanceClass'] = 'db.t4g.large'
+    writeFileSync(changed, JSON.stringify(world))
+    refused(await cli(['apply', file, '--simulate', changed, '--yes']), 'plan is stale: mitosis-demo: DBInstanceClass "db.t4g.medium" → "db.t4g.large"; make a new plan')
+
+    const tampered = join(dir, 'tampered.json')
+    const edited = JSON.parse(readFileSync(file, 'utf8')) as { plan: Plan }
+    const del = edited.plan.steps.find((x) => x.op === 'DeleteDBInstance')!
+    del.id = 'mitosis-prod'
+    ;(del.request as { DBInstanceIdentifier: string }).DBInstanceIdentifier = 'mitosis-prod'
+    writeFileSync(tampered, JSON.stringify(edited))
+    refused(await cli(['apply', tampered, '--simulate', 'fixtures/demo.json', '--yes']), 'the plan failed its safety check')
+
+    const notPlan = join(dir, 'not-plan.json')
+    writeFileSync(notPlan, JSON.stringify({ kind: 'something-else' }))
+    refused(await cli(['apply', notPlan, '--simulate', 'fixtures/demo.json', '--yes']), `${notPlan}: not a mitosis plan`)
+    refused(await cli(['apply', join(dir, 'missing.json'), '--yes']), 'missing.json: cannot read: ENOENT')
+    refused(await cli([...DEMO, '--out', file]), '--plan')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test.run()

@@ -1,0 +1,57 @@
+/** Applying a plan from the CLI: show it, ask, run it with progress, say how it ended. */
+import * as E from 'fp-ts/lib/Either.js'
+import { applyPlan, renderApplyFailure } from '../interpret/apply.js'
+import { processShell } from '../interpret/shell.js'
+import type { Environment } from '../plan/domain.js'
+import type { Plan } from '../plan/operations.js'
+import { planProgress } from '../plan/progress.js'
+import { renderText } from '../plan/render.js'
+import type { Connected } from './connect.js'
+import { confirm } from './confirm.js'
+import { UserError } from './errors.js'
+import { positiveNumber } from './flags.js'
+import { duration, jsonLinesReporter, lineReporter } from './progress.js'
+
+export interface ApplyFlowFlags {
+  readonly yes: boolean
+  readonly json: boolean
+  readonly 'poll-interval': string
+  readonly 'step-timeout': string
+  readonly 'hook-timeout': string
+}
+
+export const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags): Promise<void> => {
+  const pollIntervalMs = positiveNumber('--poll-interval', flags['poll-interval']) * 1000
+  const stepTimeoutMs = positiveNumber('--step-timeout', flags['step-timeout']) * 60_000
+  const hookTimeoutMs = positiveNumber('--hook-timeout', flags['hook-timeout']) * 60_000
+  const progress = planProgress(environment, plan)
+  if (progress.every((p) => p._tag === 'done')) {
+    if (!flags.json) process.stdout.write(`Nothing to do: run ${plan.run} is complete.\n`)
+    return
+  }
+  if (!flags.json) process.stdout.write(renderText(plan, progress))
+  if (!flags.yes) {
+    const answer = await confirm('Apply? [y/N] ')
+    if (answer === 'no-terminal') throw new UserError('refusing to apply without confirmation: there is no terminal to ask on; pass --yes')
+    if (answer !== 'yes') throw new UserError('not applied')
+  }
+  const { port, clock, beforeStep } = connected
+  const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : lineReporter(plan, (l) => process.stdout.write(l))
+  const result = await applyPlan(
+    plan,
+    { rds: port, clock, shell: processShell, random: Math.random },
+    { pollIntervalMs, stepTimeoutMs, hookTimeoutMs, ...(beforeStep === undefined ? {} : { beforeStep }) },
+    reporter.onEvent,
+  )
+  if (E.isLeft(result)) {
+    const message = renderApplyFailure(result.left, plan)
+    if (flags.json) reporter.onEvent({ type: 'error', at: clock.now(), message })
+    throw new UserError(message)
+  }
+  if (!flags.json) {
+    const r = result.right
+    process.stdout.write(
+      `Cloned ${plan.source} into ${plan.target}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
+    )
+  }
+}

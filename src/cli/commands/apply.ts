@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs'
+import { Args, Command, Flags } from '@oclif/core'
+import * as E from 'fp-ts/lib/Either.js'
+import { observeEnvironment } from '../../interpret/observe.js'
+import { renderRdsError } from '../../interpret/port.js'
+import { basisOf, PlanFile, staleness } from '../../plan/basis.js'
+import { decode } from '../../plan/domain.js'
+import { checkPlan } from '../../plan/predict.js'
+import { runInProgress } from '../../plan/runs.js'
+import { applyFlow } from '../apply-flow.js'
+import { connect } from '../connect.js'
+import { UserError } from '../errors.js'
+import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+
+export default class Apply extends Command {
+  static override summary = 'Apply a plan saved with --plan --out, exactly as it was shown.'
+
+  static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.`
+
+  static override examples = [
+    { description: 'Save a plan, review it, apply it', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --out plan.json\n<%= config.bin %> apply plan.json' },
+  ]
+
+  static override args = {
+    file: Args.string({ description: 'The plan file written by --plan --out.', required: true }),
+  }
+
+  static override flags = {
+    json: Flags.boolean({ summary: 'JSON lines of events instead of text.' }),
+    ...worldFlags,
+    ...applyFlags,
+    ...debugFlag,
+  }
+
+  public async run(): Promise<void> {
+    const { args, flags } = await this.parse(Apply)
+    let text: string
+    try {
+      text = readFileSync(args.file, 'utf8')
+    } catch (e) {
+      throw new UserError(`${args.file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (e) {
+      throw new UserError(`${args.file}: not JSON: ${(e as Error).message}`)
+    }
+    const file = decode(PlanFile)(json)
+    if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
+    const { plan, basis } = file.right
+    const connected = await connect(flags)
+    if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
+    const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
+    const observed = await observeEnvironment(connected.port, request)()
+    if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
+    const environment = observed.right
+    const changes = staleness(basis, basisOf(environment, plan))
+    if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
+    // the file is checked as a fresh plan is: a hand-edited plan must still be safe
+    const original = runInProgress(environment, plan.source, plan.target)?.original ?? environment
+    const violations = checkPlan(original, plan)
+    if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
+    await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
+  }
+}
