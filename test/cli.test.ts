@@ -388,4 +388,19 @@ test('saved plans: --plan --out writes one, apply runs exactly it, and refuses a
   }
 })
 
+
+test('--profile with role_arn and mfa_serial asks for the MFA code (and says how to give it off a terminal)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-profile-'))
+  try {
+    writeFileSync(join(dir, 'config'), '[profile base]\nregion = us-east-1\n[profile sudo]\nrole_arn = arn:aws:iam::123456789012:role/sudo\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nsource_profile = base\nregion = us-east-1\n')
+    writeFileSync(join(dir, 'credentials'), '[base]\naws_access_key_id = testing\naws_secret_access_key = testing-secret\n')
+    const env = cleanEnv({ HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_ENDPOINT_URL: 'http://127.0.0.1:9' })
+    const r = await cli(['--profile', 'sudo', '--source', 'a', '--target', 'b', '--plan'], env)
+    refused(r, 'an MFA code is needed for arn:aws:iam::123456789012:mfa/me: pass --mfa-code or set MITOSIS_MFA_CODE')
+    assert.not.match(r.stderr, 'testing-secret')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test.run()

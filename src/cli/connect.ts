@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { connectRds } from '../aws/client.js'
-import { assumeRoleWithMfa, expiresWithin, loadRoleFile, mfaCodeSource, terminalPrompt, type ExpiringCredentials } from '../aws/credentials.js'
+import { assumeRoleWithMfa, expiresWithin, loadRoleFile, mfaCodeSource, profileCredentials, terminalPrompt, type ExpiringCredentials } from '../aws/credentials.js'
 import { awsRdsPort } from '../aws/rds.js'
 import { expectedMs } from '../interpret/estimates.js'
 import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/port.js'
@@ -49,6 +49,16 @@ export const connect = async (flags: WorldFlags): Promise<Connected> => {
     assumed = creds.right
     for (const note of assumed.notes) process.stderr.write(`Note: ${note}\n`)
     region ??= roleFile.right.region
+  } else {
+    // a named profile may assume a role with MFA (role_arn + mfa_serial in ~/.aws/config): the
+    // code is asked for only if the profile needs one
+    const profile = flags.profile ?? process.env['AWS_PROFILE']
+    if (profile !== undefined) {
+      const source = mfaCodeSource({ code: flags['mfa-code'], env: process.env, prompt: terminalPrompt() })
+      const creds = await profileCredentials(profile, source, { region })()
+      if (E.isLeft(creds)) throw new UserError(creds.left)
+      assumed = creds.right
+    }
   }
   const connected = await pipe(connectRds({ profile: flags.profile, region, credentials: assumed?.provider }), TE.map(awsRdsPort))()
   if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))

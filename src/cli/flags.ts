@@ -12,7 +12,7 @@ export const worldFlags = {
     summary: 'Role file to assume with MFA (JSON: roleArn, mfaSerial, region, optional durationSeconds).',
     helpValue: 'FILE',
   }),
-  'mfa-code': Flags.string({ summary: 'The six-digit MFA code for --credentials (or MITOSIS_MFA_CODE); asked on the terminal otherwise.', helpValue: 'CODE' }),
+  'mfa-code': Flags.string({ summary: 'The six-digit MFA code for --credentials or an MFA profile (or MITOSIS_MFA_CODE); asked on the terminal otherwise.', helpValue: 'CODE' }),
   profile: Flags.string({ summary: 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default").', helpValue: 'P' }),
   region: Flags.string({ summary: "AWS region (default: AWS_REGION or the profile's region).", helpValue: 'R' }),
 }
