@@ -10,7 +10,7 @@ import type { Connected } from './connect.js'
 import { confirm } from './confirm.js'
 import { UserError } from './errors.js'
 import { positiveNumber } from './flags.js'
-import { duration, jsonLinesReporter, lineReporter } from './progress.js'
+import { duration, jsonLinesReporter, lineReporter, liveReporter } from './progress.js'
 
 export interface ApplyFlowFlags {
   readonly yes: boolean
@@ -36,7 +36,7 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
     if (answer !== 'yes') throw new UserError('not applied')
   }
   const { port, clock, beforeStep } = connected
-  const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : lineReporter(plan, (l) => process.stdout.write(l))
+  const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : process.stdout.isTTY ? liveReporter(plan, process.stdout, () => clock.now()) : lineReporter(plan, (l) => process.stdout.write(l))
   const result = await applyPlan(
     plan,
     { rds: port, clock, shell: processShell, random: Math.random },
