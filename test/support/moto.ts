@@ -32,6 +32,25 @@ export interface RecordedRequest {
   readonly method: string
   readonly path: string
   readonly action: string | undefined
+  /**
+   * The request's query-protocol parameters (form body, else query string), as sent: e.g. `DBInstanceIdentifier`,
+   * `Tags.Tag.1.Key`. Empty for requests of other protocols.
+   */
+  readonly params: Readonly<Record<string, string>>
+}
+
+export interface MotoOptions {
+  /**
+   * Make moto answer as AWS would where moto is known to be wrong in ways that matter to an apply (see "AWS
+   * fix-ups" below): replica links kept as AWS keeps them, and the delete of a renamed replica answered with success.
+   * Off by default: plan-mode tests see moto exactly as it is.
+   */
+  readonly awsFixups?: boolean
+  /**
+   * Called synchronously for every request as the proxy receives it, before it is forwarded to moto (and recorded
+   * in the same order). A test can react at an exact point of a conversation, e.g. kill the client.
+   */
+  readonly onRequest?: (r: RecordedRequest) => void
 }
 
 export interface Moto {
@@ -40,7 +59,7 @@ export interface Moto {
   /** Every request that went through the proxy since start / the last clearRequests(). */
   readonly requests: () => ReadonlyArray<RecordedRequest>
   readonly clearRequests: () => void
-  /** POST /moto-api/reset, sent to moto directly (not recorded). */
+  /** POST /moto-api/reset, sent to moto directly (not recorded); the fix-up layer forgets what it learnt. */
   readonly reset: () => Promise<void>
   /** Stops the proxy and kills moto_server, waiting for it to exit. Idempotent. */
   readonly stop: () => Promise<void>
@@ -323,18 +342,20 @@ async function spawnMotoOn(port: number): Promise<Spawned> {
   }
 }
 
-/** The RDS query-protocol Action of a request: form body or query string, else an X-Amz-Target header. */
-function actionOf(url: string, headers: http.IncomingHttpHeaders, body: Buffer): string | undefined {
+/** The query-protocol parameters of a request: the form body, else the query string. */
+function paramsOf(url: string, headers: http.IncomingHttpHeaders, body: Buffer): Record<string, string> {
   const contentType = String(headers['content-type'] ?? '')
   if (body.length > 0 && (contentType === '' || contentType.includes('application/x-www-form-urlencoded'))) {
-    const action = new URLSearchParams(body.toString('utf8')).get('Action')
-    if (action !== null && action !== '') return action
+    return Object.fromEntries(new URLSearchParams(body.toString('utf8')))
   }
   const query = url.indexOf('?')
-  if (query >= 0) {
-    const action = new URLSearchParams(url.slice(query + 1)).get('Action')
-    if (action !== null && action !== '') return action
-  }
+  return query >= 0 ? Object.fromEntries(new URLSearchParams(url.slice(query + 1))) : {}
+}
+
+/** The RDS query-protocol Action of a request: form body or query string, else an X-Amz-Target header. */
+function actionOf(params: Readonly<Record<string, string>>, headers: http.IncomingHttpHeaders): string | undefined {
+  const action = params['Action']
+  if (action !== undefined && action !== '') return action
   const target = headers['x-amz-target']
   const targetText = Array.isArray(target) ? target[0] : target
   if (targetText !== undefined && targetText !== '') {
@@ -344,9 +365,197 @@ function actionOf(url: string, headers: http.IncomingHttpHeaders, body: Buffer):
   return undefined
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// AWS fix-ups: where moto 5.2 answers differently from AWS in ways an apply depends on, the proxy answers as AWS
+// would. Each is the smallest correction of one moto behaviour, read from moto/rds/models.py; nothing here changes
+// what the code under test sends, and the product knows nothing of it.
+//
+// 1. Replica links. AWS shows, in DescribeDBInstances, a replica's ReadReplicaSourceDBInstanceIdentifier and its
+//    source's ReadReplicaDBInstanceIdentifiers as they are now: a promoted instance has no source and is no longer
+//    listed by it; a rename shows up on the other side of the link; a deleted replica leaves its source's list.
+//    moto (a) keeps both sides of the link after PromoteReadReplica (it only clears an internal is_replica flag),
+//    (b) keeps the old name on the other side after a rename (a replica names its source's old name, a source lists
+//    its replica's old name), (c) keeps a deleted replica in its source's list when the delete fails as in 2. The
+//    proxy keeps the links as AWS would, from the successful requests it forwards (CreateDBInstanceReadReplica
+//    links, same-region sources only; PromoteReadReplica unlinks; a rename carries both sides; DeleteDBInstance
+//    unlinks and, as AWS does for RDS replicas of a deleted source, promotes its replicas), and writes them into
+//    every DBInstance of a DescribeDBInstances answer whose instance it has seen created (so seed through the
+//    proxy). Without it a promotion never shows as done, and the source would list the clone among its replicas.
+// 2. Deleting a renamed replica. moto removes the instance, then looks its source up under the stale name of (1b) and
+//    fails removing it from that instance's replica list: HTTP 500 (and, when the SDK retries, 404 DBInstanceNotFound
+//    because the instance is already gone). AWS accepts the delete. When a DeleteDBInstance answers 5xx and moto shows
+//    the instance gone afterwards although it was there before, the proxy answers what AWS answers: 200 with the
+//    instance, status `deleting`.
+// Not corrected because nothing here depends on it: instances are `available` at once (the product then sees every
+// step done on the next poll); DeleteDBInstance with SkipFinalSnapshot=true is accepted as by AWS (moto also accepts
+// a delete with neither SkipFinalSnapshot nor a final snapshot id, which AWS refuses: the plan always sends
+// SkipFinalSnapshot, and the test checks that); every instance has the same DbiResourceId (a constant in moto), and a
+// replica starts as a shallow copy of its source (its InstanceCreateTime, AllocatedStorage, backup retention).
+
+const RDS_XMLNS = 'http://rds.amazonaws.com/doc/2014-10-31/'
+
+interface Upstream {
+  readonly status: number
+  readonly statusMessage: string | undefined
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: Buffer
+}
+
+const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const xmlUnescape = (s: string): string =>
+  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+
+/** A same-region source given as an ARN is named by its last segment (as the seeder and the planner read it). */
+const instanceName = (idOrArn: string): string =>
+  (idOrArn.startsWith('arn:') ? idOrArn.slice(idOrArn.lastIndexOf(':') + 1) : idOrArn).toLowerCase()
+
+const DB_INSTANCE_BLOCK = /<DBInstance>([\s\S]*?)<\/DBInstance>/g
+
+function xmlText(block: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(block)
+  return m?.[1] === undefined ? undefined : xmlUnescape(m[1])
+}
+
+class AwsFixups {
+  /** replica → source, as AWS would show them. */
+  private readonly links = new Map<string, string>()
+  /** Instances whose links this model knows: every instance created through the proxy (and renamed since). */
+  private readonly known = new Set<string>()
+
+  constructor(private readonly motoUrl: string) {}
+
+  reset(): void {
+    this.links.clear()
+    this.known.clear()
+  }
+
+  /** Whether this layer must see the whole answer (else the proxy streams it through). */
+  handles(action: string | undefined): boolean {
+    return (
+      action === 'DescribeDBInstances' ||
+      action === 'DeleteDBInstance' ||
+      action === 'CreateDBInstance' ||
+      action === 'CreateDBInstanceReadReplica' ||
+      action === 'RestoreDBInstanceFromDBSnapshot' ||
+      action === 'RestoreDBInstanceToPointInTime' ||
+      action === 'PromoteReadReplica' ||
+      action === 'ModifyDBInstance'
+    )
+  }
+
+  /** `authorization` is the request's own header: its SigV4 scope names the region, which moto's backend is chosen by. */
+  async exchange(
+    action: string | undefined,
+    params: Readonly<Record<string, string>>,
+    authorization: string,
+    forward: () => Promise<Upstream>,
+  ): Promise<Upstream> {
+    if (action === 'DeleteDBInstance') return this.delete(params, authorization, forward)
+    const answer = await forward()
+    if (answer.status < 200 || answer.status >= 300) return answer
+    if (action === 'DescribeDBInstances') return { ...answer, body: Buffer.from(this.rewriteDescribe(answer.body.toString('utf8')), 'utf8') }
+    this.learn(action, params)
+    return answer
+  }
+
+  /** Updates the links after a successful request, as AWS would. */
+  private learn(action: string | undefined, params: Readonly<Record<string, string>>): void {
+    const raw = params['DBInstanceIdentifier'] ?? params['TargetDBInstanceIdentifier']
+    if (raw === undefined) return
+    const id = raw.toLowerCase()
+    switch (action) {
+      case 'CreateDBInstance':
+      case 'RestoreDBInstanceFromDBSnapshot':
+      case 'RestoreDBInstanceToPointInTime':
+        this.links.delete(id)
+        this.known.add(id)
+        return
+      case 'CreateDBInstanceReadReplica': {
+        const source = params['SourceDBInstanceIdentifier']
+        if (source !== undefined) this.links.set(id, instanceName(source))
+        this.known.add(id)
+        return
+      }
+      case 'PromoteReadReplica':
+        this.links.delete(id)
+        return
+      case 'ModifyDBInstance': {
+        const to = params['NewDBInstanceIdentifier']?.toLowerCase()
+        if (to === undefined || to === id) return
+        const source = this.links.get(id)
+        this.links.delete(id)
+        if (source !== undefined) this.links.set(to, source)
+        for (const [replica, s] of this.links) if (s === id) this.links.set(replica, to)
+        if (this.known.delete(id)) this.known.add(to)
+        return
+      }
+      case 'DeleteDBInstance':
+        this.links.delete(id)
+        for (const [replica, s] of [...this.links]) if (s === id) this.links.delete(replica)
+        this.known.delete(id)
+        return
+    }
+  }
+
+  /** Writes the links into every known DBInstance of a DescribeDBInstances answer. */
+  private rewriteDescribe(xml: string): string {
+    return xml.replace(DB_INSTANCE_BLOCK, (whole, inner: string) => {
+      const id = xmlText(inner, 'DBInstanceIdentifier')?.toLowerCase()
+      if (id === undefined || !this.known.has(id)) return whole
+      const source = this.links.get(id)
+      const replicas = [...this.links].filter(([, s]) => s === id).map(([r]) => r)
+      let out = inner
+        .replace(/<ReadReplicaSourceDBInstanceIdentifier>[^<]*<\/ReadReplicaSourceDBInstanceIdentifier>/g, '')
+        .replace(/<ReadReplicaDBInstanceIdentifiers\/>|<ReadReplicaDBInstanceIdentifiers>[\s\S]*?<\/ReadReplicaDBInstanceIdentifiers>/g, '')
+      const list =
+        replicas.length === 0
+          ? '<ReadReplicaDBInstanceIdentifiers/>'
+          : `<ReadReplicaDBInstanceIdentifiers>${replicas.map((r) => `<ReadReplicaDBInstanceIdentifier>${xmlEscape(r)}</ReadReplicaDBInstanceIdentifier>`).join('')}</ReadReplicaDBInstanceIdentifiers>`
+      out += (source === undefined ? '' : `<ReadReplicaSourceDBInstanceIdentifier>${xmlEscape(source)}</ReadReplicaSourceDBInstanceIdentifier>`) + list
+      return `<DBInstance>${out}</DBInstance>`
+    })
+  }
+
+  /** The instance's <DBInstance> element as moto shows it now (asked directly, not recorded), or undefined if gone. */
+  private async describeOne(id: string, authorization: string): Promise<string | undefined> {
+    const body = new URLSearchParams({ Action: 'DescribeDBInstances', Version: '2014-10-31', DBInstanceIdentifier: id }).toString()
+    // moto checks no signature: the client's header only routes the call to RDS in the client's region
+    const r = await simpleRequest(`${this.motoUrl}/`, 'POST', body, {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      authorization,
+    })
+    if (r.status === 404 || /DBInstanceNotFound/.test(r.body)) return undefined
+    if (r.status !== 200) throw new Error(`mitosis test proxy: DescribeDBInstances ${id} answered HTTP ${r.status}: ${r.body}`)
+    return /<DBInstance>[\s\S]*?<\/DBInstance>/.exec(r.body)?.[0]
+  }
+
+  private async delete(params: Readonly<Record<string, string>>, authorization: string, forward: () => Promise<Upstream>): Promise<Upstream> {
+    const id = params['DBInstanceIdentifier']
+    const before = id === undefined ? undefined : await this.describeOne(id, authorization)
+    const answer = await forward()
+    if (answer.status >= 200 && answer.status < 300) {
+      this.learn('DeleteDBInstance', params)
+      return answer
+    }
+    if (answer.status < 500 || id === undefined || before === undefined || (await this.describeOne(id, authorization)) !== undefined) return answer
+    // fix-up 2: moto removed the instance and then failed; AWS answers the delete with the instance, `deleting`
+    this.learn('DeleteDBInstance', params)
+    const instance = before.replace(/<DBInstanceStatus>[^<]*<\/DBInstanceStatus>/, '<DBInstanceStatus>deleting</DBInstanceStatus>')
+    const requestId = `mitosis-test-proxy-${Date.now().toString(36)}`
+    const xml = `<DeleteDBInstanceResponse xmlns="${RDS_XMLNS}"><DeleteDBInstanceResult>${instance}</DeleteDBInstanceResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DeleteDBInstanceResponse>`
+    return {
+      status: 200,
+      statusMessage: 'OK',
+      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+      body: Buffer.from(xml, 'utf8'),
+    }
+  }
+}
+
 function startProxy(
   motoPort: number,
   record: (r: RecordedRequest) => void,
+  fixups: AwsFixups | undefined,
 ): Promise<{ server: http.Server; port: number; agent: http.Agent }> {
   const agent = new http.Agent({ keepAlive: true })
   const server = http.createServer((req, res) => {
@@ -358,27 +567,55 @@ function startProxy(
       const method = req.method ?? 'GET'
       const url = req.url ?? '/'
       const q = url.indexOf('?')
-      record(Object.freeze({ method, path: q >= 0 ? url.slice(0, q) : url, action: actionOf(url, req.headers, body) }))
+      const params = Object.freeze(paramsOf(url, req.headers, body))
+      const action = actionOf(params, req.headers)
+      record(Object.freeze({ method, path: q >= 0 ? url.slice(0, q) : url, action, params }))
 
       const headers: http.OutgoingHttpHeaders = { ...req.headers }
       delete headers['transfer-encoding']
       headers['content-length'] = String(body.length)
-      const upstream = http.request(
-        { host: LOOPBACK, port: motoPort, method, path: url, headers, agent },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers)
-          up.pipe(res)
-        },
-      )
-      upstream.on('error', (e) => {
+      const options = { host: LOOPBACK, port: motoPort, method, path: url, headers, agent }
+      const unreachable = (e: Error): void => {
         if (!res.headersSent) {
           res.writeHead(502, { 'content-type': 'text/plain' })
           res.end(`mitosis test proxy: moto unreachable: ${e.message}`)
         } else {
           res.destroy(e)
         }
-      })
-      upstream.end(body)
+      }
+
+      if (fixups === undefined || !fixups.handles(action)) {
+        const upstream = http.request(options, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers)
+          up.pipe(res)
+        })
+        upstream.on('error', unreachable)
+        upstream.end(body)
+        return
+      }
+
+      // the fix-up layer sees the whole answer (and may ask moto first)
+      const forward = (): Promise<Upstream> =>
+        new Promise((resolve, reject) => {
+          const upstream = http.request(options, (up) => {
+            const parts: Buffer[] = []
+            up.on('data', (c: Buffer) => parts.push(c))
+            up.on('error', reject)
+            up.on('end', () => resolve({ status: up.statusCode ?? 502, statusMessage: up.statusMessage, headers: up.headers, body: Buffer.concat(parts) }))
+          })
+          upstream.on('error', reject)
+          upstream.end(body)
+        })
+      fixups.exchange(action, params, String(req.headers['authorization'] ?? ''), forward).then(
+        (answer) => {
+          const out: http.OutgoingHttpHeaders = { ...answer.headers }
+          delete out['transfer-encoding']
+          out['content-length'] = String(answer.body.length)
+          res.writeHead(answer.status, answer.statusMessage, out)
+          res.end(answer.body)
+        },
+        (e: unknown) => unreachable(e instanceof Error ? e : new Error(String(e))),
+      )
     })
   })
   return new Promise((resolve, reject) => {
@@ -395,13 +632,22 @@ function startProxy(
   })
 }
 
-export async function startMoto(): Promise<Moto> {
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   const moto = await spawnMoto()
   const motoUrl = `http://${LOOPBACK}:${moto.port}`
   let recorded: RecordedRequest[] = []
+  const fixups = options.awsFixups === true ? new AwsFixups(motoUrl) : undefined
+  const onRequest = options.onRequest
   let proxy: Awaited<ReturnType<typeof startProxy>>
   try {
-    proxy = await startProxy(moto.port, (r) => recorded.push(r))
+    proxy = await startProxy(
+      moto.port,
+      (r) => {
+        recorded.push(r)
+        onRequest?.(r)
+      },
+      fixups,
+    )
   } catch (e) {
     killGroup(moto.child, 'SIGKILL')
     await moto.exited
@@ -432,6 +678,7 @@ export async function startMoto(): Promise<Moto> {
   }
 
   const reset = async (): Promise<void> => {
+    fixups?.reset()
     const r = await simpleRequest(`${motoUrl}/moto-api/reset`, 'POST', '')
     if (r.status < 200 || r.status >= 300) {
       throw new Error(`moto reset failed: HTTP ${r.status}: ${r.body}\n--- moto stderr ---\n${moto.stderr()}`)

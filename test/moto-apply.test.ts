@@ -1,0 +1,531 @@
+/**
+ * Applying against a real RDS API: the README demo (mitosis-prod → mitosis-demo, each with a replica) cloned end to
+ * end by the CLI (a child process) against a private moto_server behind the recording proxy of test/support/moto.ts,
+ * judged as a user would: the exit code, what DescribeDBInstances shows afterwards, what the restart hook saw, and
+ * every mutating request RDS received. A second case kills the CLI with SIGKILL right after RDS has accepted the
+ * first rename and runs the same command again: it finishes, and the end state is the same.
+ *
+ * moto differs from AWS in ways an apply depends on; the proxy runs with its AWS fix-up layer (awsFixups, documented
+ * in test/support/moto.ts: replica links kept as AWS keeps them after promote / rename / delete, and the delete of a
+ * renamed replica answered as AWS answers it). The product is not told and not changed.
+ */
+import { execFile, type ChildProcess } from 'node:child_process'
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { DescribeDBInstancesCommand, ListTagsForResourceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds'
+import * as E from 'fp-ts/lib/Either.js'
+import { drawErrors } from '../src/plan/domain.js'
+import { Plan, type Step } from '../src/plan/operations.js'
+import { fixturePath, repoRoot } from './support/fixtures.js'
+import { seedFromFixture, startMoto, type Fixture, type Moto, type RecordedRequest } from './support/moto.js'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the CLI (asynchronously: the recording proxy lives in this process and must keep answering)
+
+interface Run {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly ms: number
+}
+
+const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && v !== undefined) env[k] = v
+  return { ...env, ...extra }
+}
+
+/** Starts the CLI; `child` is there to be killed, `done` resolves when it has exited. */
+const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, timeoutMs = 20_000): { child: ChildProcess; done: Promise<Run> } => {
+  const started = Date.now()
+  let child: ChildProcess | undefined
+  const done = new Promise<Run>((resolve) => {
+    child = execFile(
+      process.execPath,
+      [join(repoRoot, 'bin', 'run.js'), ...args],
+      { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (_error, stdout, stderr) => resolve({ code: child!.exitCode, signal: child!.signalCode, stdout, stderr, ms: Date.now() - started }),
+    )
+    child.stdin?.end()
+  })
+  return { child: child!, done }
+}
+
+const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => startCli(args, env).done
+
+const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
+
+const succeeded = (r: Run): void => {
+  assert.is(r.code, 0, `expected exit 0\n${show(r)}`)
+  assert.is(r.stderr, '', `expected an empty stderr\n${show(r)}`)
+}
+
+const planOf = (r: Run): Plan => {
+  succeeded(r)
+  let json: unknown
+  try {
+    json = JSON.parse(r.stdout)
+  } catch (e) {
+    throw new Error(`stdout is not one JSON document: ${(e as Error).message}\n${show(r)}`)
+  }
+  const decoded = Plan.decode(json)
+  if (E.isLeft(decoded)) throw new Error(`stdout is not a Plan: ${drawErrors(decoded.left)}\n${show(r)}`)
+  return decoded.right
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// moto: started by the first test that needs it, stopped after the last (also when tests fail)
+
+const onPath = (command: string): boolean =>
+  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false
+    try {
+      accessSync(join(dir, command), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+
+const REGION = 'us-east-1'
+const SOURCE = 'mitosis-prod'
+const TARGET = 'mitosis-demo'
+const DEMO: ReadonlyArray<string> = ['--source', SOURCE, '--target', TARGET]
+const demoFixture = JSON.parse(readFileSync(fixturePath('demo'), 'utf8')) as Fixture
+/** Never to be touched (the source tree and the unrelated instance). */
+const UNTOUCHED = ['mitosis-prod', 'mitosis-prod-replica', 'analytics-warehouse'] as const
+
+const tempDirs: string[] = []
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-moto-apply-'))
+  tempDirs.push(dir)
+  return dir
+}
+
+/** Every request as the proxy received it, with whether the restart hook had already run at that moment. */
+interface Seen {
+  readonly request: RecordedRequest
+  readonly hookHadRun: boolean
+}
+/** What the current test wants to know of each request (called synchronously by the proxy, before forwarding). */
+let listener: ((r: RecordedRequest) => void) | undefined
+
+let starting: Promise<Moto> | undefined
+const getMoto = (): Promise<Moto> => (starting ??= startMoto({ awsFixups: true, onRequest: (r) => listener?.(r) }))
+
+/** moto holding exactly the demo fixture, freshly seeded (an apply changes the world). */
+const freshDemo = async (): Promise<Moto> => {
+  const moto = await getMoto()
+  listener = undefined
+  await moto.reset()
+  await seedFromFixture(moto.endpoint, demoFixture)
+  moto.clearRequests()
+  return moto
+}
+
+/** The CLI's environment: moto through the proxy, dummy keys, an empty HOME (no ~/.aws of the machine's). */
+const awsEnv = (moto: Moto, home: string): NodeJS.ProcessEnv =>
+  cleanEnv({
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+  })
+
+const sdk = (moto: Moto): RDSClient =>
+  new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
+
+interface Observed {
+  readonly instance: DBInstance
+  readonly tags: Record<string, string>
+}
+
+/** Every instance, as DescribeDBInstances and ListTagsForResource show it (through the proxy: AWS's replica links). */
+const world = async (moto: Moto): Promise<Map<string, Observed>> => {
+  const rds = sdk(moto)
+  try {
+    const out = await rds.send(new DescribeDBInstancesCommand({}))
+    const result = new Map<string, Observed>()
+    for (const instance of out.DBInstances ?? []) {
+      const tags = await rds.send(new ListTagsForResourceCommand({ ResourceName: instance.DBInstanceArn! }))
+      result.set(instance.DBInstanceIdentifier!, { instance, tags: Object.fromEntries((tags.TagList ?? []).map((t) => [t.Key!, t.Value ?? ''])) })
+    }
+    return result
+  } finally {
+    rds.destroy()
+  }
+}
+
+/** What a user means by "the same settings": everything describe shows, except the clock moto reads at each call. */
+const settings = (o: Observed): Record<string, unknown> => {
+  const { LatestRestorableTime: _now, ...rest } = o.instance
+  return { ...rest, Tags: o.tags }
+}
+
+const names = (groups: ReadonlyArray<{ DBParameterGroupName?: string | undefined; OptionGroupName?: string | undefined; VpcSecurityGroupId?: string | undefined }> | undefined): string[] =>
+  (groups ?? []).map((g) => g.DBParameterGroupName ?? g.OptionGroupName ?? g.VpcSecurityGroupId ?? '?')
+
+/** The end state in the terms a user compares two clones by (the run id written as <run>). */
+const summary = (w: ReadonlyMap<string, Observed>, run: string): string =>
+  JSON.stringify(
+    [...w.values()]
+      .map(({ instance: i, tags }) => ({
+        id: i.DBInstanceIdentifier,
+        status: i.DBInstanceStatus,
+        class: i.DBInstanceClass,
+        engine: `${i.Engine} ${i.EngineVersion}`,
+        storage: [i.AllocatedStorage, i.StorageType],
+        parameterGroups: names(i.DBParameterGroups),
+        optionGroups: names(i.OptionGroupMemberships),
+        subnetGroup: i.DBSubnetGroup?.DBSubnetGroupName,
+        securityGroups: names(i.VpcSecurityGroups),
+        source: i.ReadReplicaSourceDBInstanceIdentifier,
+        replicas: i.ReadReplicaDBInstanceIdentifiers,
+        deletionProtection: i.DeletionProtection,
+        backups: [i.BackupRetentionPeriod, i.PreferredBackupWindow],
+        maintenance: i.PreferredMaintenanceWindow,
+        multiAZ: i.MultiAZ,
+        endpoint: i.Endpoint === undefined ? undefined : `${i.Endpoint.Address}:${i.Endpoint.Port}`,
+        tags: Object.entries(tags).map(([k, v]) => `${k}=${v === run ? '<run>' : v}`).sort(),
+      }))
+      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? '')),
+    null,
+    1,
+  )
+
+// ---------------------------------------------------------------------------------------------------------------
+// The restart hook: appends the MITOSIS_* part of its environment to a file, one block per run of the hook
+
+const hookCommand = (file: string): string => `{ env | grep '^MITOSIS_' | sort; echo '--'; } >> '${file}'`
+
+const hookRuns = (file: string): Array<Record<string, string>> => {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('--\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) =>
+      Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The conversation: every mutating request is one of the plan's RDS steps, sent once, in an order the graph allows
+
+const isMutating = (r: RecordedRequest): boolean =>
+  r.action !== undefined && !r.action.startsWith('Describe') && !r.action.startsWith('List')
+
+/** A query-protocol request's parameters as the input object they carry (list member names dropped). */
+const fromQuery = (params: Readonly<Record<string, string>>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(params)) {
+    if (key === 'Action' || key === 'Version') continue
+    // Tags.Tag.1.Key → Tags[0].Key; VpcSecurityGroupIds.VpcSecurityGroupId.2 → VpcSecurityGroupIds[1]; x.member.1 → x[0]
+    const path: Array<string | number> = []
+    for (const part of key.split('.')) {
+      if (/^\d+$/.test(part)) {
+        path.pop()
+        path.push(Number(part) - 1)
+      } else path.push(part)
+    }
+    let node: Record<string | number, unknown> = out
+    for (const [k, segment] of path.entries()) {
+      if (k === path.length - 1) {
+        node[segment] = value
+      } else {
+        node[segment] ??= typeof path[k + 1] === 'number' ? [] : {}
+        node = node[segment] as Record<string | number, unknown>
+      }
+    }
+  }
+  return out
+}
+
+/** A plan request as the query protocol carries it: scalars as text, an empty list as an empty value. */
+const asQuery = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.length === 0 ? '' : v.map(asQuery)
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, asQuery(x)]))
+  }
+  return String(v)
+}
+
+const describeRequest = (r: RecordedRequest): string => `${r.action} ${JSON.stringify(fromQuery(r.params))}`
+
+/**
+ * Each mutating request matched to the plan step whose request it carries exactly; every RDS step of the plan sent
+ * exactly once; every step's request after the requests of the steps it waits for, the hook after the steps it waits
+ * for and before the steps that wait for it. Returns the step numbers in the order they were sent.
+ */
+const assertConversation = (plan: Plan, seen: ReadonlyArray<Seen>): number[] => {
+  const mutating = seen.filter((s) => isMutating(s.request))
+  const rdsSteps = plan.steps.filter((s) => s.op !== 'RunCommand')
+  const sentAt = new Map<number, number>()
+  const hookHadRun = new Map<number, boolean>()
+  for (const [k, { request, hookHadRun: hook }] of mutating.entries()) {
+    const carried = fromQuery(request.params)
+    const step = rdsSteps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request), carried))
+    if (step === undefined) {
+      const again = rdsSteps.find((s) => s.op === request.action && equalJson(asQuery(s.request), carried))
+      assert.unreachable(
+        again !== undefined
+          ? `step ${again.n} (${again.op} ${again.id}) was sent twice: ${describeRequest(request)}`
+          : `a mutating request that is no step of the plan: ${describeRequest(request)}`,
+      )
+      return []
+    }
+    sentAt.set(step.n, k)
+    hookHadRun.set(step.n, hook)
+  }
+  const missing = rdsSteps.filter((s) => !sentAt.has(s.n)).map((s) => `${s.n} ${s.op} ${s.id}`)
+  assert.equal(missing, [], `plan steps never sent: ${missing.join('; ')}`)
+  assert.is(mutating.length, rdsSteps.length, 'one mutating request per RDS step of the plan')
+
+  const label = (s: Step) => `step ${s.n} (${s.op} ${s.id})`
+  for (const s of plan.steps) {
+    for (const a of s.after) {
+      const before = plan.steps[a - 1]!
+      if (s.op === 'RunCommand') {
+        assert.not.ok(hookHadRun.get(a), `${label(before)} was sent after the hook, which waits for it`)
+      } else if (before.op === 'RunCommand') {
+        assert.ok(hookHadRun.get(s.n), `${label(s)} was sent before the hook had run, but waits for it`)
+      } else {
+        assert.ok(sentAt.get(a)! < sentAt.get(s.n)!, `${label(s)} was sent before ${label(before)}, which it waits for`)
+      }
+    }
+  }
+  return [...sentAt].sort((x, y) => x[1] - y[1]).map(([n]) => n)
+}
+
+const equalJson = (a: unknown, b: unknown): boolean => {
+  try {
+    assert.equal(a, b)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const PROD_IDS: ReadonlyArray<string> = ['mitosis-prod', 'mitosis-prod-replica']
+const namesProd = (value: string): boolean => PROD_IDS.some((id) => value === id || value.endsWith(`:db:${id}`))
+
+/** No mutating request names the source tree, except as the source of a replica (or in a tag's value). */
+const assertSourceOnlyReplicatedFrom = (seen: ReadonlyArray<Seen>): void => {
+  for (const { request } of seen.filter((s) => isMutating(s.request))) {
+    for (const [key, value] of Object.entries(request.params)) {
+      if (!namesProd(value)) continue
+      const allowed = (key === 'SourceDBInstanceIdentifier' && request.action === 'CreateDBInstanceReadReplica' && value === SOURCE) || /^Tags\.Tag\.\d+\.Value$/.test(key)
+      assert.ok(allowed, `${request.action} names ${value} as ${key}: ${describeRequest(request)}`)
+    }
+    if (request.action === 'DeleteDBInstance') {
+      assert.match(request.params['DBInstanceIdentifier'] ?? '', /^old-/, `DeleteDBInstance only on old-*: ${describeRequest(request)}`)
+      assert.is(request.params['SkipFinalSnapshot'], 'true', `a delete says what becomes of the final snapshot: ${describeRequest(request)}`)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The end state
+
+/**
+ * After a clone: the same instances as before; the source tree and the unrelated instance exactly as seeded; a new
+ * mitosis-demo tree with the target's settings and tags, the source's data, this run's tags and AWS's links; the hook
+ * run once with the run's environment.
+ */
+const assertEndState = (before: ReadonlyMap<string, Observed>, after: ReadonlyMap<string, Observed>, plan: Plan, hookFile: string): void => {
+  const ids = [...after.keys()].sort()
+  assert.equal(ids, [...before.keys()].sort(), 'the same identifiers as before the clone')
+  assert.equal(ids.filter((id) => id.startsWith('temp-') || id.startsWith('old-')), [], 'no temp-* or old-* left')
+  for (const id of UNTOUCHED) assert.equal(settings(after.get(id)!), settings(before.get(id)!), `${id} is exactly as seeded`)
+
+  const run = plan.run
+  const source = before.get(SOURCE)!.instance
+  for (const id of [TARGET, `${TARGET}-replica`]) {
+    const old = before.get(id)!
+    const now = after.get(id)!
+    const i = now.instance
+    assert.is(i.DBInstanceStatus, 'available', id)
+    // (a new instance, not the old one renamed back: its tags and storage below tell; moto gives every instance the
+    // same DbiResourceId and a replica its source's InstanceCreateTime, so neither can)
+    // the target's settings, not the source's
+    assert.is(i.DBInstanceClass, old.instance.DBInstanceClass, `${id}: class`)
+    assert.is.not(i.DBInstanceClass, source.DBInstanceClass, `${id}: not the source's class`)
+    assert.equal(names(i.DBParameterGroups), names(old.instance.DBParameterGroups), `${id}: parameter group`)
+    assert.equal(names(i.OptionGroupMemberships), names(old.instance.OptionGroupMemberships), `${id}: option group`)
+    assert.is(i.DBSubnetGroup?.DBSubnetGroupName, old.instance.DBSubnetGroup?.DBSubnetGroupName, `${id}: subnet group`)
+    assert.equal(names(i.VpcSecurityGroups), names(old.instance.VpcSecurityGroups), `${id}: security groups`)
+    assert.is(i.PreferredMaintenanceWindow, old.instance.PreferredMaintenanceWindow, `${id}: maintenance window`)
+    assert.is(i.DeletionProtection, old.instance.DeletionProtection, `${id}: deletion protection`)
+    // the source's data
+    assert.is(i.AllocatedStorage, source.AllocatedStorage, `${id}: storage comes with the source's data`)
+    assert.is.not(i.AllocatedStorage, old.instance.AllocatedStorage, `${id}: not the old storage`)
+    // the target's tags plus the run's, none of the source's own
+    const wanted: Record<string, string> = {
+      ...old.tags,
+      'mitosis:run': run,
+      'mitosis:source': SOURCE,
+      'mitosis:copy-of': id,
+      ...(id === TARGET ? { 'mitosis:restarted': run } : {}),
+    }
+    assert.equal(now.tags, wanted, `${id}: tags`)
+  }
+  const root = after.get(TARGET)!.instance
+  const replica = after.get(`${TARGET}-replica`)!.instance
+  assert.is(root.ReadReplicaSourceDBInstanceIdentifier, undefined, 'the new mitosis-demo is promoted, a replica of nothing')
+  assert.equal(root.ReadReplicaDBInstanceIdentifiers, [`${TARGET}-replica`])
+  assert.is(replica.ReadReplicaSourceDBInstanceIdentifier, TARGET, 'the new replica replicates the new mitosis-demo')
+  assert.is(root.BackupRetentionPeriod, planned(plan, 'PromoteReadReplica', `temp-${TARGET}`)['BackupRetentionPeriod'], 'backups as the promotion set them')
+
+  const runs = hookRuns(hookFile)
+  assert.is(runs.length, 1, `the hook ran once: ${JSON.stringify(runs)}`)
+  const env = runs[0]!
+  assert.is(env['MITOSIS_SOURCE'], SOURCE)
+  assert.is(env['MITOSIS_TARGET'], TARGET)
+  assert.is(env['MITOSIS_RUN_ID'], run)
+  assert.match(run, /^r[0-9a-f]{8}$/)
+  assert.match(env['MITOSIS_TARGET_ENDPOINT'] ?? '', /^[a-z0-9.-]+:\d+$/, 'host:port')
+  assert.is(env['MITOSIS_TARGET_ENDPOINT'], `${root.Endpoint?.Address}:${root.Endpoint?.Port}`, "the new mitosis-demo's endpoint")
+}
+
+const planned = (plan: Plan, op: string, id: string): Record<string, unknown> => {
+  const s = plan.steps.find((x) => x.op === op && x.id === id)
+  if (s === undefined) throw new Error(`the plan has no ${op} ${id}`)
+  return s.request as Record<string, unknown>
+}
+
+/** The plan of the demo as `--plan --json` prints it against the same seeded moto (nothing mutated). */
+const demoPlan = async (moto: Moto, env: NodeJS.ProcessEnv, hook: string): Promise<Plan> => {
+  moto.clearRequests()
+  const plan = planOf(await cli([...DEMO, '--restart', hook, '--plan', '--json'], env))
+  assert.equal(moto.requests().filter(isMutating).map((r) => r.action), [], '--plan mutates nothing')
+  assert.is(plan.source, SOURCE)
+  assert.is(plan.target, TARGET)
+  assert.is(plan.steps.length, 16)
+  moto.clearRequests()
+  return plan
+}
+
+/** Records every request with whether the hook had run when it arrived; `also` reacts to each. */
+const watch = (hookFile: string, also?: (r: RecordedRequest) => void): Seen[] => {
+  const seen: Seen[] = []
+  listener = (request) => {
+    seen.push({ request, hookHadRun: existsSync(hookFile) })
+    also?.(request)
+  }
+  return seen
+}
+
+const applyArgs = (hook: string): string[] => [...DEMO, '--restart', hook, '--yes', '--poll-interval', '0.2']
+
+/** The end state of the uninterrupted clone, for the interrupted one to be compared with. */
+let uninterrupted: string | undefined
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const ci = (process.env['CI'] ?? '') !== ''
+
+if (!onPath('moto_server')) {
+  if (ci) {
+    test('moto_server is on PATH', () => {
+      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
+    })
+  } else {
+    console.log('\n  notice: moto_server is not on PATH; skipping the moto apply tests (set CI to make this a failure)\n')
+    test.skip('moto apply tests')
+  }
+} else {
+  test.after(async () => {
+    listener = undefined
+    try {
+      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
+    } finally {
+      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('the demo cloned end to end against moto: exit 0, the new tree in place, the source untouched, the plan sent as planned', async () => {
+    const moto = await freshDemo()
+    const dir = tempDir()
+    const hookFile = join(dir, 'hook.log')
+    const hook = hookCommand(hookFile)
+    const env = awsEnv(moto, dir)
+    const before = await world(moto)
+    const plan = await demoPlan(moto, env, hook)
+
+    const seen = watch(hookFile)
+    const r = await cli(applyArgs(hook), env)
+    listener = undefined
+    succeeded(r)
+    assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/m, show(r))
+    assert.match(r.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in [^\n]*\.$/m, show(r))
+
+    assertConversation(plan, seen)
+    assertSourceOnlyReplicatedFrom(seen)
+    const after = await world(moto)
+    assertEndState(before, after, plan, hookFile)
+    uninterrupted = summary(after, plan.run)
+  })
+
+  test('killed (SIGKILL) right after RDS accepted the first rename, the same command run again finishes: the same end state, every step sent once', async () => {
+    const moto = await freshDemo()
+    const dir = tempDir()
+    const hookFile = join(dir, 'hook.log')
+    const hook = hookCommand(hookFile)
+    const env = awsEnv(moto, dir)
+    const before = await world(moto)
+    const plan = await demoPlan(moto, env, hook)
+
+    // the proxy calls the listener before it forwards the request: the CLI dies while RDS carries out the rename
+    let victim: ChildProcess | undefined
+    let rename: RecordedRequest | undefined
+    const seen = watch(hookFile, (r) => {
+      if (rename === undefined && r.action === 'ModifyDBInstance' && r.params['NewDBInstanceIdentifier'] !== undefined) {
+        rename = r
+        victim?.kill('SIGKILL')
+      }
+    })
+    const first = startCli(applyArgs(hook), env)
+    victim = first.child
+    const killed = await first.done
+    assert.ok(rename !== undefined, `the CLI never sent a rename\n${show(killed)}`)
+    assert.is(killed.signal, 'SIGKILL', `the first run should have been killed\n${show(killed)}`)
+    assert.is(hookRuns(hookFile).length, 0, 'killed before the hook')
+    // RDS carried out the rename the CLI never saw answered
+    const from = rename.params['DBInstanceIdentifier']!
+    const to = rename.params['NewDBInstanceIdentifier']!
+    let renamed = await world(moto)
+    for (let tries = 0; tries < 50 && !(renamed.has(to) && !renamed.has(from)); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      renamed = await world(moto)
+    }
+    assert.ok(renamed.has(to) && !renamed.has(from), `${from} → ${to} should be done in moto: ${[...renamed.keys()].join(', ')}`)
+    const sentBeforeKill = seen.filter((s) => isMutating(s.request)).length
+
+    const again = await cli(applyArgs(hook), env)
+    listener = undefined
+    succeeded(again)
+    assert.match(again.stdout, new RegExp(`resuming run ${plan.run}: \\d+ of 16 steps already done`), show(again))
+    assert.match(again.stdout, /^Cloned mitosis-prod into mitosis-demo: \d+ steps in [^\n]*\(\d+ were already done\)\.$/m, show(again))
+
+    // both runs together: the plan's steps, each sent once, in an order the graph allows
+    const order = assertConversation(plan, seen)
+    assert.ok(sentBeforeKill > 0 && sentBeforeKill < order.length, `${sentBeforeKill} of ${order.length} steps were sent before the kill`)
+    assertSourceOnlyReplicatedFrom(seen)
+    const after = await world(moto)
+    assertEndState(before, after, plan, hookFile)
+    if (uninterrupted !== undefined) assert.fixture(summary(after, plan.run), uninterrupted, 'the same end state as the uninterrupted clone')
+  })
+}
+
+test.run()
