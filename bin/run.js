@@ -16,5 +16,11 @@ if (major < 22) {
   process.exit(child.status ?? 1)
 }
 
+// a reader that stops early (`| head`) is not an error
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0)
+  throw e
+})
+
 const { main } = await import('../dist/src/cli/main.js')
 process.exitCode = await main(process.argv.slice(2), import.meta.url)
