@@ -2,7 +2,6 @@
  * The CLI as a user runs it: `bin/run.js` in a child process, judged by its exit code, stdout and stderr.
  * Everything but the last two AWS cases runs on the embedded simulator (--simulate), so no account is needed.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,45 +10,15 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { drawErrors } from '../src/plan/domain.js'
 import { Plan } from '../src/plan/operations.js'
+import { cleanEnv, cli as runCli, show, succeeded, type Run } from './support/cli.js'
 import { repoRoot } from './support/fixtures.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the CLI
 
-interface Run {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
-
-/** The test process's environment without any AWS_* variable, plus `extra`. */
-const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && v !== undefined) env[k] = v
-  return { ...env, ...extra }
-}
-
+/** This suite's limit for one run is 20 s (the shared default is 60 s). */
 const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 20_000): Promise<Run> =>
-  new Promise((resolve) => {
-    const started = Date.now()
-    const child = execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args],
-      { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (_error, stdout, stderr) =>
-        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr, ms: Date.now() - started }),
-    )
-    child.stdin?.end()
-  })
-
-const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
-
-const succeeded = (r: Run): void => {
-  assert.is(r.code, 0, `expected exit 0\n${show(r)}`)
-  assert.is(r.stderr, '', `expected an empty stderr\n${show(r)}`)
-}
+  runCli(args, env, timeoutMs)
 
 /** A clean refusal: non-zero exit, nothing on stdout, one `Error: ` line on stderr and no stack trace. */
 const refused = (r: Run, ...names: ReadonlyArray<string | RegExp>): string => {

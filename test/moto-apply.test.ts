@@ -9,87 +9,28 @@
  * in test/support/moto.ts: replica links kept as AWS keeps them after promote / rename / delete, and the delete of a
  * renamed replica answered as AWS answers it). The product is not told and not changed.
  */
-import { execFile, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeDBInstancesCommand, ListTagsForResourceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds'
-import * as E from 'fp-ts/lib/Either.js'
-import { drawErrors } from '../src/plan/domain.js'
 import { Plan, type Step } from '../src/plan/operations.js'
-import { fixturePath, repoRoot } from './support/fixtures.js'
+import { cleanEnv, cli as runCli, onPath, planOf, show, startCli as startCliWithin, succeeded, type Run, type StartedCli } from './support/cli.js'
+import { fixturePath } from './support/fixtures.js'
 import { seedFromFixture, startMoto, type Fixture, type Moto, type RecordedRequest } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the CLI (asynchronously: the recording proxy lives in this process and must keep answering)
 
-interface Run {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
-
-const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && v !== undefined) env[k] = v
-  return { ...env, ...extra }
-}
-
-/** Starts the CLI; `child` is there to be killed, `done` resolves when it has exited. */
-const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, timeoutMs = 20_000): { child: ChildProcess; done: Promise<Run> } => {
-  const started = Date.now()
-  let child: ChildProcess | undefined
-  const done = new Promise<Run>((resolve) => {
-    child = execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args],
-      { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (_error, stdout, stderr) => resolve({ code: child!.exitCode, signal: child!.signalCode, stdout, stderr, ms: Date.now() - started }),
-    )
-    child.stdin?.end()
-  })
-  return { child: child!, done }
-}
-
-const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => startCli(args, env).done
-
-const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
-
-const succeeded = (r: Run): void => {
-  assert.is(r.code, 0, `expected exit 0\n${show(r)}`)
-  assert.is(r.stderr, '', `expected an empty stderr\n${show(r)}`)
-}
-
-const planOf = (r: Run): Plan => {
-  succeeded(r)
-  let json: unknown
-  try {
-    json = JSON.parse(r.stdout)
-  } catch (e) {
-    throw new Error(`stdout is not one JSON document: ${(e as Error).message}\n${show(r)}`)
-  }
-  const decoded = Plan.decode(json)
-  if (E.isLeft(decoded)) throw new Error(`stdout is not a Plan: ${drawErrors(decoded.left)}\n${show(r)}`)
-  return decoded.right
-}
+/** This suite's limit for one run is 20 s (the shared default is 60 s). */
+const RUN_LIMIT_MS = 20_000
+const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): StartedCli => startCliWithin(args, env, RUN_LIMIT_MS)
+const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => runCli(args, env, RUN_LIMIT_MS)
 
 // ---------------------------------------------------------------------------------------------------------------
 // moto: started by the first test that needs it, stopped after the last (also when tests fail)
-
-const onPath = (command: string): boolean =>
-  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, command), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
 
 const REGION = 'us-east-1'
 const SOURCE = 'mitosis-prod'

@@ -4,82 +4,19 @@
  * page read, and not one mutating request sent. moto's own gaps are listed in test/support/moto.ts and
  * /work/shared/reference/test-environment.md; only what moto round-trips faithfully is compared.
  */
-import { execFile } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
-import * as E from 'fp-ts/lib/Either.js'
-import { drawErrors } from '../src/plan/domain.js'
 import { Plan, type Step } from '../src/plan/operations.js'
-import { fixturePath, outline, repoRoot } from './support/fixtures.js'
+import { cleanEnv, cli, onPath, planOf, show, succeeded } from './support/cli.js'
+import { fixturePath, outline } from './support/fixtures.js'
 import { mutatingActions, seedFromFixture, startMoto, type Fixture, type Moto } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
-// Running the CLI (asynchronously: the recording proxy lives in this process and must keep answering)
-
-interface Run {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
-
-const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && v !== undefined) env[k] = v
-  return { ...env, ...extra }
-}
-
-const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> =>
-  new Promise((resolve) => {
-    const started = Date.now()
-    const child = execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args],
-      { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (_error, stdout, stderr) =>
-        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr, ms: Date.now() - started }),
-    )
-    child.stdin?.end()
-  })
-
-const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
-
-const succeeded = (r: Run): void => {
-  assert.is(r.code, 0, `expected exit 0\n${show(r)}`)
-  assert.is(r.stderr, '', `expected an empty stderr\n${show(r)}`)
-}
-
-const planOf = (r: Run): Plan => {
-  succeeded(r)
-  let json: unknown
-  try {
-    json = JSON.parse(r.stdout)
-  } catch (e) {
-    throw new Error(`stdout is not one JSON document: ${(e as Error).message}\n${show(r)}`)
-  }
-  const decoded = Plan.decode(json)
-  if (E.isLeft(decoded)) throw new Error(`stdout is not a Plan: ${drawErrors(decoded.left)}\n${show(r)}`)
-  return decoded.right
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // moto: started by the first test that needs it, stopped after the last (also when tests fail)
-
-const onPath = (command: string): boolean =>
-  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, command), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
 
 const REGION = 'us-east-1'
 const DEMO: ReadonlyArray<string> = ['--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan']
