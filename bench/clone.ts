@@ -61,7 +61,17 @@ const simulatedMs = (s: Step): number => {
       return AWS_DURATIONS.delete
     case 'AddTagsToResource':
     case 'RunCommand':
+    case 'AddRoleToDBCluster':
       return 0
+    // Aurora steps (the benchmark plans instance trees; these keep the switch whole)
+    case 'RestoreDBClusterToPointInTime':
+      return 5 * 60_000
+    case 'CreateDBInstance':
+      return AWS_DURATIONS.createReplica
+    case 'ModifyDBCluster':
+      return s.request.NewDBClusterIdentifier === undefined ? AWS_DURATIONS.modify : AWS_DURATIONS.rename
+    case 'DeleteDBCluster':
+      return AWS_DURATIONS.delete
   }
 }
 

@@ -3,9 +3,14 @@
  * codecs as the fixtures, so the planner sees one shape whichever side it runs on.
  */
 import {
+  AddRoleToDBClusterCommand,
   AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
+  DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  ModifyDBClusterCommand,
+  RestoreDBClusterToPointInTimeCommand,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -51,6 +56,16 @@ export const commandFor = (o: RdsOperation) => {
       return new DeleteDBInstanceCommand(o.request)
     case 'AddTagsToResource':
       return new AddTagsToResourceCommand(o.request)
+    case 'RestoreDBClusterToPointInTime':
+      return new RestoreDBClusterToPointInTimeCommand(o.request)
+    case 'ModifyDBCluster':
+      return new ModifyDBClusterCommand(o.request)
+    case 'CreateDBInstance':
+      return new CreateDBInstanceCommand(o.request)
+    case 'DeleteDBCluster':
+      return new DeleteDBClusterCommand(o.request)
+    case 'AddRoleToDBCluster':
+      return new AddRoleToDBClusterCommand(o.request)
   }
 }
 

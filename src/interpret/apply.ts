@@ -101,7 +101,17 @@ const canStart = (s: RdsOperation, byId: ReadonlyMap<string, DBInstance>, busy: 
     case 'DeleteDBInstance':
       return available(s.id)
     case 'AddTagsToResource':
-      return byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting'
+      // a cluster's tags (its ARN says :cluster:) are not judged by instance describe
+      return s.request.ResourceName.includes(':cluster:') || (byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting')
+    case 'CreateDBInstance':
+      return free(s.id)
+    // clusters are not in the instance describe: RDS itself refuses a busy cluster
+    // (InvalidDBClusterStateFault)
+    case 'RestoreDBClusterToPointInTime':
+    case 'ModifyDBCluster':
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster':
+      return true
   }
 }
 

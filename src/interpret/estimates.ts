@@ -21,6 +21,16 @@ export const expectedMs = (s: Step): number => {
     case 'AddTagsToResource':
     case 'RunCommand':
       return 0
+    case 'RestoreDBClusterToPointInTime':
+      return 5 * MINUTE // copy-on-write: ~5 min whatever the size (aws-facts.md)
+    case 'CreateDBInstance':
+      return 10 * MINUTE
+    case 'ModifyDBCluster':
+      return s.request.NewDBClusterIdentifier === undefined ? 4 * MINUTE : 5 * MINUTE
+    case 'DeleteDBCluster':
+      return 6 * MINUTE
+    case 'AddRoleToDBCluster':
+      return 1 * MINUTE
   }
 }
 

@@ -112,9 +112,68 @@ export const DBSnapshot = t.intersection(
 )
 export type DBSnapshot = t.TypeOf<typeof DBSnapshot>
 
+export const DBClusterMember = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string, IsClusterWriter: t.boolean }),
+  optional({ PromotionTier: t.number, DBClusterParameterGroupStatus: t.string }),
+])
+export type DBClusterMember = t.TypeOf<typeof DBClusterMember>
+
+export const DBClusterRole = t.intersection([t.type({ RoleArn: t.string }), optional({ FeatureName: t.string, Status: t.string })])
+export type DBClusterRole = t.TypeOf<typeof DBClusterRole>
+
+/** An Aurora cluster as DescribeDBClusters shows it (DBSubnetGroup is a name here, not an object). */
+export const DBCluster = t.intersection(
+  [
+    t.type({ DBClusterIdentifier: t.string, Engine: t.string, Status: t.string }),
+    optional({
+      DBClusterArn: t.string,
+      DbClusterResourceId: t.string,
+      EngineVersion: t.string,
+      EngineMode: t.string,
+      DBClusterMembers: t.array(DBClusterMember),
+      DBClusterParameterGroup: t.string,
+      DBSubnetGroup: t.string,
+      VpcSecurityGroups: t.array(VpcSecurityGroupMembership),
+      Port: t.number,
+      Endpoint: t.string,
+      ReaderEndpoint: t.string,
+      BackupRetentionPeriod: t.number,
+      PreferredBackupWindow: t.string,
+      PreferredMaintenanceWindow: t.string,
+      AssociatedRoles: t.array(DBClusterRole),
+      CopyTagsToSnapshot: t.boolean,
+      EnabledCloudwatchLogsExports: t.array(t.string),
+      IAMDatabaseAuthenticationEnabled: t.boolean,
+      DeletionProtection: t.boolean,
+      TagList: t.array(Tag),
+      StorageEncrypted: t.boolean,
+      KmsKeyId: t.string,
+      MasterUsername: t.string,
+      DatabaseName: t.string,
+      ClusterCreateTime: Timestamp,
+    }),
+  ],
+  'DBCluster',
+)
+export type DBCluster = t.TypeOf<typeof DBCluster>
+
+/** Account limits per region (Service Quotas); RDS's defaults are 40 of each. */
+export const Quotas = optional({ DBInstances: t.number, DBClusters: t.number })
+export type Quotas = t.TypeOf<typeof Quotas>
+
 /** A fixture file: a region and what describe would answer there. */
 export const EnvironmentFile = t.intersection(
-  [t.type({ DBInstances: t.array(DBInstance) }), optional({ region: t.string, DBSnapshots: t.array(DBSnapshot) })],
+  [
+    t.type({ DBInstances: t.array(DBInstance) }),
+    optional({
+      region: t.string,
+      DBSnapshots: t.array(DBSnapshot),
+      DBClusters: t.array(DBCluster),
+      /** ARNs of clusters shared with other accounts through AWS RAM (ram:ListResources). */
+      RamSharedClusterArns: t.array(t.string),
+      Quotas,
+    }),
+  ],
   'EnvironmentFile',
 )
 export type EnvironmentFile = t.TypeOf<typeof EnvironmentFile>
@@ -128,6 +187,12 @@ export interface Environment {
   readonly instances: ReadonlyArray<DBInstance>
   readonly tags: Readonly<Record<string, ReadonlyArray<Tag>>>
   readonly snapshots: ReadonlyArray<DBSnapshot>
+  /** Aurora clusters in the region (DescribeDBClusters); none when absent. */
+  readonly clusters?: ReadonlyArray<DBCluster>
+  /** ARNs of clusters shared through AWS RAM; none when absent. */
+  readonly ramSharedClusterArns?: ReadonlyArray<string>
+  /** Account limits; RDS's defaults (40 instances, 40 clusters) when absent. */
+  readonly quotas?: Quotas
 }
 
 /** `arn:aws:rds:us-east-1:123456789012` from any ARN the environment shows. */
@@ -145,6 +210,9 @@ export const environmentFromFile = (file: EnvironmentFile, defaultRegion = 'us-e
   instances: file.DBInstances,
   tags: Object.fromEntries(file.DBInstances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
   snapshots: file.DBSnapshots ?? [],
+  ...(file.DBClusters === undefined ? {} : { clusters: file.DBClusters }),
+  ...(file.RamSharedClusterArns === undefined ? {} : { ramSharedClusterArns: file.RamSharedClusterArns }),
+  ...(file.Quotas === undefined ? {} : { quotas: file.Quotas }),
 })
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,15 @@ const resourcesOf = (o: Operation, arn: (type: string, name: string) => string):
       return [arn('db', o.id)]
     case 'RunCommand':
       return []
+    case 'RestoreDBClusterToPointInTime':
+      return [arn('cluster', o.id), arn('cluster', o.request.SourceDBClusterIdentifier), ...named('DBSubnetGroupName', 'subgrp'), ...named('DBClusterParameterGroupName', 'cluster-pg')]
+    case 'ModifyDBCluster':
+      return [arn('cluster', o.id), ...named('NewDBClusterIdentifier', 'cluster'), ...named('DBClusterParameterGroupName', 'cluster-pg')]
+    case 'CreateDBInstance':
+      return [arn('db', o.id), arn('cluster', o.request.DBClusterIdentifier), ...named('DBParameterGroupName', 'pg')]
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster':
+      return [arn('cluster', o.id)]
   }
 }
 

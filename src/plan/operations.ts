@@ -90,6 +90,79 @@ export type AddTagsToResourceRequest = t.TypeOf<typeof AddTagsToResourceRequest>
 export const RunCommandRequest = t.type({ Command: t.string })
 export type RunCommandRequest = t.TypeOf<typeof RunCommandRequest>
 
+// ---------------------------------------------------------------------------------------------
+// Aurora clusters: a copy-on-write clone is a cluster restore, then an instance per member.
+
+/** RestoreDBClusterToPointInTime: the clone itself, with the target cluster's settings the call takes. */
+export const RestoreDBClusterToPointInTimeRequest = t.intersection([
+  t.type({ DBClusterIdentifier: t.string, SourceDBClusterIdentifier: t.string, RestoreType: t.string, UseLatestRestorableTime: t.boolean }),
+  t.partial({
+    DBSubnetGroupName: t.string,
+    VpcSecurityGroupIds: t.array(t.string),
+    DBClusterParameterGroupName: t.string,
+    Port: t.number,
+    Tags: t.array(Tag),
+    CopyTagsToSnapshot: t.boolean,
+    EnableCloudwatchLogsExports: t.array(t.string),
+    EnableIAMDatabaseAuthentication: t.boolean,
+    DeletionProtection: t.boolean,
+    KmsKeyId: t.string,
+  }),
+])
+export type RestoreDBClusterToPointInTimeRequest = t.TypeOf<typeof RestoreDBClusterToPointInTimeRequest>
+
+/** ModifyDBCluster: settings the restore does not take, and a rename (NewDBClusterIdentifier). */
+export const ModifyDBClusterRequest = t.intersection([
+  t.type({ DBClusterIdentifier: t.string, ApplyImmediately: t.boolean }),
+  t.partial({
+    NewDBClusterIdentifier: t.string,
+    BackupRetentionPeriod: t.number,
+    PreferredBackupWindow: t.string,
+    PreferredMaintenanceWindow: t.string,
+    DeletionProtection: t.boolean,
+    CopyTagsToSnapshot: t.boolean,
+    DBClusterParameterGroupName: t.string,
+    VpcSecurityGroupIds: t.array(t.string),
+    Port: t.number,
+    EnableIAMDatabaseAuthentication: t.boolean,
+    CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
+  }),
+])
+export type ModifyDBClusterRequest = t.TypeOf<typeof ModifyDBClusterRequest>
+
+/** CreateDBInstance into a cluster (an Aurora instance takes its network and storage from the cluster). */
+export const CreateDBInstanceRequest = t.intersection([
+  t.type({ DBInstanceIdentifier: t.string, DBInstanceClass: t.string, Engine: t.string, DBClusterIdentifier: t.string }),
+  t.partial({
+    PromotionTier: t.number,
+    DBParameterGroupName: t.string,
+    AvailabilityZone: t.string,
+    AutoMinorVersionUpgrade: t.boolean,
+    PubliclyAccessible: t.boolean,
+    MonitoringInterval: t.number,
+    MonitoringRoleArn: t.string,
+    EnablePerformanceInsights: t.boolean,
+    PerformanceInsightsKMSKeyId: t.string,
+    PerformanceInsightsRetentionPeriod: t.number,
+    CACertificateIdentifier: t.string,
+    PreferredMaintenanceWindow: t.string,
+    Tags: t.array(Tag),
+  }),
+])
+export type CreateDBInstanceRequest = t.TypeOf<typeof CreateDBInstanceRequest>
+
+export const DeleteDBClusterRequest = t.intersection([
+  t.type({ DBClusterIdentifier: t.string }),
+  t.partial({ SkipFinalSnapshot: t.boolean, FinalDBSnapshotIdentifier: t.string }),
+])
+export type DeleteDBClusterRequest = t.TypeOf<typeof DeleteDBClusterRequest>
+
+export const AddRoleToDBClusterRequest = t.intersection([
+  t.type({ DBClusterIdentifier: t.string, RoleArn: t.string }),
+  t.partial({ FeatureName: t.string }),
+])
+export type AddRoleToDBClusterRequest = t.TypeOf<typeof AddRoleToDBClusterRequest>
+
 const op = <O extends string, R extends t.Mixed>(name: O, request: R) =>
   t.type({ op: t.literal(name), id: t.string, request }, name)
 
@@ -101,6 +174,11 @@ export const Operation = t.union([
   op('DeleteDBInstance', DeleteDBInstanceRequest),
   op('AddTagsToResource', AddTagsToResourceRequest),
   op('RunCommand', RunCommandRequest),
+  op('RestoreDBClusterToPointInTime', RestoreDBClusterToPointInTimeRequest),
+  op('ModifyDBCluster', ModifyDBClusterRequest),
+  op('CreateDBInstance', CreateDBInstanceRequest),
+  op('DeleteDBCluster', DeleteDBClusterRequest),
+  op('AddRoleToDBCluster', AddRoleToDBClusterRequest),
 ])
 export type Operation = t.TypeOf<typeof Operation>
 export type OperationName = Operation['op']
@@ -149,5 +227,19 @@ export const touchedIds = (o: Operation): ReadonlyArray<string> => {
       return [o.id]
     case 'RunCommand':
       return []
+    case 'RestoreDBClusterToPointInTime':
+      return [o.request.SourceDBClusterIdentifier, o.id]
+    case 'ModifyDBCluster':
+      return o.request.NewDBClusterIdentifier === undefined ? [o.id] : [o.id, o.request.NewDBClusterIdentifier]
+    case 'CreateDBInstance':
+      return [o.request.DBClusterIdentifier, o.id]
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster':
+      return [o.id]
   }
 }
+
+/** The operations that act on a DB cluster (their `id` is a cluster identifier, not an instance's). */
+export const isClusterOperation = (o: Operation): boolean =>
+  o.op === 'RestoreDBClusterToPointInTime' || o.op === 'ModifyDBCluster' || o.op === 'DeleteDBCluster' || o.op === 'AddRoleToDBCluster' ||
+  (o.op === 'AddTagsToResource' && o.request.ResourceName.includes(':cluster:'))

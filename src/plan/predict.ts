@@ -161,6 +161,14 @@ const applyStep = (
     }
     case 'RunCommand':
       break
+    // Aurora cluster plans are checked by checkClusterPlan (src/plan/cluster-predict.ts)
+    case 'RestoreDBClusterToPointInTime':
+    case 'ModifyDBCluster':
+    case 'CreateDBInstance':
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster':
+      v.push(`${at}: is an Aurora cluster step; an instance plan has none`)
+      break
   }
   return v
 }
@@ -177,6 +185,14 @@ const namesChanged = (o: Operation): ReadonlyArray<string> => {
     case 'PromoteReadReplica':
     case 'AddTagsToResource':
     case 'RunCommand':
+      return []
+    case 'RestoreDBClusterToPointInTime':
+    case 'CreateDBInstance':
+    case 'DeleteDBCluster':
+      return [o.id]
+    case 'ModifyDBCluster':
+      return o.request.NewDBClusterIdentifier === undefined ? [] : [o.id, o.request.NewDBClusterIdentifier]
+    case 'AddRoleToDBCluster':
       return []
   }
 }

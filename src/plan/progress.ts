@@ -99,6 +99,18 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       const root = byId.get(plan.target)
       return root !== undefined && tagValue(tagsOf(env, root), TAG_RESTARTED) === plan.run ? done : pending
     }
+    case 'CreateDBInstance': {
+      // an instance of a cluster clone: done once it is available under its temp- name or, renamed,
+      // under the real name carrying this run's copy tag
+      const i = byId.get(step.id) ?? f.copies.get(stripTemp(step.id))
+      return i === undefined ? pending : settle(i, true)
+    }
+    // cluster steps are read from DescribeDBClusters, which this instance view does not hold yet
+    case 'RestoreDBClusterToPointInTime':
+    case 'ModifyDBCluster':
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster':
+      return pending
   }
 }
 

@@ -52,12 +52,32 @@ export const stepParameters = (s: Step): string => {
       const { DBInstanceIdentifier: _id, ...rest } = s.request
       return Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`).join(' ')
     }
+    case 'RestoreDBClusterToPointInTime': {
+      const { DBClusterIdentifier: _id, SourceDBClusterIdentifier: from, ...rest } = s.request
+      return [`from ${from}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
+    }
+    case 'ModifyDBCluster': {
+      const { DBClusterIdentifier: _id, ApplyImmediately: _a, NewDBClusterIdentifier: to, ...rest } = s.request
+      return [...(to === undefined ? [] : [`→ ${to}`]), ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
+    }
+    case 'CreateDBInstance': {
+      const { DBInstanceIdentifier: _id, DBClusterIdentifier: cluster, ...rest } = s.request
+      return [`in ${cluster}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
+    }
+    case 'DeleteDBCluster':
+    case 'AddRoleToDBCluster': {
+      const { DBClusterIdentifier: _id, ...rest } = s.request
+      return Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`).join(' ')
+    }
   }
 }
 
 /** Short name of the operation: a rename reads as one. */
 export const operationLabel = (s: Step): string =>
-  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined ? 'ModifyDBInstance (rename)' : s.op
+  (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ||
+  (s.op === 'ModifyDBCluster' && s.request.NewDBClusterIdentifier !== undefined)
+    ? `${s.op} (rename)`
+    : s.op
 
 /** The flight plan; with `progress` (a re-run), steps already done or under way say so. */
 export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): string => {

@@ -748,7 +748,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
 
   const subjectOf = (o: RdsOperation): string =>
-    o.op === 'AddTagsToResource' ? (idOfArn(o.request.ResourceName) ?? o.id) : o.request.DBInstanceIdentifier
+    o.op === 'AddTagsToResource' ? (idOfArn(o.request.ResourceName) ?? o.id) : 'DBInstanceIdentifier' in o.request ? o.request.DBInstanceIdentifier : o.id
 
   return {
     region,
@@ -786,6 +786,13 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
             return remove(o.request)
           case 'AddTagsToResource':
             return addTags(o.request)
+          // the simulator models instances only; Aurora clusters are refused as AWS refuses an unknown action
+          case 'RestoreDBClusterToPointInTime':
+          case 'ModifyDBCluster':
+          case 'CreateDBInstance':
+          case 'DeleteDBCluster':
+          case 'AddRoleToDBCluster':
+            return fault('InvalidAction', `${o.op}: the simulator does not model Aurora clusters`)
         }
       }),
   }
