@@ -227,6 +227,23 @@ test('refusals: a source without instances, a target shared through RAM, another
   assert.is(refusal(elsewhere, req), 'shop-prod is in eu-west-1 but shop-staging is in us-east-1; a copy-on-write clone stays in its source\'s region')
 })
 
+test('refusals: another major version', () => {
+  const older = withClusters(aurora, (c) => (c.DBClusterIdentifier === 'shop-prod' ? { ...c, EngineVersion: '15.7' } : c))
+  assert.is(refusal(older, req), 'shop-prod runs version 15.7 but shop-staging runs 16.4; a clone keeps the source\'s major version, so the target\'s parameter groups would not fit')
+})
+
+test('a Serverless v2 target keeps its capacity: the restore carries it', () => {
+  const env = withClusters(aurora, (c) => (c.DBClusterIdentifier === 'shop-staging' ? { ...c, ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 } } : c))
+  const p = planOf(env, req)
+  assert.equal((find(p, 'RestoreDBClusterToPointInTime', 'temp-shop-staging').request as Record<string, unknown>)['ServerlessV2ScalingConfiguration'], { MinCapacity: 0.5, MaxCapacity: 8 })
+  const restore = find(p, 'RestoreDBClusterToPointInTime', 'temp-shop-staging')
+  const lost = tamper(p, restore.n, (s) => {
+    const { ServerlessV2ScalingConfiguration: _c, ...rest } = s.request as Record<string, unknown>
+    return { ...s, request: rest } as Step
+  })
+  assert.ok(checkClusterPlan(env, lost).some((v) => v.includes('ServerlessV2ScalingConfiguration')))
+})
+
 test('refusals: quotas, with the numbers', () => {
   assert.is(
     refusal({ ...aurora, quotas: { DBInstances: 5 } }, req),

@@ -16,6 +16,8 @@ export interface ClusterSettings {
   readonly EnableCloudwatchLogsExports?: ReadonlyArray<string>
   readonly EnableIAMDatabaseAuthentication?: boolean
   readonly DeletionProtection?: boolean
+  /** Aurora Serverless v2 capacity: db.serverless instances need it on the cluster. */
+  readonly ServerlessV2ScalingConfiguration?: { readonly MinCapacity?: number; readonly MaxCapacity?: number }
   readonly BackupRetentionPeriod?: number
   readonly PreferredBackupWindow?: string
   readonly PreferredMaintenanceWindow?: string
@@ -25,7 +27,7 @@ export type ClusterSettingKey = keyof ClusterSettings
 /** What RestoreDBClusterToPointInTime takes; the rest follows in a ModifyDBCluster (as the issue asks). */
 export const RESTORE_TAKES: ReadonlyArray<ClusterSettingKey> = [
   'DBSubnetGroupName', 'VpcSecurityGroupIds', 'DBClusterParameterGroupName', 'Port', 'Tags', 'CopyTagsToSnapshot',
-  'EnableCloudwatchLogsExports', 'EnableIAMDatabaseAuthentication', 'DeletionProtection',
+  'EnableCloudwatchLogsExports', 'EnableIAMDatabaseAuthentication', 'DeletionProtection', 'ServerlessV2ScalingConfiguration',
 ]
 export const MODIFY_CLUSTER_TAKES: ReadonlyArray<ClusterSettingKey> = ['BackupRetentionPeriod', 'PreferredBackupWindow', 'PreferredMaintenanceWindow']
 export const CLUSTER_SETTING_KEYS: ReadonlyArray<ClusterSettingKey> = [...RESTORE_TAKES, ...MODIFY_CLUSTER_TAKES]
@@ -44,6 +46,10 @@ export const clusterSettings = (c: DBCluster, tags: ReadonlyArray<Tag> = cluster
     EnableCloudwatchLogsExports: logs.length > 0 ? [...logs] : undefined,
     EnableIAMDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled,
     DeletionProtection: c.DeletionProtection,
+    ServerlessV2ScalingConfiguration:
+      c.ServerlessV2ScalingConfiguration === undefined
+        ? undefined
+        : defined({ MinCapacity: c.ServerlessV2ScalingConfiguration.MinCapacity, MaxCapacity: c.ServerlessV2ScalingConfiguration.MaxCapacity }),
     BackupRetentionPeriod: c.BackupRetentionPeriod,
     PreferredBackupWindow: c.PreferredBackupWindow,
     PreferredMaintenanceWindow: c.PreferredMaintenanceWindow,

@@ -47,6 +47,7 @@ export type ClusterProblem =
   | { readonly _tag: 'NotACluster'; readonly id: string }
   | { readonly _tag: 'SameCluster'; readonly id: string }
   | { readonly _tag: 'RegionMismatch'; readonly source: string; readonly sourceRegion: string; readonly target: string; readonly targetRegion: string }
+  | { readonly _tag: 'VersionMismatch'; readonly source: string; readonly sourceVersion: string; readonly target: string; readonly targetVersion: string }
   | { readonly _tag: 'SourceWithoutInstances'; readonly source: string }
   | { readonly _tag: 'SharedThroughRam'; readonly target: string; readonly arn: string }
   | { readonly _tag: 'MissingMember'; readonly cluster: string; readonly id: string }
@@ -55,7 +56,7 @@ export type ClusterProblem =
 export type ClusterPlanProblem = PlanProblem | ClusterProblem
 
 const isClusterProblem = (p: ClusterPlanProblem): p is ClusterProblem =>
-  ['NoSuchCluster', 'InvalidClusterIdentifier', 'InstanceAndCluster', 'NotACluster', 'SameCluster', 'RegionMismatch',
+  ['NoSuchCluster', 'InvalidClusterIdentifier', 'InstanceAndCluster', 'NotACluster', 'SameCluster', 'RegionMismatch', 'VersionMismatch',
     'SourceWithoutInstances', 'SharedThroughRam', 'MissingMember', 'QuotaExceeded'].includes(p._tag)
 
 /** One line per problem, naming the cluster or instance it is about. */
@@ -74,6 +75,8 @@ export const renderClusterProblem = (p: ClusterPlanProblem): string => {
       return `${p.id}: source and target are the same DB cluster`
     case 'RegionMismatch':
       return `${p.source} is in ${p.sourceRegion} but ${p.target} is in ${p.targetRegion}; a copy-on-write clone stays in its source's region`
+    case 'VersionMismatch':
+      return `${p.source} runs version ${p.sourceVersion} but ${p.target} runs ${p.targetVersion}; a clone keeps the source's major version, so the target's parameter groups would not fit`
     case 'SourceWithoutInstances':
       return `${p.source}: the source cluster has no DB instances; a copy-on-write clone needs at least one`
     case 'SharedThroughRam':
@@ -172,6 +175,10 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   if (sr !== tr) problems.push({ _tag: 'RegionMismatch', source: sourceId, sourceRegion: sr, target: targetId, targetRegion: tr })
   if (source.Engine !== target.Engine) {
     problems.push({ _tag: 'EngineMismatch', source: sourceId, sourceEngine: source.Engine, target: targetId, targetEngine: target.Engine })
+  }
+  const major = (v: string | undefined) => v?.split('.')[0]
+  if (source.Engine === target.Engine && major(source.EngineVersion) !== major(target.EngineVersion)) {
+    problems.push({ _tag: 'VersionMismatch', source: sourceId, sourceVersion: source.EngineVersion ?? '?', target: targetId, targetVersion: target.EngineVersion ?? '?' })
   }
   if ((source.DBClusterMembers ?? []).length === 0) problems.push({ _tag: 'SourceWithoutInstances', source: sourceId })
   const targetArn = target.DBClusterArn ?? clusterArn(env, targetId)

@@ -151,6 +151,7 @@ export const DBCluster = t.intersection(
       MasterUsername: t.string,
       DatabaseName: t.string,
       ClusterCreateTime: Timestamp,
+      ServerlessV2ScalingConfiguration: optional({ MinCapacity: t.number, MaxCapacity: t.number }),
     }),
   ],
   'DBCluster',

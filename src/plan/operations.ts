@@ -107,6 +107,7 @@ export const RestoreDBClusterToPointInTimeRequest = t.intersection([
     EnableIAMDatabaseAuthentication: t.boolean,
     DeletionProtection: t.boolean,
     KmsKeyId: t.string,
+    ServerlessV2ScalingConfiguration: t.partial({ MinCapacity: t.number, MaxCapacity: t.number }),
   }),
 ])
 export type RestoreDBClusterToPointInTimeRequest = t.TypeOf<typeof RestoreDBClusterToPointInTimeRequest>
