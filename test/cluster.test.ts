@@ -10,6 +10,7 @@ import { checkClusterPlan, predictCluster } from '../src/plan/cluster-predict.js
 import { checkPlan } from '../src/plan/predict.js'
 import { renderText } from '../src/plan/render.js'
 import { iamPolicy } from '../src/plan/iam.js'
+import { planProgress } from '../src/plan/progress.js'
 import { fixture } from './support/fixtures.js'
 
 const aurora = fixture('aurora')
@@ -308,6 +309,51 @@ test('the instance checker refuses cluster steps, and the IAM policy names clust
   assert.ok(restore.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:temp-shop-staging'))
   const del = policy.Statement.find((s) => s.Sid === 'DeleteDBCluster')!
   assert.equal(del.Resource, ['arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging'])
+})
+
+test('progress of a cluster plan is read off describe (clusters with their tags, instances)', () => {
+  const tagsOf = (n: number) => (good.steps[n - 1]!.request as { Tags: Array<{ Key: string; Value: string }> }).Tags
+  const staging = aurora.clusters!.find((c) => c.DBClusterIdentifier === 'shop-staging')!
+  const temp: DBCluster = {
+    ...staging,
+    DBClusterIdentifier: 'temp-shop-staging',
+    DBClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:temp-shop-staging',
+    DbClusterResourceId: 'cluster-NEW',
+    DBClusterMembers: [
+      { DBInstanceIdentifier: 'temp-shop-staging-1', IsClusterWriter: true, PromotionTier: 0 },
+      { DBInstanceIdentifier: 'temp-shop-staging-2', IsClusterWriter: false, PromotionTier: 2 },
+    ],
+    TagList: tagsOf(1),
+  }
+  const copyOf = (id: string, n: number, status = 'available'): DBInstance => ({
+    ...aurora.instances.find((i) => i.DBInstanceIdentifier === id)!,
+    DBInstanceIdentifier: `temp-${id}`,
+    DBClusterIdentifier: 'temp-shop-staging',
+    DBInstanceStatus: status,
+    TagList: tagsOf(n),
+  })
+  const midway = (status: string): Environment => {
+    const instances = [...aurora.instances, copyOf('shop-staging-1', 4), copyOf('shop-staging-2', 5, status)]
+    return { ...aurora, instances, tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])), clusters: [...aurora.clusters!, temp] }
+  }
+  assert.equal(planProgress(aurora, good).map((p) => p._tag), Array(20).fill('pending'))
+  const creating = planProgress(midway('creating'), good).map((p) => p._tag)
+  assert.equal(creating.slice(0, 6), ['done', 'done', 'done', 'done', 'started', 'pending'])
+  const built = planProgress(midway('available'), good).map((p) => p._tag)
+  assert.equal(built.slice(0, 6), ['done', 'done', 'done', 'done', 'done', 'pending'])
+  // the end: the copies under the real names, the hook's tag on the cluster, nothing old- left
+  const finalTags = [...tagsOf(1), { Key: 'mitosis:restarted', Value: good.run }]
+  const end: Environment = {
+    ...aurora,
+    clusters: [aurora.clusters![0]!, { ...temp, DBClusterIdentifier: 'shop-staging', TagList: finalTags }],
+    instances: [
+      ...aurora.instances.filter((i) => i.DBClusterIdentifier === 'shop-prod'),
+      { ...copyOf('shop-staging-1', 4), DBInstanceIdentifier: 'shop-staging-1', DBClusterIdentifier: 'shop-staging' },
+      { ...copyOf('shop-staging-2', 5), DBInstanceIdentifier: 'shop-staging-2', DBClusterIdentifier: 'shop-staging' },
+    ],
+  }
+  const endTags = { ...Object.fromEntries(end.instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])) }
+  assert.equal(planProgress({ ...end, tags: endTags }, good).map((p) => p._tag), Array(20).fill('done'))
 })
 
 test.run()

@@ -3,12 +3,13 @@
  * way, not begun, or failed. The interpreter waits on these predicates, and a re-run uses them to
  * skip what is done, so both agree by construction. Pure.
  */
-import type { DBInstance, Environment } from './domain.js'
+import type { DBCluster, DBInstance, Environment } from './domain.js'
+import { clusterSettings } from './cluster-settings.js'
 import { instanceSettings } from './attributes.js'
 import { settingDifferences } from './predict.js'
 import { stripTemp } from './identifiers.js'
 import type { Plan, Settings, Step } from './operations.js'
-import { footprint, tagsOf, tagValue, TAG_RESTARTED } from './runs.js'
+import { footprint, tagsOf, tagValue, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
 
 export type StepProgress =
   | { readonly _tag: 'pending' }
@@ -32,6 +33,12 @@ const settle = (i: DBInstance, effect: boolean): StepProgress => {
   return i.DBInstanceStatus === 'available' && effect ? done : { _tag: 'started', status: i.DBInstanceStatus }
 }
 
+/** The same for a cluster. */
+const settleCluster = (c: DBCluster, effect: boolean): StepProgress => {
+  if (FAILED_STATUSES.has(c.Status)) return { _tag: 'failed', id: c.DBClusterIdentifier, status: c.Status }
+  return c.Status === 'available' && effect ? done : { _tag: 'started', status: c.Status }
+}
+
 /** The request's settings are what describe shows (a parameter group counts once it is attached). */
 const settingsApplied = (env: Environment, i: DBInstance, request: Record<string, unknown>): boolean => {
   const wanted: Record<string, unknown> = {}
@@ -50,6 +57,11 @@ const settingsApplied = (env: Environment, i: DBInstance, request: Record<string
 const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: ReadonlyArray<StepProgress>): StepProgress => {
   const f = footprint(env, plan.run)
   const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
+  const clusters = env.clusters ?? []
+  const clusterById = new Map(clusters.map((c) => [c.DBClusterIdentifier, c]))
+  const ofRun = (c: DBCluster) => tagValue(c.TagList, TAG_RUN) === plan.run
+  const clusterCopy = (copyOf: string) => clusters.find((c) => ofRun(c) && tagValue(c.TagList, TAG_COPY_OF) === copyOf)
+  const clusterOriginal = (from: string) => clusters.find((c) => ofRun(c) && tagValue(c.TagList, TAG_RENAMED_FROM) === from)
   switch (step.op) {
     case 'CreateDBInstanceReadReplica':
     case 'RestoreDBInstanceFromDBSnapshot': {
@@ -82,6 +94,10 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       return mine ? { _tag: 'started', status: 'modifying' } : pending
     }
     case 'AddTagsToResource': {
+      if (step.request.ResourceName.includes(':cluster:')) {
+        const c = clusterById.get(step.id)
+        return c !== undefined && step.request.Tags.every((t) => tagValue(c.TagList, t.Key) === t.Value) ? done : pending
+      }
       const i = byId.get(step.id)
       if (i === undefined) return pending
       const tags = tagsOf(env, i)
@@ -96,21 +112,52 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
     }
     case 'RunCommand': {
       // a hook leaves no trace of its own; the tag written after it (or any later step) tells
+      // (on the target root instance, or on the target cluster for an Aurora clone)
       const root = byId.get(plan.target)
-      return root !== undefined && tagValue(tagsOf(env, root), TAG_RESTARTED) === plan.run ? done : pending
+      const cluster = clusterById.get(plan.target)
+      return (root !== undefined && tagValue(tagsOf(env, root), TAG_RESTARTED) === plan.run) ||
+        (cluster !== undefined && tagValue(cluster.TagList, TAG_RESTARTED) === plan.run)
+        ? done
+        : pending
     }
     case 'CreateDBInstance': {
-      // an instance of a cluster clone: done once it is available under its temp- name or, renamed,
-      // under the real name carrying this run's copy tag
-      const i = byId.get(step.id) ?? f.copies.get(stripTemp(step.id))
-      return i === undefined ? pending : settle(i, true)
+      // an instance of a cluster clone: done once this run's copy (by its tags) is available
+      const copy = f.copies.get(stripTemp(step.id))
+      return copy === undefined ? pending : settle(copy, true)
     }
-    // cluster steps are read from DescribeDBClusters, which this instance view does not hold yet
-    case 'RestoreDBClusterToPointInTime':
-    case 'ModifyDBCluster':
-    case 'DeleteDBCluster':
-    case 'AddRoleToDBCluster':
-      return pending
+    // cluster steps are read from the environment's clusters (DescribeDBClusters, with TagList)
+    case 'RestoreDBClusterToPointInTime': {
+      const copy = clusterCopy(stripTemp(step.id))
+      return copy === undefined ? pending : settleCluster(copy, true)
+    }
+    case 'ModifyDBCluster': {
+      const to = step.request.NewDBClusterIdentifier
+      if (to !== undefined) {
+        const moved = clusterById.get(to)
+        const expected = step.id.startsWith('temp-') ? clusterCopy(to) : clusterOriginal(step.id)
+        return moved !== undefined && moved === expected ? settleCluster(moved, true) : pending
+      }
+      const c = clusterById.get(step.id)
+      if (c === undefined) return pending
+      const { DBClusterIdentifier: _id, ApplyImmediately: _a, CloudwatchLogsExportConfiguration: _l, ...wanted } = step.request
+      const actual = clusterSettings(c) as Record<string, unknown>
+      const applied = Object.entries(wanted).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))
+      if (applied) return settleCluster(c, true)
+      const mine = c.Status === 'modifying' && step.after.every((a) => earlier[a - 1]?._tag === 'done')
+      return mine ? { _tag: 'started', status: 'modifying' } : pending
+    }
+    case 'AddRoleToDBCluster': {
+      const c = clusterById.get(step.id) ?? clusterCopy(stripTemp(step.id))
+      const role = c?.AssociatedRoles?.find((r) => r.RoleArn === step.request.RoleArn)
+      if (role === undefined) return pending
+      return role.Status === undefined || role.Status === 'ACTIVE' ? done : { _tag: 'started', status: role.Status }
+    }
+    case 'DeleteDBCluster': {
+      const c = clusterById.get(step.id)
+      if (c !== undefined) return c.Status === 'deleting' ? { _tag: 'started', status: 'deleting' } : pending
+      const original = step.id.replace(/^old-/, '')
+      return clusterCopy(original)?.DBClusterIdentifier === original ? done : pending
+    }
   }
 }
 
