@@ -356,4 +356,52 @@ test('progress of a cluster plan is read off describe (clusters with their tags,
   assert.equal(planProgress({ ...end, tags: endTags }, good).map((p) => p._tag), Array(20).fill('done'))
 })
 
+test('a re-run midway (everything renamed away, nothing renamed in yet) makes the same plan, and the first steps are done', () => {
+  const tagsOf = (n: number) => (good.steps[n - 1]!.request as { Tags: Array<{ Key: string; Value: string }> }).Tags
+  const renamed = (id: string) => [{ Key: 'mitosis:run', Value: good.run }, { Key: 'mitosis:renamed-from', Value: id }]
+  const [prod, staging] = aurora.clusters! as [DBCluster, DBCluster]
+  const byId = (id: string) => aurora.instances.find((i) => i.DBInstanceIdentifier === id)!
+  const clusters: DBCluster[] = [
+    prod,
+    {
+      ...staging,
+      DBClusterIdentifier: 'old-shop-staging',
+      DBClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging',
+      DBClusterMembers: staging.DBClusterMembers!.map((m) => ({ ...m, DBInstanceIdentifier: `old-${m.DBInstanceIdentifier}` })),
+      TagList: [...staging.TagList!, ...renamed('shop-staging')],
+    },
+    {
+      ...staging,
+      DBClusterIdentifier: 'temp-shop-staging',
+      DBClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:temp-shop-staging',
+      DbClusterResourceId: 'cluster-NEW',
+      DBClusterMembers: staging.DBClusterMembers!.map((m) => ({ ...m, DBInstanceIdentifier: `temp-${m.DBInstanceIdentifier}` })),
+      TagList: tagsOf(1),
+    },
+  ]
+  const instances: DBInstance[] = [
+    byId('shop-prod-1'),
+    byId('shop-prod-2'),
+    ...['shop-staging-1', 'shop-staging-2'].map((id) => ({
+      ...byId(id),
+      DBInstanceIdentifier: `old-${id}`,
+      DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:old-${id}`,
+      DBClusterIdentifier: 'old-shop-staging',
+      TagList: [...byId(id).TagList!, ...renamed(id)],
+    })),
+    ...(['shop-staging-1', 'shop-staging-2'] as const).map((id, k) => ({
+      ...byId(id),
+      DBInstanceIdentifier: `temp-${id}`,
+      DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:temp-${id}`,
+      DbiResourceId: `db-NEW${k}`,
+      DBClusterIdentifier: 'temp-shop-staging',
+      TagList: tagsOf(4 + k),
+    })),
+  ]
+  const midway: Environment = { ...aurora, clusters, instances, tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])) }
+  const again = planOf(midway, req)
+  assert.equal(again, good)
+  assert.equal(planProgress(midway, again).map((p) => p._tag), [...Array(11).fill('done'), ...Array(9).fill('pending')])
+})
+
 test.run()

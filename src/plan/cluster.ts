@@ -26,6 +26,7 @@ import {
   type ClusterSettings,
 } from './cluster-settings.js'
 import { checkClusterPlan } from './cluster-predict.js'
+import { clusterRunInProgress } from './cluster-runs.js'
 
 export interface ClusterCloneRequest {
   readonly source: string
@@ -236,9 +237,13 @@ export const finalSnapshotName = (target: string, run: string): string => `${tar
 
 /**
  * Plans the Aurora clone. Refuses, one line per reason (see renderClusterProblem), when the clone
- * cannot be done or the plan fails its own check (checkClusterPlan).
+ * cannot be done or the plan fails its own check (checkClusterPlan). When a run for this source and
+ * target is already under way (its tags say so), the plan is that run's whole plan, made on the
+ * world as it was before the run began; `planProgress` tells which of its steps are done.
  */
-export const planClusterClone = (env: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<ClusterPlanProblem>, Plan> => {
+export const planClusterClone = (current: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<ClusterPlanProblem>, Plan> => {
+  const resumed = clusterRunInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
+  const env = resumed?.original ?? current
   const resolved = preflight(env, req)
   if (E.isLeft(resolved)) return resolved
   const r = resolved.right
