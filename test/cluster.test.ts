@@ -309,6 +309,14 @@ test('the instance checker refuses cluster steps, and the IAM policy names clust
   assert.ok(restore.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:temp-shop-staging'))
   const del = policy.Statement.find((s) => s.Sid === 'DeleteDBCluster')!
   assert.equal(del.Resource, ['arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging'])
+  const describe = policy.Statement.find((s) => s.Sid === 'DescribeEnvironment')!
+  assert.ok(describe.Action.includes('rds:DescribeDBClusters'))
+  assert.ok(describe.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:*'))
+  const pass = policy.Statement.find((s) => s.Action.includes('iam:PassRole'))!
+  assert.ok(pass.Resource.includes('arn:aws:iam::123456789012:role/shop-staging-s3-import'))
+  const tags = policy.Statement.find((s) => s.Sid === 'AddTagsToResource')!
+  assert.ok(tags.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:temp-shop-staging'))
+  assert.ok(tags.Resource.includes('arn:aws:rds:us-east-1:123456789012:db:temp-shop-staging-1'))
 })
 
 test('progress of a cluster plan is read off describe (clusters with their tags, instances)', () => {

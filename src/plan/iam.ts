@@ -5,7 +5,7 @@
  * as the origin of a read replica.
  */
 import { arnPrefix, type Environment } from './domain.js'
-import type { Operation, Plan } from './operations.js'
+import { isClusterOperation, type Operation, type Plan } from './operations.js'
 
 export interface PolicyStatement {
   readonly Sid: string
@@ -44,6 +44,7 @@ const resourcesOf = (o: Operation, arn: (type: string, name: string) => string):
     case 'CreateDBInstance':
       return [arn('db', o.id), arn('cluster', o.request.DBClusterIdentifier), ...named('DBParameterGroupName', 'pg')]
     case 'DeleteDBCluster':
+      return [arn('cluster', o.id), ...named('FinalDBSnapshotIdentifier', 'cluster-snapshot')]
     case 'AddRoleToDBCluster':
       return [arn('cluster', o.id)]
   }
@@ -63,18 +64,20 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
     if (step.op === 'RunCommand') continue
     allow(`rds:${step.op}`, resourcesOf(step, arn))
     const r = step.request as Record<string, unknown>
-    // creating with tags needs AddTagsToResource on the new instance
-    if (Array.isArray(r['Tags']) && r['Tags'].length > 0) allow('rds:AddTagsToResource', [arn('db', step.id)])
-    // enhanced monitoring hands RDS a role
+    // creating with tags needs AddTagsToResource on the new instance (or cluster)
+    if (Array.isArray(r['Tags']) && r['Tags'].length > 0) allow('rds:AddTagsToResource', [arn(isClusterOperation(step) ? 'cluster' : 'db', step.id)])
+    // enhanced monitoring hands RDS a role, and so does a role added to a cluster
     if (typeof r['MonitoringRoleArn'] === 'string') passRoles.add(r['MonitoringRoleArn'])
+    if (step.op === 'AddRoleToDBCluster') passRoles.add(step.request.RoleArn)
   }
   const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')
+  const usesClusters = plan.steps.some(isClusterOperation)
   const statements: PolicyStatement[] = [
     {
       Sid: 'DescribeEnvironment',
       Effect: 'Allow',
-      Action: ['rds:DescribeDBInstances', 'rds:ListTagsForResource', ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : [])],
-      Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : [])],
+      Action: ['rds:DescribeDBInstances', 'rds:ListTagsForResource', ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : []), ...(usesClusters ? ['rds:DescribeDBClusters'] : [])],
+      Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : []), ...(usesClusters ? [arn('cluster', '*')] : [])],
     },
     ...[...byAction].map(([action, resources]) => ({
       Sid: action.replace(/^rds:/, ''),
