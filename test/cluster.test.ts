@@ -11,6 +11,7 @@ import { checkPlan } from '../src/plan/predict.js'
 import { renderText } from '../src/plan/render.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { planProgress } from '../src/plan/progress.js'
+import { renderClusterMermaid } from '../src/plan/cluster-render.js'
 import { fixture } from './support/fixtures.js'
 
 const aurora = fixture('aurora')
@@ -410,6 +411,16 @@ test('a re-run midway (everything renamed away, nothing renamed in yet) makes th
   const again = planOf(midway, req)
   assert.equal(again, good)
   assert.equal(planProgress(midway, again).map((p) => p._tag), [...Array(11).fill('done'), ...Array(9).fill('pending')])
+})
+
+test('the picture: both clusters with their instances before, and the target holding the source\'s data after', () => {
+  const m = renderClusterMermaid(aurora, good)
+  assert.ok(m.startsWith('flowchart LR\n'))
+  assert.ok(m.includes('before_c_shop_staging["shop-staging<br/>aurora-postgresql cluster"]'), m)
+  assert.ok(m.includes('after_c_shop_staging["shop-staging<br/>aurora-postgresql cluster<br/>data of shop-prod"]'), m)
+  assert.ok(m.includes('after_i_shop_staging_1["shop-staging-1<br/>db.r6g.large writer"]'), m)
+  assert.ok(m.includes('after_c_shop_staging --> after_i_shop_staging_2'), m)
+  assert.ok(m.includes('before_c_shop_prod -. "clone (20 steps)" .-> after_c_shop_staging'), m)
 })
 
 test.run()
