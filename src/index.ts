@@ -38,3 +38,19 @@ export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TA
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
 export { simulate, AWS_DURATIONS, type Durations, type InjectedFailure, type SimOptions, type Simulator } from './sim/simulator.js'
 export { assumeRoleWithMfa, loadRoleFile, mfaCodeSource, profileCredentials, type ExpiringCredentials, type RoleFile } from './aws/credentials.js'
+export { DBCluster, Quotas } from './plan/domain.js'
+export {
+  planClusterClone,
+  cloneKind,
+  clusterRunIdFor,
+  membersOf,
+  renderClusterProblem,
+  renderClusterProblems,
+  DEFAULT_QUOTAS,
+  type ClusterCloneRequest,
+  type ClusterPlanProblem,
+  type ClusterProblem,
+} from './plan/cluster.js'
+export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
+export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan/cluster-runs.js'
+export { renderClusterMermaid } from './plan/cluster-render.js'
