@@ -259,6 +259,15 @@ test('refusals: quotas, with the numbers', () => {
   assert.ok(E.isRight(planClusterClone({ ...aurora, quotas: {} }, req)))
 })
 
+test('refusals: a final snapshot name too long for RDS', () => {
+  const long = 'a'.repeat(50)
+  const env: Environment = {
+    ...withClusters(aurora, (c) => (c.DBClusterIdentifier === 'shop-staging' ? { ...c, DBClusterIdentifier: long, DBClusterArn: `arn:aws:rds:us-east-1:123456789012:cluster:${long}` } : c)),
+  }
+  assert.ok(E.isRight(planClusterClone(env, { source: 'shop-prod', target: long })))
+  assert.match(refusal(env, { source: 'shop-prod', target: long, finalSnapshot: true }), /^a{50}-final-r[0-9a-f]{8}: is 66 characters long \(RDS allows 63\)/)
+})
+
 test('refusals: a temp- name already taken', () => {
   const taken = withClusters(aurora, (c) => c)
   const env: Environment = { ...taken, clusters: [...taken.clusters!, { ...taken.clusters![1]!, DBClusterIdentifier: 'temp-shop-staging', DBClusterMembers: [], Status: 'available' }] }

@@ -194,6 +194,7 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   const names: Array<{ name: string; taken: string | undefined }> = []
   for (const name of [tempName(targetId), oldName(targetId)]) names.push({ name, taken: byCluster.get(name)?.Status })
   for (const m of membersOf(target)) for (const name of [tempName(m.id), oldName(m.id)]) names.push({ name, taken: byInstance.get(name)?.DBInstanceStatus })
+  if (req.finalSnapshot === true) names.push({ name: finalSnapshotName(targetId, clusterRunIdFor(sourceId, target)), taken: undefined })
   for (const { name, taken } of names) {
     const problem = identifierProblem(name)
     if (problem !== undefined) problems.push({ _tag: 'NameTooLong', id: name, problem })
