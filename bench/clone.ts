@@ -6,8 +6,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBInstance, Environment } from '../src/plan/domain.js'
-import type { Plan, Step } from '../src/plan/operations.js'
+import type { Plan } from '../src/plan/operations.js'
 import { planClone } from '../src/plan/planner.js'
+import { stepDuration } from '../src/plan/durations.js'
 import { renderProblems } from '../src/plan/errors.js'
 import { applyPlan, renderApplyFailure } from '../src/interpret/apply.js'
 import { AWS_DURATIONS, simulate, type Simulator } from '../src/sim/simulator.js'
@@ -46,39 +47,10 @@ const benchEnvironment = (): Environment => {
   return { ...env, instances, tags }
 }
 
-/** How long the simulator takes for a step (the durations it was given). */
-const simulatedMs = (s: Step): number => {
-  switch (s.op) {
-    case 'CreateDBInstanceReadReplica':
-      return AWS_DURATIONS.createReplica
-    case 'RestoreDBInstanceFromDBSnapshot':
-      return AWS_DURATIONS.restore
-    case 'PromoteReadReplica':
-      return AWS_DURATIONS.promote
-    case 'ModifyDBInstance':
-      return s.request.NewDBInstanceIdentifier === undefined ? AWS_DURATIONS.modify : AWS_DURATIONS.rename
-    case 'DeleteDBInstance':
-      return AWS_DURATIONS.delete
-    case 'AddTagsToResource':
-    case 'RunCommand':
-    case 'AddRoleToDBCluster':
-      return 0
-    // Aurora steps (the benchmark plans instance trees; these keep the switch whole)
-    case 'RestoreDBClusterToPointInTime':
-      return 5 * 60_000
-    case 'CreateDBInstance':
-      return AWS_DURATIONS.createReplica
-    case 'ModifyDBCluster':
-      return s.request.NewDBClusterIdentifier === undefined ? AWS_DURATIONS.modify : AWS_DURATIONS.rename
-    case 'DeleteDBCluster':
-      return AWS_DURATIONS.delete
-  }
-}
-
 /** The longest chain of steps that must wait for one another. */
 const criticalPathMs = (plan: Plan): number => {
   const finish = new Map<number, number>()
-  for (const s of plan.steps) finish.set(s.n, Math.max(0, ...s.after.map((a) => finish.get(a)!)) + simulatedMs(s))
+  for (const s of plan.steps) finish.set(s.n, Math.max(0, ...s.after.map((a) => finish.get(a)!)) + stepDuration(s))
   return Math.max(...finish.values())
 }
 

@@ -2,37 +2,10 @@
  * How long steps take on AWS, typically (aws-facts.md): for the progress display's expected times
  * and ETA. Only an estimate; nothing waits on these.
  */
+import { stepDuration } from '../plan/durations.js'
 import type { Plan, Step } from '../plan/operations.js'
 
-const MINUTE = 60_000
-
-export const expectedMs = (s: Step): number => {
-  switch (s.op) {
-    case 'CreateDBInstanceReadReplica':
-      return 10 * MINUTE
-    case 'RestoreDBInstanceFromDBSnapshot':
-      return 30 * MINUTE
-    case 'PromoteReadReplica':
-      return 5 * MINUTE
-    case 'ModifyDBInstance':
-      return s.request.NewDBInstanceIdentifier === undefined ? 4 * MINUTE : 5 * MINUTE
-    case 'DeleteDBInstance':
-      return 6 * MINUTE
-    case 'AddTagsToResource':
-    case 'RunCommand':
-      return 0
-    case 'RestoreDBClusterToPointInTime':
-      return 5 * MINUTE // copy-on-write: ~5 min whatever the size (aws-facts.md)
-    case 'CreateDBInstance':
-      return 10 * MINUTE
-    case 'ModifyDBCluster':
-      return s.request.NewDBClusterIdentifier === undefined ? 4 * MINUTE : 5 * MINUTE
-    case 'DeleteDBCluster':
-      return 6 * MINUTE
-    case 'AddRoleToDBCluster':
-      return 1 * MINUTE
-  }
-}
+export const expectedMs = (s: Step): number => stepDuration(s)
 
 /**
  * When the plan should end, from `now`: the longest chain of what is left, counting a running

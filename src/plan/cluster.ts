@@ -10,13 +10,14 @@
  *   restart     the hook, then a tag on the cluster saying it ran
  *   delete      the old- instances, then the old- cluster (SkipFinalSnapshot unless a final snapshot)
  */
+import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './domain.js'
 import type { PlanProblem } from './errors.js'
 import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { PLAN_VERSION, type Operation, type Phase, type Plan, type Step } from './operations.js'
-import { copyTags, renamedTags, TAG_RESTARTED } from './runs.js'
+import { PLAN_VERSION, type Plan } from './operations.js'
+import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
 import {
   clusterRoles,
   clusterSettings,
@@ -113,15 +114,6 @@ export const cloneKind = (env: Environment, source: string, target: string): E.E
   return E.left([s.kind === 'instance' ? { _tag: 'NotACluster', id: s.id } : { _tag: 'NotACluster', id: t.id }])
 }
 
-/** 32-bit FNV-1a, as hex (the same digest runs.ts uses for instance runs). */
-const fnv1a = (text: string): string => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h.toString(16).padStart(8, '0')
-}
 
 /** The id of the run that replaces `target` with `source`'s data: from the target's DbClusterResourceId, which renames keep. */
 export const clusterRunIdFor = (source: string, target: DBCluster): string =>
@@ -213,22 +205,6 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   return problems.length > 0 ? E.left(problems) : E.right({ run: clusterRunIdFor(sourceId, target), source, target, members })
 }
 
-/** Appends steps with their numbers; `after` is reduced to what is not already implied. */
-class StepList {
-  readonly steps: Step[] = []
-  private readonly ancestors = new Map<number, ReadonlySet<number>>()
-
-  add(operation: Operation, phase: Phase, after: ReadonlyArray<number>): number {
-    const n = this.steps.length + 1
-    const direct = [...new Set(after)].sort((a, b) => a - b)
-    const reduced = direct.filter((a) => !direct.some((b) => b !== a && this.ancestors.get(b)!.has(a)))
-    const all = new Set<number>(direct)
-    for (const a of direct) for (const x of this.ancestors.get(a)!) all.add(x)
-    this.ancestors.set(n, all)
-    this.steps.push({ ...operation, n, after: reduced, phase } as Step)
-    return n
-  }
-}
 
 const pick = (s: ClusterSettings, keys: ReadonlyArray<keyof ClusterSettings>): Record<string, unknown> =>
   Object.fromEntries(keys.flatMap((k) => (s[k] === undefined ? [] : [[k, Array.isArray(s[k]) ? [...(s[k] as unknown[])] : s[k]]])))

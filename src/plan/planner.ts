@@ -4,13 +4,14 @@
  * (breadth-first from its root) and keeps each target instance's settings; of the source only its
  * data is used. Nothing here reads the clock, the network or the file system.
  */
+import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
 import type { PlanProblem } from './errors.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { accepts, instanceSettings, splitSettings } from './attributes.js'
-import { PLAN_VERSION, type Operation, type Phase, type Plan, type Settings, type Step } from './operations.js'
+import { PLAN_VERSION, type Operation, type Plan, type Settings } from './operations.js'
 import { checkPlan } from './predict.js'
 import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
 
@@ -122,23 +123,6 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
   return problems.length > 0 ? E.left(problems) : E.right({ run: runIdFor(sourceId, target), source, target, tree, path })
 }
 
-/** Appends steps with their numbers; `after` is reduced to what is not already implied. */
-class StepList {
-  readonly steps: Step[] = []
-  private readonly ancestors = new Map<number, ReadonlySet<number>>()
-
-  add(operation: Operation, phase: Phase, after: ReadonlyArray<number>): number {
-    const n = this.steps.length + 1
-    const direct = [...new Set(after)].sort((a, b) => a - b)
-    // drop a dependency that another dependency already waits for
-    const reduced = direct.filter((a) => !direct.some((b) => b !== a && this.ancestors.get(b)!.has(a)))
-    const all = new Set<number>(direct)
-    for (const a of direct) for (const x of this.ancestors.get(a)!) all.add(x)
-    this.ancestors.set(n, all)
-    this.steps.push({ ...operation, n, after: reduced, phase } as Step)
-    return n
-  }
-}
 
 const modify = (id: string, settings: Settings): Operation => {
   const { Port, EnableCloudwatchLogsExports, ...rest } = settings

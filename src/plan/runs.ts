@@ -17,7 +17,7 @@ export const TAG_RESTARTED = 'mitosis:restarted'
 export const TAG_PREFIX = 'mitosis:'
 
 /** 32-bit FNV-1a, as hex: a short stable digest (pure; not for security). */
-const fnv1a = (text: string): string => {
+export const fnv1a = (text: string): string => {
   let h = 0x811c9dc5
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i)

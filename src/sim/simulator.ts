@@ -12,9 +12,10 @@
  * Rules and numbers follow docs/aws-facts (the RDS API reference and user guide); error codes and
  * messages are the ones RDS sends (as seen in SDK errors users report).
  */
+import { TYPICAL_DURATIONS } from '../plan/durations.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
 import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
 import { replicaForest } from '../plan/forest.js'
@@ -22,7 +23,6 @@ import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
 import { virtualClock } from './clock.js'
 
-const MINUTE = 60_000
 
 /** How long each kind of work takes, in virtual milliseconds. */
 export interface Durations {
@@ -36,12 +36,12 @@ export interface Durations {
 
 /** Typical times on AWS (aws-facts.md). */
 export const AWS_DURATIONS: Durations = {
-  createReplica: 10 * MINUTE,
-  restore: 30 * MINUTE,
-  promote: 5 * MINUTE,
-  modify: 4 * MINUTE,
-  rename: 5 * MINUTE,
-  delete: 6 * MINUTE,
+  createReplica: TYPICAL_DURATIONS.createReplica,
+  restore: TYPICAL_DURATIONS.restore,
+  promote: TYPICAL_DURATIONS.promote,
+  modify: TYPICAL_DURATIONS.modify,
+  rename: TYPICAL_DURATIONS.rename,
+  delete: TYPICAL_DURATIONS.delete,
 }
 
 /**
@@ -279,6 +279,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const snapshots: SnapshotRecord[] = []
   const subnetGroups = new Map<string, Fields>()
   const log: SimCall[] = []
+  /** Aurora clusters are shown as seeded: no cluster operation is modelled yet. */
+  const seededClusters: ReadonlyArray<DBCluster> = clone(env.clusters ?? [])
 
   const byId = (id: string): Node | undefined => {
     const want = normalizeIdentifier(id)
@@ -744,6 +746,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       instances,
       tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
       snapshots: snapshots.map(viewSnapshot),
+      ...(env.clusters === undefined ? {} : { clusters: clone(seededClusters) }),
     }
   }
 
@@ -771,6 +774,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       call('DescribeDBSnapshots', { DBInstanceIdentifier: instanceId }, instanceId, () =>
         snapshots.filter((s) => s.snapshot.DBInstanceIdentifier === normalizeIdentifier(instanceId)).map(viewSnapshot),
       ),
+    // the clusters as seeded: the simulator does not model cluster operations (send refuses them)
+    describeDBClusters: () => call('DescribeDBClusters', {}, undefined, (): ReadonlyArray<DBCluster> => clone(seededClusters)),
     send: (o) =>
       call(o.op, o.request, subjectOf(o), () => {
         switch (o.op) {

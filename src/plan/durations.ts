@@ -1,0 +1,61 @@
+/**
+ * How long RDS typically takes for each step (aws-facts.md): the simulator's defaults, the
+ * expected times and ETA of the progress display, and the benchmark's critical path all read this
+ * one table. Data only; nothing waits on it.
+ */
+import type { Step } from './operations.js'
+
+const MINUTE = 60_000
+
+export interface TypicalDurations {
+  readonly createReplica: number
+  readonly restore: number
+  readonly promote: number
+  readonly modify: number
+  readonly rename: number
+  readonly delete: number
+  /** Aurora copy-on-write: ~5 min whatever the size. */
+  readonly clusterRestore: number
+  readonly createInstance: number
+  readonly addRole: number
+}
+
+export const TYPICAL_DURATIONS: TypicalDurations = {
+  createReplica: 10 * MINUTE,
+  restore: 30 * MINUTE,
+  promote: 5 * MINUTE,
+  modify: 4 * MINUTE,
+  rename: 5 * MINUTE,
+  delete: 6 * MINUTE,
+  clusterRestore: 5 * MINUTE,
+  createInstance: 10 * MINUTE,
+  addRole: 1 * MINUTE,
+}
+
+export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): number => {
+  switch (s.op) {
+    case 'CreateDBInstanceReadReplica':
+      return d.createReplica
+    case 'RestoreDBInstanceFromDBSnapshot':
+      return d.restore
+    case 'PromoteReadReplica':
+      return d.promote
+    case 'ModifyDBInstance':
+      return s.request.NewDBInstanceIdentifier === undefined ? d.modify : d.rename
+    case 'DeleteDBInstance':
+      return d.delete
+    case 'RestoreDBClusterToPointInTime':
+      return d.clusterRestore
+    case 'CreateDBInstance':
+      return d.createInstance
+    case 'ModifyDBCluster':
+      return s.request.NewDBClusterIdentifier === undefined ? d.modify : d.rename
+    case 'DeleteDBCluster':
+      return d.delete
+    case 'AddRoleToDBCluster':
+      return d.addRole
+    case 'AddTagsToResource':
+    case 'RunCommand':
+      return 0
+  }
+}
