@@ -372,4 +372,96 @@ test('--profile with role_arn and mfa_serial asks for the MFA code (and says how
   }
 })
 
+// ---------------------------------------------------------------------------------------------------------------
+// Aurora clusters: plan mode only
+
+const AURORA = ['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod', '--target', 'shop-staging']
+const APPLY_REFUSAL = 'Error: applying Aurora cluster clones is not available yet: use --plan to review the plan'
+
+test('Aurora --plan: the copy-on-write restore first, then the instances, renames and deletes of both levels', async () => {
+  const r = await cli([...AURORA, '--plan'])
+  succeeded(r)
+  const lines = r.stdout.split('\n')
+  assert.match(lines[0]!, /^Plan: clone shop-prod into shop-staging in us-east-1, 18 steps$/)
+  const steps = lines.filter((l) => /^\s*\d+\s{2}/.test(l))
+  assert.is(steps.length, 18)
+  assert.match(steps[0]!, /^ 1 {2}RestoreDBClusterToPointInTime +temp-shop-staging +now +from shop-prod RestoreType=copy-on-write UseLatestRestorableTime=true /)
+  assert.ok(steps.some((l) => /CreateDBInstance +temp-shop-staging-1 +after \d+ +in temp-shop-staging /.test(l)), r.stdout)
+  assert.ok(steps.some((l) => /ModifyDBCluster \(rename\) +shop-staging +after [\d,]+ +→ old-shop-staging$/.test(l)), r.stdout)
+  assert.ok(steps.some((l) => /ModifyDBCluster \(rename\) +temp-shop-staging +after [\d,]+ +→ shop-staging$/.test(l)), r.stdout)
+  assert.match(steps[17]!, /^18 {2}DeleteDBCluster +old-shop-staging +after [\d,]+ +SkipFinalSnapshot=true$/)
+})
+
+test('Aurora --plan --json: one JSON document that decodes as a Plan; --final-snapshot keeps the old cluster\'s data', async () => {
+  for (const extra of [[], ['--final-snapshot']]) {
+    const r = await cli([...AURORA, '--plan', '--json', ...extra])
+    succeeded(r)
+    const decoded = Plan.decode(oneJson(r))
+    if (E.isLeft(decoded)) assert.unreachable(`the JSON plan does not decode as a Plan: ${drawErrors(decoded.left)}`)
+    else {
+      const p = decoded.right
+      assert.is(p.source, 'shop-prod')
+      assert.is(p.target, 'shop-staging')
+      const first = p.steps[0]!
+      assert.is(first.op, 'RestoreDBClusterToPointInTime')
+      assert.equal(
+        [(first.request as Record<string, unknown>)['SourceDBClusterIdentifier'], (first.request as Record<string, unknown>)['RestoreType']],
+        ['shop-prod', 'copy-on-write'],
+      )
+      const del = p.steps.find((s) => s.op === 'DeleteDBCluster')!
+      assert.equal(
+        del.request,
+        extra.length === 0
+          ? { DBClusterIdentifier: 'old-shop-staging', SkipFinalSnapshot: true }
+          : { DBClusterIdentifier: 'old-shop-staging', FinalDBSnapshotIdentifier: `shop-staging-final-${p.run}` },
+      )
+    }
+  }
+})
+
+test('Aurora --format mermaid: both clusters with their instances, before and after', async () => {
+  const r = await cli([...AURORA, '--plan', '--format', 'mermaid'])
+  succeeded(r)
+  assert.ok(r.stdout.startsWith('flowchart'), r.stdout)
+  assert.match(r.stdout, /^\s*after_c_shop_staging\[".*data of shop-prod.*"\]$/m)
+  assert.match(r.stdout, /^\s*before_c_shop_prod\s.*->\s*after_c_shop_staging\s*$/m)
+})
+
+test('Aurora --iam-policy: DescribeDBClusters, and DeleteDBCluster only on the old- cluster', async () => {
+  const r = await cli([...AURORA, '--iam-policy'])
+  succeeded(r)
+  const statements = (oneJson(r) as { Statement: Array<{ Action: string[]; Resource: string[] }> }).Statement
+  assert.ok(statements.some((s) => s.Action.includes('rds:DescribeDBClusters')), r.stdout)
+  const deletes = statements.filter((s) => s.Action.includes('rds:DeleteDBCluster'))
+  assert.equal(deletes.flatMap((s) => s.Resource), ['arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging'])
+})
+
+test('Aurora: a cluster on one side and an instance on the other is refused in one line', async () => {
+  const r = await cli(['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod', '--target', 'shop-staging-1', '--plan'])
+  assert.is(
+    refused(r),
+    'Error: shop-staging-1: is a DB instance, not an Aurora cluster, but the other side is a cluster; source and target must both be clusters or both be instances',
+  )
+  refused(await cli(['--simulate', 'fixtures/aurora.json', '--source', 'shop-nope', '--target', 'shop-staging', '--plan']), 'shop-nope: no such DB cluster or DB instance in us-east-1')
+})
+
+test('Aurora: a cluster member named as an instance clone is told to name the cluster', async () => {
+  const r = await cli(['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod-1', '--target', 'shop-staging-1', '--plan'])
+  refused(r, 'shop-staging-1: is a member of the Aurora cluster shop-staging; name the cluster instead')
+})
+
+test('Aurora: applying (no --plan) is refused in one line before anything is sent; so are --out and apply FILE', async () => {
+  for (const extra of [[], ['--yes'], ['--yes', '--json']]) assert.is(refused(await cli([...AURORA, ...extra])), APPLY_REFUSAL)
+  refused(await cli([...AURORA, '--plan', '--out', join(tmpdir(), 'mitosis-never-written.json')]), '--out', 'not available yet')
+  refused(await cli([...AURORA, '--plan', '--restore-snapshot']), '--restore-snapshot', 'Aurora clusters')
+  refused(await cli([...DEMO, '--plan', '--final-snapshot']), '--final-snapshot', 'DB instances')
+  await withTempDir(async (dir) => {
+    const json = await cli([...AURORA, '--plan', '--json'])
+    succeeded(json)
+    const file = join(dir, 'aurora-plan.json')
+    writeFileSync(file, JSON.stringify({ kind: 'mitosis-plan', plan: JSON.parse(json.stdout) as unknown, basis: { instances: [] } }))
+    assert.is(refused(await cli(['apply', file, '--simulate', 'fixtures/aurora.json', '--yes'])), APPLY_REFUSAL)
+  })
+})
+
 test.run()

@@ -15,6 +15,7 @@ import {
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  paginateDescribeDBClusters,
   paginateDescribeDBInstances,
   paginateDescribeDBSnapshots,
   type RDSClient,
@@ -23,7 +24,7 @@ import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
+import { DBCluster, DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
 import type { RdsError, RdsPort } from '../interpret/port.js'
 import type { RdsOperation } from '../plan/operations.js'
 import type { ConnectedRds } from './client.js'
@@ -101,6 +102,11 @@ export const awsRdsPort = ({ client, region, endpoint }: ConnectedRds): RdsPort 
           allPages(paginateDescribeDBSnapshots({ client: c, pageSize: 100 }, { DBInstanceIdentifier: instanceId }), (p) => p.DBSnapshots),
         ),
         TE.chain(decodeAs('DescribeDBSnapshots', t.array(DBSnapshot))),
+      ),
+    describeDBClusters: () =>
+      pipe(
+        call('DescribeDBClusters', (c) => allPages(paginateDescribeDBClusters({ client: c, pageSize: 100 }, {}), (p) => p.DBClusters)),
+        TE.chain(decodeAs('DescribeDBClusters', t.array(DBCluster))),
       ),
     send: (o) =>
       pipe(

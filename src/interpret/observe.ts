@@ -1,6 +1,8 @@
 /**
  * Reading the world for a plan: every instance in the region, the tags of the target tree (which
- * the clone copies), and the source's snapshots when the plan will restore one. Read-only.
+ * the clone copies), and the source's snapshots when the plan will restore one. The region's Aurora
+ * clusters are read too (one DescribeDBClusters) when the instances cannot settle the request: the
+ * source or the target is not an instance there, or is a cluster member. Read-only.
  */
 import * as A from 'fp-ts/lib/ReadonlyArray.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -37,11 +39,14 @@ export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEit
       const involved = tree === undefined ? [] : treeIds(tree).map((id) => forest.byId.get(id)!)
       // a target missing under its name may be mid-run (renamed to old-): its plan may restore a snapshot
       const snapshotPath = source !== undefined && (target === undefined || needsSnapshotPath(source, target, req.restoreSnapshot) !== false)
+      // plain instance plans make exactly the calls they always made: clusters only when they may matter
+      const clustersMatter = [source, target].some((i) => i === undefined || i.DBClusterIdentifier !== undefined)
       return pipe(
         TE.Do,
         TE.bind('tags', () => tagsOf(port, involved)),
         TE.bind('snapshots', () => (snapshotPath ? port.describeDBSnapshots(source.DBInstanceIdentifier) : TE.right([]))),
-        TE.map(({ tags, snapshots }): Environment => ({ region: port.region, instances, tags, snapshots })),
+        TE.bind('clusters', () => (clustersMatter ? pipe(port.describeDBClusters(), TE.map((cs) => ({ clusters: cs }))) : TE.right({}))),
+        TE.map(({ tags, snapshots, clusters }): Environment => ({ region: port.region, instances, tags, snapshots, ...clusters })),
       )
     }),
   )

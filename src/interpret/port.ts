@@ -4,7 +4,7 @@
  * the reading half; applying adds the mutating half without changing these.
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { DBInstance, DBSnapshot, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, DBSnapshot, Tag } from '../plan/domain.js'
 import type { RdsOperation } from '../plan/operations.js'
 
 export type RdsError =
@@ -42,6 +42,8 @@ export interface RdsPort {
   readonly listTagsForResource: (arn: string) => TE.TaskEither<RdsError, ReadonlyArray<Tag>>
   /** DescribeDBSnapshots of one instance, every page. */
   readonly describeDBSnapshots: (instanceId: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSnapshot>>
+  /** DescribeDBClusters, every page: the region's Aurora clusters (with their members and tags). */
+  readonly describeDBClusters: () => TE.TaskEither<RdsError, ReadonlyArray<DBCluster>>
   /**
    * Sends one plan step's RDS call with exactly its request. Resolves when RDS has accepted the
    * call, not when its effect is complete: the interpreter waits for that by describing.

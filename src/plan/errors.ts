@@ -26,7 +26,7 @@ export const renderProblem = (p: PlanProblem): string => {
     case 'SameInstance':
       return `${p.id}: source and target are the same DB instance`
     case 'AuroraMember':
-      return `${p.id}: is a member of the Aurora cluster ${p.cluster}; name the cluster instead (Aurora clusters are not supported yet)`
+      return `${p.id}: is a member of the Aurora cluster ${p.cluster}; name the cluster instead (an Aurora cluster is cloned as a whole)`
     case 'TargetIsReplica':
       return `${p.id}: is a read replica of ${p.parent}; the target must be the root of its replica tree (try --target ${p.parent})`
     case 'TreesOverlap':

@@ -5,6 +5,7 @@ import { observeEnvironment } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
 import { basisOf, PlanFile, staleness } from '../../plan/basis.js'
 import { decode } from '../../plan/domain.js'
+import { isClusterOperation } from '../../plan/operations.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
 import { applyFlow } from '../apply-flow.js'
@@ -49,6 +50,8 @@ export default class Apply extends Command {
     const file = decode(PlanFile)(json)
     if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
     const { plan, basis } = file.right
+    // the simulator and the interpreter do not handle cluster states yet: nothing is read or sent
+    if (plan.steps.some(isClusterOperation)) throw new UserError('applying Aurora cluster clones is not available yet: use --plan to review the plan')
     const connected = await connect(flags)
     if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }

@@ -1,0 +1,137 @@
+/**
+ * Aurora clusters in plan mode against a real RDS API: two Aurora PostgreSQL clusters with their instances are
+ * created in a private moto_server through the SDK, and the CLI (a child process, through the recording proxy of
+ * test/support/moto.ts) plans the clone from what DescribeDBInstances and DescribeDBClusters answer, sending not one
+ * mutating request.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds'
+import { cleanEnv, cli, onPath, planOf, show } from './support/cli.js'
+import { mutatingActions, startMoto, type Moto } from './support/moto.js'
+
+const REGION = 'us-east-1'
+let home: string | undefined
+const homeDir = (): string => (home ??= mkdtempSync(join(tmpdir(), 'mitosis-moto-cluster-test-')))
+let starting: Promise<Moto> | undefined
+
+const awsEnv = (moto: Moto): NodeJS.ProcessEnv =>
+  cleanEnv({
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    HOME: homeDir(),
+    AWS_CONFIG_FILE: join(homeDir(), 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(homeDir(), 'no-credentials'),
+  })
+
+/** Two Aurora PostgreSQL clusters, each with a writer and a reader, created as a user would with the SDK. */
+const seedClusters = async (moto: Moto): Promise<void> => {
+  const rds = new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
+  try {
+    for (const [cluster, env, classes] of [
+      ['shop-prod', 'production', ['db.r6g.2xlarge', 'db.r6g.2xlarge']],
+      ['shop-staging', 'staging', ['db.r6g.large', 'db.t4g.medium']],
+    ] as const) {
+      await rds.send(
+        new CreateDBClusterCommand({
+          DBClusterIdentifier: cluster,
+          Engine: 'aurora-postgresql',
+          EngineVersion: '16.4',
+          MasterUsername: 'shop_admin',
+          MasterUserPassword: 'not-a-real-secret-1',
+          DatabaseName: 'shop',
+          Port: 5432,
+          BackupRetentionPeriod: 7,
+          StorageEncrypted: true,
+          Tags: [{ Key: 'environment', Value: env }, { Key: 'service', Value: 'shop' }],
+        }),
+      )
+      for (const [k, instanceClass] of classes.entries()) {
+        await rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: `${cluster}-${k + 1}`,
+            DBClusterIdentifier: cluster,
+            DBInstanceClass: instanceClass,
+            Engine: 'aurora-postgresql',
+            PromotionTier: k + 1,
+            Tags: [{ Key: 'environment', Value: env }],
+          }),
+        )
+      }
+    }
+    // moto shows a new cluster as creating once, then available: the CLI should see what AWS would show later
+    await rds.send(new DescribeDBClustersCommand({}))
+  } finally {
+    rds.destroy()
+  }
+}
+
+const ci = (process.env['CI'] ?? '') !== ''
+
+if (!onPath('moto_server')) {
+  if (ci) {
+    test('moto_server is on PATH', () => {
+      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
+    })
+  } else {
+    console.log('\n  notice: moto_server is not on PATH; skipping the moto cluster tests (set CI to make this a failure)\n')
+    test.skip('moto cluster tests')
+  }
+} else {
+  test.after(async () => {
+    try {
+      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
+    } finally {
+      if (home !== undefined) rmSync(home, { recursive: true, force: true })
+    }
+  })
+
+  test('Aurora --plan --json against moto: the clone planned from DescribeDBClusters, nothing mutated', async () => {
+    const moto = await (starting ??= startMoto())
+    await moto.reset()
+    await seedClusters(moto)
+    moto.clearRequests()
+
+    const p = planOf(await cli(['--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--json'], awsEnv(moto)))
+    assert.is(p.source, 'shop-prod')
+    assert.is(p.target, 'shop-staging')
+    assert.is(p.region, REGION)
+    const first = p.steps[0]!
+    assert.is(first.op, 'RestoreDBClusterToPointInTime')
+    assert.is(first.id, 'temp-shop-staging')
+    const restore = first.request as Record<string, unknown>
+    assert.equal([restore['SourceDBClusterIdentifier'], restore['RestoreType'], restore['UseLatestRestorableTime']], ['shop-prod', 'copy-on-write', true])
+    // the target's members are rebuilt in the new cluster, writer first, and the old cluster goes last
+    assert.equal(
+      p.steps.filter((s) => s.op === 'CreateDBInstance').map((s) => s.id),
+      ['temp-shop-staging-1', 'temp-shop-staging-2'],
+    )
+    assert.equal(
+      p.steps.filter((s) => s.op === 'ModifyDBCluster' && 'NewDBClusterIdentifier' in s.request).map((s) => [s.id, (s.request as { NewDBClusterIdentifier: string }).NewDBClusterIdentifier]),
+      [['shop-staging', 'old-shop-staging'], ['temp-shop-staging', 'shop-staging']],
+    )
+    assert.equal(p.steps.at(-1)!.op, 'DeleteDBCluster')
+
+    const actions = moto.requests().map((r) => r.action)
+    assert.ok(actions.includes('DescribeDBInstances'), actions.join(' '))
+    assert.equal(actions.filter((a) => a === 'DescribeDBClusters'), ['DescribeDBClusters'], actions.join(' '))
+    assert.equal(mutatingActions(moto.requests()), [])
+  })
+
+  test('Aurora apply against moto: refused in one line before any mutating request', async () => {
+    const moto = await (starting ??= startMoto())
+    moto.clearRequests()
+    const r = await cli(['--source', 'shop-prod', '--target', 'shop-staging', '--yes'], awsEnv(moto))
+    assert.is(r.code, 1, show(r))
+    assert.is(r.stdout, '', show(r))
+    assert.is(r.stderr, 'Error: applying Aurora cluster clones is not available yet: use --plan to review the plan\n', show(r))
+    assert.equal(mutatingActions(moto.requests()), [])
+  })
+}
+
+test.run()
