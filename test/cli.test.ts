@@ -434,6 +434,10 @@ test('Aurora --iam-policy: DescribeDBClusters, and DeleteDBCluster only on the o
   assert.ok(statements.some((s) => s.Action.includes('rds:DescribeDBClusters')), r.stdout)
   const deletes = statements.filter((s) => s.Action.includes('rds:DeleteDBCluster'))
   assert.equal(deletes.flatMap((s) => s.Resource), ['arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging'])
+  // tags on the target cluster are allowed on the cluster, not on an instance of the cluster's name
+  const tags = statements.find((s) => s.Action.includes('rds:AddTagsToResource'))!
+  assert.ok(tags.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:shop-staging'), tags.Resource.join(' '))
+  assert.not.ok(tags.Resource.includes('arn:aws:rds:us-east-1:123456789012:db:shop-staging'), tags.Resource.join(' '))
 })
 
 test('Aurora: a cluster on one side and an instance on the other is refused in one line', async () => {

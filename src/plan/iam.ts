@@ -33,8 +33,10 @@ const resourcesOf = (o: Operation, arn: (type: string, name: string) => string):
       return [arn('db', o.id), ...named('NewDBInstanceIdentifier', 'db'), ...groups]
     case 'PromoteReadReplica':
     case 'DeleteDBInstance':
-    case 'AddTagsToResource':
       return [arn('db', o.id)]
+    case 'AddTagsToResource':
+      // an instance's or a cluster's: the ARN the step names
+      return [o.request.ResourceName]
     case 'RunCommand':
       return []
     case 'RestoreDBClusterToPointInTime':
