@@ -60,11 +60,11 @@ test('a missing instance in an instance world keeps the instance planner\'s refu
   if (E.isLeft(planned)) assert.is(renderPlanFailure(planned.left), 'mitosis-nope: no such DB instance in us-east-1')
 })
 
-test('the simulator still refuses cluster operations', async () => {
+test('the simulator refuses deleting a cluster that still has instances (InvalidDBClusterStateFault)', async () => {
   const sim = simulate(aurora)
   const sent = await sim.send({ op: 'DeleteDBCluster', id: 'shop-staging', request: { DBClusterIdentifier: 'shop-staging', SkipFinalSnapshot: true } })()
   assert.ok(E.isLeft(sent))
-  if (E.isLeft(sent)) assert.is(sent.left._tag === 'Api' ? sent.left.code : sent.left._tag, 'InvalidAction')
+  if (E.isLeft(sent)) assert.is(sent.left._tag === 'Api' ? sent.left.code : sent.left._tag, 'InvalidDBClusterStateFault')
 })
 
 test.run()

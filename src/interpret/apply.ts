@@ -1,13 +1,14 @@
 /**
  * The interpreter: runs a plan's graph through the port. Every step starts as soon as the steps
- * it waits for are done and the instances it changes are available; one poller serves every wait
- * with a single DescribeDBInstances per tick; a step is done when describe shows its effect (the
+ * it waits for are done and the instances (or Aurora clusters) it changes are available; one poller
+ * serves every wait with a single DescribeDBInstances per tick (and, for a plan with cluster steps,
+ * one DescribeDBClusters beside it); a step is done when describe shows its effect (the
  * predicates of src/plan/progress.ts, the same ones a re-run uses to skip what is done).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { DBInstance, Environment } from '../plan/domain.js'
+import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
 import { planProgress, type StepProgress } from '../plan/progress.js'
-import type { Plan, RdsOperation, Step } from '../plan/operations.js'
+import { isClusterOperation, type Plan, type RdsOperation, type Step } from '../plan/operations.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
 
@@ -84,12 +85,30 @@ export interface ApplySummary {
 
 /** Identifiers a step makes busy when it is sent (its own instance, a new name). */
 const changes = (s: RdsOperation): ReadonlyArray<string> =>
-  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined ? [s.id, s.request.NewDBInstanceIdentifier] : [s.id]
+  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined
+    ? [s.id, s.request.NewDBInstanceIdentifier]
+    : s.op === 'ModifyDBCluster' && s.request.NewDBClusterIdentifier !== undefined
+      ? [`cluster:${s.id}`, `cluster:${s.request.NewDBClusterIdentifier}`]
+      : s.op === 'CreateDBInstance'
+        ? [s.id, `cluster:${s.request.DBClusterIdentifier}`]
+        : isClusterOperation(s)
+          ? [`cluster:${s.id}`]
+          : [s.id]
 
-/** Whether RDS would take the step now, judging by the last describe. */
-const canStart = (s: RdsOperation, byId: ReadonlyMap<string, DBInstance>, busy: ReadonlySet<string>): boolean => {
+/**
+ * Whether RDS would take the step now, judging by the last describe (clusters by the last
+ * DescribeDBClusters; `busy` holds a cluster as `cluster:<id>`).
+ */
+const canStart = (
+  s: RdsOperation,
+  byId: ReadonlyMap<string, DBInstance>,
+  busy: ReadonlySet<string>,
+  clusterById: ReadonlyMap<string, DBCluster>,
+): boolean => {
   const available = (id: string) => byId.get(id)?.DBInstanceStatus === 'available' && !busy.has(id)
   const free = (id: string) => !byId.has(id) && !busy.has(id)
+  const clusterAvailable = (id: string) => clusterById.get(id)?.Status === 'available' && !busy.has(`cluster:${id}`)
+  const clusterFree = (id: string) => !clusterById.has(id) && !busy.has(`cluster:${id}`)
   switch (s.op) {
     case 'CreateDBInstanceReadReplica':
       return available(s.request.SourceDBInstanceIdentifier) && free(s.id)
@@ -101,17 +120,19 @@ const canStart = (s: RdsOperation, byId: ReadonlyMap<string, DBInstance>, busy: 
     case 'DeleteDBInstance':
       return available(s.id)
     case 'AddTagsToResource':
-      // a cluster's tags (its ARN says :cluster:) are not judged by instance describe
-      return s.request.ResourceName.includes(':cluster:') || (byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting')
+      // a cluster's tags (its ARN says :cluster:) are judged by the cluster describe
+      return s.request.ResourceName.includes(':cluster:')
+        ? clusterById.has(s.id) && clusterById.get(s.id)?.Status !== 'deleting'
+        : byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting'
     case 'CreateDBInstance':
-      return free(s.id)
-    // clusters are not in the instance describe: RDS itself refuses a busy cluster
-    // (InvalidDBClusterStateFault)
+      return free(s.id) && clusterAvailable(s.request.DBClusterIdentifier)
     case 'RestoreDBClusterToPointInTime':
+      return clusterAvailable(s.request.SourceDBClusterIdentifier) && clusterFree(s.id)
     case 'ModifyDBCluster':
+      return clusterAvailable(s.id) && (s.request.NewDBClusterIdentifier === undefined || clusterFree(s.request.NewDBClusterIdentifier))
     case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
-      return true
+      return clusterAvailable(s.id)
   }
 }
 
@@ -119,7 +140,8 @@ const canStart = (s: RdsOperation, byId: ReadonlyMap<string, DBInstance>, busy: 
 export const planIds = (plan: Plan): ReadonlyArray<string> => {
   const ids = new Set<string>()
   for (const s of plan.steps) {
-    if (s.op === 'RunCommand') continue
+    // clusters are read by DescribeDBClusters, not by instance identifier
+    if (s.op === 'RunCommand' || isClusterOperation(s)) continue
     ids.add(s.id)
     if (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ids.add(s.request.NewDBInstanceIdentifier)
     if (s.op === 'CreateDBInstanceReadReplica') ids.add(s.request.SourceDBInstanceIdentifier)
@@ -127,9 +149,14 @@ export const planIds = (plan: Plan): ReadonlyArray<string> => {
   return [...ids]
 }
 
-/** RDS says "not now" (busy instance) or "slow down": try again at the next tick. */
+/** Whether a plan acts on Aurora clusters: its poll ticks then describe the clusters too. */
+export const hasClusterSteps = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBInstance' || isClusterOperation(s))
+
+/** RDS says "not now" (busy instance or cluster) or "slow down": try again at the next tick. */
 const isTransient = (e: RdsError): boolean =>
-  e._tag === 'Api' && (e.code === 'Throttling' || e.code === 'ThrottlingException' || e.code === 'InvalidDBInstanceState' || e.code === 'InvalidDBInstanceStateFault')
+  e._tag === 'Api' &&
+  (e.code === 'Throttling' || e.code === 'ThrottlingException' || e.code === 'InvalidDBInstanceState' || e.code === 'InvalidDBInstanceStateFault' ||
+    e.code === 'InvalidDBClusterStateFault')
 
 export const applyPlan = async (
   plan: Plan,
@@ -144,10 +171,16 @@ export const applyPlan = async (
   const sentAt = new Map<number, number>()
   let polls = 0
 
+  const withClusters = hasClusterSteps(plan)
+  // one DescribeDBInstances per tick; a cluster plan adds one DescribeDBClusters (members, roles, tags)
   const observe = async (): Promise<E.Either<RdsError, Environment>> => {
     polls++
     const r = await rds.describeDBInstances(ids)()
-    return E.map((instances: ReadonlyArray<DBInstance>) => ({ region: rds.region, instances, tags: {}, snapshots: [] }))(r)
+    if (E.isLeft(r)) return r
+    const base: Environment = { region: rds.region, instances: r.right, tags: {}, snapshots: [] }
+    if (!withClusters) return E.right(base)
+    const c = await rds.describeDBClusters()()
+    return E.map((clusters: ReadonlyArray<DBCluster>): Environment => ({ ...base, clusters }))(c)
   }
   let first = await observe()
   // RDS may be asking everyone to slow down right now: wait it out rather than fail
@@ -199,7 +232,13 @@ export const applyPlan = async (
         sentAt.set(s.n, clock.now())
         emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
         const root = env.instances.find((i) => i.DBInstanceIdentifier === plan.target)
-        const endpoint = root?.Endpoint?.Address === undefined ? '' : `${root.Endpoint.Address}:${root.Endpoint.Port ?? ''}`
+        const cluster = env.clusters?.find((c) => c.DBClusterIdentifier === plan.target)
+        const endpoint =
+          root?.Endpoint?.Address !== undefined
+            ? `${root.Endpoint.Address}:${root.Endpoint.Port ?? ''}`
+            : cluster?.Endpoint !== undefined
+              ? `${cluster.Endpoint}:${cluster.Port ?? ''}`
+              : ''
         const result = await shell.run(
           s.request.Command,
           { MITOSIS_SOURCE: plan.source, MITOSIS_TARGET: plan.target, MITOSIS_TARGET_ENDPOINT: endpoint, MITOSIS_RUN_ID: plan.run },
@@ -207,7 +246,7 @@ export const applyPlan = async (
           options.hookTimeoutMs,
         )
         if (result.code !== 0 || result.timedOut) {
-          const kept = plan.steps.filter((x) => x.op === 'DeleteDBInstance').map((x) => x.id)
+          const kept = plan.steps.filter((x) => x.op === 'DeleteDBInstance' || x.op === 'DeleteDBCluster').map((x) => x.id)
           return E.left({ _tag: 'HookFailed', code: result.code, timedOut: result.timedOut, kept })
         }
         finish(s)
@@ -215,7 +254,8 @@ export const applyPlan = async (
         continue
       }
       const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
-      if (!canStart(s, byId, busy)) continue
+      const clusterById = new Map((env.clusters ?? []).map((c) => [c.DBClusterIdentifier, c]))
+      if (!canStart(s, byId, busy, clusterById)) continue
       const stop = await options.beforeStep?.(s)
       if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
       const sent = await rds.send(s)()

@@ -9,6 +9,10 @@
  * deterministic and outlives any client: a new interpreter can pick up where a killed one left off
  * against the same object.
  *
+ * Aurora clusters are modelled the same way: a copy-on-write restore (no instances until
+ * CreateDBInstance names the cluster), cluster settings, renames (members follow), IAM roles,
+ * deletes (only once the cluster has no instances), and InvalidDBClusterStateFault for a busy one.
+ *
  * Rules and numbers follow docs/aws-facts (the RDS API reference and user guide); error codes and
  * messages are the ones RDS sends (as seen in SDK errors users report).
  */
@@ -32,6 +36,9 @@ export interface Durations {
   readonly modify: number
   readonly rename: number
   readonly delete: number
+  readonly clusterRestore: number
+  readonly createInstance: number
+  readonly addRole: number
 }
 
 /** Typical times on AWS (aws-facts.md). */
@@ -42,6 +49,9 @@ export const AWS_DURATIONS: Durations = {
   modify: TYPICAL_DURATIONS.modify,
   rename: TYPICAL_DURATIONS.rename,
   delete: TYPICAL_DURATIONS.delete,
+  clusterRestore: TYPICAL_DURATIONS.clusterRestore,
+  createInstance: TYPICAL_DURATIONS.createInstance,
+  addRole: TYPICAL_DURATIONS.addRole,
 }
 
 /**
@@ -82,7 +92,11 @@ export interface Simulator extends RdsPort {
   readonly calls: () => ReadonlyArray<SimCall>
   /** What describe would show right now (every instance, their tags, every snapshot); not a call. */
   readonly environment: () => Environment
-  /** The identifier (at seed time) of the instance whose data `id` holds; undefined if no such instance. */
+  /**
+   * The identifier (at seed time) of the instance whose data `id` holds; for an Aurora cluster, or
+   * an instance of one, the seed-time identifier of the cluster whose data it holds; undefined if
+   * no such instance or cluster.
+   */
   readonly dataOf: (id: string) => string | undefined
 }
 
@@ -279,8 +293,6 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const snapshots: SnapshotRecord[] = []
   const subnetGroups = new Map<string, Fields>()
   const log: SimCall[] = []
-  /** Aurora clusters are shown as seeded: no cluster operation is modelled yet. */
-  const seededClusters: ReadonlyArray<DBCluster> = clone(env.clusters ?? [])
 
   const byId = (id: string): Node | undefined => {
     const want = normalizeIdentifier(id)
@@ -339,12 +351,21 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     const due = [...nodes.values()]
       .filter((n) => n.work !== undefined && n.work.until <= now)
       .sort((a, b) => a.work!.until - b.work!.until || a.work!.seq - b.work!.seq)
-    for (const n of due) {
-      const w = n.work!
-      n.work = undefined
-      const failed = w.failAs !== undefined
-      if (w.finish(n, failed)) n.status = w.failAs ?? 'available'
-    }
+    const dueClusters = [...clusters.values()].filter((c) => c.work !== undefined && c.work.until <= now)
+    const ordered = [
+      ...due.map((n) => ({ until: n.work!.until, seq: n.work!.seq, run: () => {
+        const w = n.work!
+        n.work = undefined
+        const failed = w.failAs !== undefined
+        if (w.finish(n, failed)) n.status = w.failAs ?? 'available'
+      } })),
+      ...dueClusters.map((c) => ({ until: c.work!.until, seq: c.work!.seq, run: () => {
+        const w = c.work!
+        c.work = undefined
+        if (w.finish(c)) c.status = 'available'
+      } })),
+    ].sort((a, b) => a.until - b.until || a.seq - b.seq)
+    for (const x of ordered) x.run()
   }
   const busy = (n: Node, status: string, duration: number, failAs: string | undefined, finish: Work['finish'] = () => true) => {
     n.status = status
@@ -679,6 +700,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     busy(n, 'deleting', durations.delete, failAs, (m, failed) => {
       if (failed) return true
       nodes.delete(m.key)
+      // a member that is gone leaves its cluster
+      memberships.delete(m.key)
       for (const other of nodes.values()) if (other.source === m.key) other.source = undefined
       return false
     })
@@ -702,9 +725,15 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
 
   const addTags = (r: Extract<RdsOperation, { op: 'AddTagsToResource' }>['request']) => {
-    const n = byArnOrFail(r.ResourceName)
+    const n: { tags: Tag[] } = r.ResourceName.includes(':cluster:') ? clusterByArnOrFail(r.ResourceName) : byArnOrFail(r.ResourceName)
     const keys = new Set(r.Tags.map((t) => t.Key))
     n.tags = [...n.tags.filter((t) => !keys.has(t.Key)), ...clone(r.Tags)]
+  }
+
+  const clusterByArnOrFail = (arn: string) => {
+    const id = clusterIdOfArn(arn)
+    if (id === undefined) return fault('InvalidParameterValue', `${arn} is not a valid DB cluster ARN in this account and region.`)
+    return mustFindCluster(id)
   }
 
   const byArnOrFail = (arn: string): Node => {
@@ -714,6 +743,294 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
 
   const snapshotStatus = (s: SnapshotRecord): string => (s.readyAt !== undefined && clock.now() < s.readyAt ? 'creating' : s.snapshot.Status)
+
+  // ---- Aurora clusters
+  // A cluster holds no storage of its own here: its data is the seed-time identifier of the
+  // cluster it was cloned from, and its members are the instances linked to it (`memberships`).
+
+  interface ClusterWork {
+    readonly until: number
+    readonly seq: number
+    readonly finish: (c: ClusterRecord) => boolean
+  }
+  interface ClusterRecord {
+    readonly key: number
+    id: string
+    /** Seed-time identifier of the cluster whose data this one holds. */
+    readonly data: string
+    readonly resourceId: string
+    /** Host suffix of its endpoints: `<id>.cluster-<suffix>`, `<id>.cluster-ro-<suffix>`. */
+    readonly suffix: string
+    /** Describe fields other than those derived here (identifier, status, ARN, endpoints, members, roles, tags). */
+    fields: Fields
+    tags: Tag[]
+    roles: Array<{ RoleArn: string; FeatureName?: string; activeAt: number }>
+    status: string
+    work: ClusterWork | undefined
+    /** Key of the writer instance, if any. */
+    writer: number | undefined
+  }
+  const clusters = new Map<number, ClusterRecord>()
+  /** Instance key → the cluster it belongs to and its promotion tier. */
+  const memberships = new Map<number, { cluster: number; tier: number | undefined }>()
+  const clusterArnOf = (id: string) => `${arnPrefix}:cluster:${id}`
+  const clusterIdOfArn = (arn: string): string | undefined => {
+    const m = arn.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):cluster:(.+)$/)
+    return m === null || m[1] !== arnPrefix ? undefined : normalizeIdentifier(m[2]!)
+  }
+  const clusterById = (id: string): ClusterRecord | undefined => {
+    const want = normalizeIdentifier(id)
+    for (const c of clusters.values()) if (c.id === want) return c
+    return undefined
+  }
+  const mustFindCluster = (id: string): ClusterRecord =>
+    clusterById(id) ?? fault('DBClusterNotFoundFault', `DBCluster ${id} not found.`)
+  const requireClusterAvailable = (c: ClusterRecord) => {
+    if (c.status === 'available') return
+    fault('InvalidDBClusterStateFault', `DB cluster ${c.id} is not in available state (it is ${c.status}).`)
+  }
+  const membersOfCluster = (c: ClusterRecord): Node[] =>
+    [...nodes.values()].filter((n) => memberships.get(n.key)?.cluster === c.key)
+  const clusterBusy = (c: ClusterRecord, status: string, duration: number, finish: ClusterWork['finish'] = () => true) => {
+    c.status = status
+    c.work = { until: clock.now() + duration, seq: seq++, finish }
+  }
+  const newClusterIdentifier = (param: string, raw: string): string => {
+    if (identifierProblem(raw) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER(param))
+    const id = normalizeIdentifier(raw)
+    if (clusterById(id) !== undefined) fault('DBClusterAlreadyExistsFault', 'DB Cluster already exists')
+    return id
+  }
+
+  // seed: the clusters as described, their members linked by name
+  let nextClusterKey = 1
+  for (const c of env.clusters ?? []) {
+    const {
+      DBClusterIdentifier: id, Status: status, DBClusterArn: _arn, DbClusterResourceId, DBClusterMembers, AssociatedRoles,
+      TagList, Endpoint, ReaderEndpoint: _reader, ...rest
+    } = clone(c) as DBCluster & Fields
+    const key = nextClusterKey++
+    const endpoint = typeof Endpoint === 'string' ? Endpoint : ''
+    // a cluster names its subnet group; the group exists even when no instance describes it
+    const group = rest['DBSubnetGroup']
+    if (typeof group === 'string' && !subnetGroups.has(group)) subnetGroups.set(group, { DBSubnetGroupName: group })
+    clusters.set(key, {
+      key,
+      id,
+      data: id,
+      resourceId: typeof DbClusterResourceId === 'string' ? DbClusterResourceId : `cluster-${resourceIdFor(`${arnPrefix}:${id}`).slice(3)}`,
+      suffix: endpoint.startsWith(`${id}.cluster-`) ? endpoint.slice(id.length + 9) : `c0sim0mitosis.${region}.rds.amazonaws.com`,
+      fields: rest as Fields,
+      tags: clone([...(TagList ?? [])]),
+      roles: (AssociatedRoles ?? []).map((r) => ({ RoleArn: r.RoleArn, ...(r.FeatureName === undefined ? {} : { FeatureName: r.FeatureName }), activeAt: 0 })),
+      status,
+      work: undefined,
+      writer: undefined,
+    })
+    for (const m of DBClusterMembers ?? []) {
+      const n = keyOfSeed.get(m.DBInstanceIdentifier)
+      if (n === undefined) continue
+      memberships.set(n, { cluster: key, tier: m.PromotionTier })
+      if (m.IsClusterWriter) clusters.get(key)!.writer = n
+    }
+  }
+  for (const n of nodes.values()) {
+    const cid = n.fields['DBClusterIdentifier']
+    const c = typeof cid === 'string' ? clusterById(cid) : undefined
+    if (c !== undefined && !memberships.has(n.key)) memberships.set(n.key, { cluster: c.key, tier: undefined })
+  }
+
+  const restoreCluster = (r: Extract<RdsOperation, { op: 'RestoreDBClusterToPointInTime' }>['request']) => {
+    if (identifierProblem(r.DBClusterIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBClusterIdentifier'))
+    const src = mustFindCluster(r.SourceDBClusterIdentifier)
+    if (src.status !== 'available') requireClusterAvailable(src)
+    if (membersOfCluster(src).length === 0) {
+      fault('InvalidDBClusterStateFault', `DB cluster ${src.id} has no DB instances; a point-in-time restore needs at least one.`)
+    }
+    if (r.DBSubnetGroupName !== undefined && !subnetGroups.has(r.DBSubnetGroupName)) {
+      fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${r.DBSubnetGroupName} not found.`)
+    }
+    const id = newClusterIdentifier('DBClusterIdentifier', r.DBClusterIdentifier)
+    const s = src.fields
+    const engine = String(s['Engine'] ?? '')
+    const major = String(s['EngineVersion'] ?? '').split('.')[0] ?? ''
+    const fields: Fields = {
+      ...copyFrom(s, ['Engine', 'EngineVersion', 'EngineMode', 'MasterUsername', 'DatabaseName', 'StorageEncrypted', 'KmsKeyId', 'DBSubnetGroup', 'Port']),
+      DBClusterParameterGroup: `default.${engine}${major}`,
+      VpcSecurityGroups: [],
+      BackupRetentionPeriod: 1,
+      PreferredBackupWindow: DEFAULT_BACKUP_WINDOW,
+      PreferredMaintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
+      CopyTagsToSnapshot: false,
+      EnabledCloudwatchLogsExports: [],
+      IAMDatabaseAuthenticationEnabled: false,
+      DeletionProtection: false,
+      ClusterCreateTime: new Date(clock.now()).toISOString(),
+    }
+    if (r.DBSubnetGroupName !== undefined) fields['DBSubnetGroup'] = r.DBSubnetGroupName
+    if (r.VpcSecurityGroupIds !== undefined) fields['VpcSecurityGroups'] = r.VpcSecurityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' }))
+    if (r.DBClusterParameterGroupName !== undefined) fields['DBClusterParameterGroup'] = r.DBClusterParameterGroupName
+    if (r.Port !== undefined) fields['Port'] = r.Port
+    if (r.CopyTagsToSnapshot !== undefined) fields['CopyTagsToSnapshot'] = r.CopyTagsToSnapshot
+    if (r.EnableCloudwatchLogsExports !== undefined) fields['EnabledCloudwatchLogsExports'] = [...r.EnableCloudwatchLogsExports]
+    if (r.EnableIAMDatabaseAuthentication !== undefined) fields['IAMDatabaseAuthenticationEnabled'] = r.EnableIAMDatabaseAuthentication
+    if (r.DeletionProtection !== undefined) fields['DeletionProtection'] = r.DeletionProtection
+    if (r.KmsKeyId !== undefined) fields['KmsKeyId'] = r.KmsKeyId
+    if (r.ServerlessV2ScalingConfiguration !== undefined) fields['ServerlessV2ScalingConfiguration'] = clone(r.ServerlessV2ScalingConfiguration)
+    const key = nextClusterKey++
+    const c: ClusterRecord = {
+      key,
+      id,
+      data: src.data,
+      resourceId: `cluster-${resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`).slice(3)}`,
+      suffix: src.suffix,
+      fields,
+      tags: clone([...(r.Tags ?? [])]),
+      roles: [],
+      status: 'creating',
+      work: undefined,
+      writer: undefined,
+    }
+    clusters.set(key, c)
+    clusterBusy(c, 'creating', durations.clusterRestore)
+  }
+
+  const createClusterInstance = (r: Extract<RdsOperation, { op: 'CreateDBInstance' }>['request']) => {
+    if (identifierProblem(r.DBInstanceIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBInstanceIdentifier'))
+    const c = mustFindCluster(r.DBClusterIdentifier)
+    requireClusterAvailable(c)
+    if (r.Engine !== c.fields['Engine']) {
+      fault('InvalidParameterCombination', `The engine ${r.Engine} does not match the engine ${String(c.fields['Engine'])} of DB cluster ${c.id}.`)
+    }
+    const id = newIdentifier('DBInstanceIdentifier', r.DBInstanceIdentifier)
+    const peer = membersOfCluster(c)[0]
+    const fields: Fields = {
+      ...freshFields(),
+      DBInstanceClass: r.DBInstanceClass,
+      Engine: r.Engine,
+      ...copyFrom(c.fields, ['EngineVersion', 'MasterUsername', 'StorageEncrypted', 'KmsKeyId', 'BackupRetentionPeriod', 'PreferredBackupWindow']),
+      DBClusterIdentifier: c.id,
+      Endpoint: { Port: c.fields['Port'] },
+      ...(typeof c.fields['DBSubnetGroup'] === 'string' && subnetGroups.has(c.fields['DBSubnetGroup'])
+        ? { DBSubnetGroup: clone(subnetGroups.get(c.fields['DBSubnetGroup'])) }
+        : {}),
+      VpcSecurityGroups: clone(c.fields['VpcSecurityGroups'] ?? []),
+      DBParameterGroups: [{ DBParameterGroupName: `default.${String(c.fields['Engine'])}${String(c.fields['EngineVersion'] ?? '').split('.')[0]}`, ParameterApplyStatus: 'in-sync' }],
+    }
+    delete fields['ReadReplicaDBClusterIdentifiers']
+    const { DBClusterIdentifier: _c, Engine: _e, DBInstanceIdentifier: _i, PromotionTier, ...settings } = r
+    const n = addNode(id, c.data, peer?.suffix ?? defaultSuffix, fields, undefined)
+    applySettings(n, settings as Fields, 'new')
+    if (typeof r.AvailabilityZone === 'string') n.fields['AvailabilityZone'] = r.AvailabilityZone
+    memberships.set(n.key, { cluster: c.key, tier: PromotionTier ?? 1 })
+    if (c.writer === undefined || !nodes.has(c.writer)) c.writer = n.key
+    busy(n, 'creating', durations.createInstance, failStatus('CreateDBInstance', id))
+  }
+
+  const modifyCluster = (r: Extract<RdsOperation, { op: 'ModifyDBCluster' }>['request']) => {
+    const c = mustFindCluster(r.DBClusterIdentifier)
+    requireClusterAvailable(c)
+    const settings = (f: Fields) => {
+      if (r.BackupRetentionPeriod !== undefined) f['BackupRetentionPeriod'] = r.BackupRetentionPeriod
+      if (r.PreferredBackupWindow !== undefined) f['PreferredBackupWindow'] = r.PreferredBackupWindow
+      if (r.PreferredMaintenanceWindow !== undefined) f['PreferredMaintenanceWindow'] = r.PreferredMaintenanceWindow
+      if (r.DeletionProtection !== undefined) f['DeletionProtection'] = r.DeletionProtection
+      if (r.CopyTagsToSnapshot !== undefined) f['CopyTagsToSnapshot'] = r.CopyTagsToSnapshot
+      if (r.DBClusterParameterGroupName !== undefined) f['DBClusterParameterGroup'] = r.DBClusterParameterGroupName
+      if (r.VpcSecurityGroupIds !== undefined) f['VpcSecurityGroups'] = r.VpcSecurityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' }))
+      if (r.Port !== undefined) f['Port'] = r.Port
+      if (r.EnableIAMDatabaseAuthentication !== undefined) f['IAMDatabaseAuthenticationEnabled'] = r.EnableIAMDatabaseAuthentication
+      const logs = r.CloudwatchLogsExportConfiguration
+      if (logs !== undefined) {
+        const on = new Set(Array.isArray(f['EnabledCloudwatchLogsExports']) ? (f['EnabledCloudwatchLogsExports'] as string[]) : [])
+        for (const t of logs.EnableLogTypes ?? []) on.add(t)
+        for (const t of logs.DisableLogTypes ?? []) on.delete(t)
+        f['EnabledCloudwatchLogsExports'] = [...on]
+      }
+    }
+    if (r.NewDBClusterIdentifier === undefined) {
+      clusterBusy(c, 'modifying', durations.modify, (x) => {
+        settings(x.fields)
+        return true
+      })
+      return
+    }
+    // a rename: the cluster shows under the new name at once, its members follow
+    const newId = newClusterIdentifier('NewDBClusterIdentifier', r.NewDBClusterIdentifier)
+    c.id = newId
+    clusterBusy(c, 'renaming', durations.rename, (x) => {
+      settings(x.fields)
+      return true
+    })
+  }
+
+  const addRole = (r: Extract<RdsOperation, { op: 'AddRoleToDBCluster' }>['request']) => {
+    const c = mustFindCluster(r.DBClusterIdentifier)
+    requireClusterAvailable(c)
+    if (c.roles.some((x) => x.RoleArn === r.RoleArn)) {
+      fault('DBClusterRoleAlreadyExistsFault', `Role ${r.RoleArn} is already associated with DB cluster ${c.id}.`)
+    }
+    if (r.FeatureName !== undefined && c.roles.some((x) => x.FeatureName === r.FeatureName)) {
+      fault('InvalidParameterValue', `A role is already associated with DB cluster ${c.id} for the feature ${r.FeatureName}.`)
+    }
+    c.roles.push({ RoleArn: r.RoleArn, ...(r.FeatureName === undefined ? {} : { FeatureName: r.FeatureName }), activeAt: clock.now() + durations.addRole })
+  }
+
+  const removeCluster = (r: Extract<RdsOperation, { op: 'DeleteDBCluster' }>['request']) => {
+    const c = mustFindCluster(r.DBClusterIdentifier)
+    requireClusterAvailable(c)
+    if (membersOfCluster(c).length > 0) {
+      fault('InvalidDBClusterStateFault', `Cluster ${c.id} cannot be deleted while it has DB instances; delete them first.`)
+    }
+    if (c.fields['DeletionProtection'] === true) {
+      fault('InvalidParameterCombination', 'Cannot delete protected Cluster, please disable deletion protection and try again.')
+    }
+    const final = r.SkipFinalSnapshot === true ? undefined : r.FinalDBSnapshotIdentifier
+    if (r.SkipFinalSnapshot !== true && final === undefined) {
+      fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.')
+    }
+    if (final !== undefined) {
+      if (identifierProblem(final) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('FinalDBSnapshotIdentifier'))
+      if (clusterSnapshots.some((s) => s.DBClusterSnapshotIdentifier === final)) {
+        fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${final} already exists.`)
+      }
+      clusterSnapshots.push({ DBClusterSnapshotIdentifier: final, DBClusterIdentifier: c.id, data: c.data })
+    }
+    clusterBusy(c, 'deleting', durations.delete, (x) => {
+      clusters.delete(x.key)
+      return false
+    })
+  }
+  /** Final snapshots of deleted clusters (not described; kept so a second one of the same name is refused). */
+  const clusterSnapshots: Array<{ DBClusterSnapshotIdentifier: string; DBClusterIdentifier: string; data: string }> = []
+
+  const viewCluster = (c: ClusterRecord): DBCluster => {
+    const members = membersOfCluster(c)
+    // a writer that is gone fails over to the first member left
+    if (!members.some((m) => m.key === c.writer)) c.writer = members[0]?.key
+    const writer = c.writer
+    const out: Fields = {
+      DBClusterIdentifier: c.id,
+      DBClusterArn: clusterArnOf(c.id),
+      DbClusterResourceId: c.resourceId,
+      Status: c.status,
+      ...clone(c.fields),
+      Endpoint: `${c.id}.cluster-${c.suffix}`,
+      ReaderEndpoint: `${c.id}.cluster-ro-${c.suffix}`,
+      DBClusterMembers: members.map((m) => {
+        const tier = memberships.get(m.key)?.tier
+        return { DBInstanceIdentifier: m.id, IsClusterWriter: m.key === writer, ...(tier === undefined ? {} : { PromotionTier: tier }), DBClusterParameterGroupStatus: 'in-sync' }
+      }),
+      AssociatedRoles: c.roles.map((r) => ({
+        RoleArn: r.RoleArn,
+        ...(r.FeatureName === undefined ? {} : { FeatureName: r.FeatureName }),
+        Status: clock.now() >= r.activeAt ? 'ACTIVE' : 'PENDING',
+      })),
+      TagList: clone(c.tags),
+    }
+    return out as DBCluster
+  }
+  const allClusters = () => [...clusters.values()].map(viewCluster)
 
   // ---- describe
   const view = (n: Node): DBInstance => {
@@ -733,6 +1050,9 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     // a new instance has no endpoint until it is first available
     if (n.status !== 'creating') out['Endpoint'] = { Address: `${n.id}.${n.suffix}`, ...record(endpoint) }
     if (source !== undefined) out['ReadReplicaSourceDBInstanceIdentifier'] = source.id
+    const membership = memberships.get(n.key)
+    const cluster = membership === undefined ? undefined : clusters.get(membership.cluster)
+    if (cluster !== undefined) out['DBClusterIdentifier'] = cluster.id
     return out as DBInstance
   }
   const viewSnapshot = (s: SnapshotRecord): DBSnapshot => ({ ...clone(s.snapshot), Status: snapshotStatus(s) })
@@ -746,12 +1066,13 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       instances,
       tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
       snapshots: snapshots.map(viewSnapshot),
-      ...(env.clusters === undefined ? {} : { clusters: clone(seededClusters) }),
+      ...(env.clusters === undefined ? {} : { clusters: allClusters() }),
     }
   }
 
   const subjectOf = (o: RdsOperation): string =>
-    o.op === 'AddTagsToResource' ? (idOfArn(o.request.ResourceName) ?? o.id) : 'DBInstanceIdentifier' in o.request ? o.request.DBInstanceIdentifier : o.id
+    o.op === 'AddTagsToResource' ? (idOfArn(o.request.ResourceName) ?? clusterIdOfArn(o.request.ResourceName) ?? o.id) :
+    'DBClusterIdentifier' in o.request && !('DBInstanceIdentifier' in o.request) ? o.request.DBClusterIdentifier : 'DBInstanceIdentifier' in o.request ? o.request.DBInstanceIdentifier : o.id
 
   return {
     region,
@@ -760,7 +1081,12 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     environment,
     dataOf: (id) => {
       settle()
-      return byId(id)?.data
+      const n = byId(id)
+      if (n !== undefined) {
+        const membership = memberships.get(n.key)
+        return membership === undefined ? n.data : (clusters.get(membership.cluster)?.data ?? n.data)
+      }
+      return clusterById(id)?.data
     },
     describeDBInstances: (ids) =>
       call('DescribeDBInstances', ids === undefined ? {} : { ids }, ids?.length === 1 ? ids[0] : undefined, () => {
@@ -769,13 +1095,14 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         return [...nodes.values()].filter((n) => want.has(n.id)).map(view)
       }),
     listTagsForResource: (arn) =>
-      call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn), () => clone(byArnOrFail(arn).tags)),
+      call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn) ?? clusterIdOfArn(arn), () =>
+        clone(arn.includes(':cluster:') ? clusterByArnOrFail(arn).tags : byArnOrFail(arn).tags),
+      ),
     describeDBSnapshots: (instanceId) =>
       call('DescribeDBSnapshots', { DBInstanceIdentifier: instanceId }, instanceId, () =>
         snapshots.filter((s) => s.snapshot.DBInstanceIdentifier === normalizeIdentifier(instanceId)).map(viewSnapshot),
       ),
-    // the clusters as seeded: the simulator does not model cluster operations (send refuses them)
-    describeDBClusters: () => call('DescribeDBClusters', {}, undefined, (): ReadonlyArray<DBCluster> => clone(seededClusters)),
+    describeDBClusters: () => call('DescribeDBClusters', {}, undefined, (): ReadonlyArray<DBCluster> => allClusters()),
     send: (o) =>
       call(o.op, o.request, subjectOf(o), () => {
         switch (o.op) {
@@ -791,13 +1118,16 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
             return remove(o.request)
           case 'AddTagsToResource':
             return addTags(o.request)
-          // the simulator models instances only; Aurora clusters are refused as AWS refuses an unknown action
           case 'RestoreDBClusterToPointInTime':
+            return restoreCluster(o.request)
           case 'ModifyDBCluster':
+            return modifyCluster(o.request)
           case 'CreateDBInstance':
+            return createClusterInstance(o.request)
           case 'DeleteDBCluster':
+            return removeCluster(o.request)
           case 'AddRoleToDBCluster':
-            return fault('InvalidAction', `${o.op}: the simulator does not model Aurora clusters`)
+            return addRole(o.request)
         }
       }),
   }

@@ -1,0 +1,195 @@
+/**
+ * Applying Aurora cluster clones on the simulator, in virtual time: a whole clone of
+ * fixtures/aurora.json ends in the state the cluster predictor foretold; a run killed after each
+ * accepted call and re-run ends the same; a failing hook keeps old-* and a re-run finishes.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Plan } from '../src/plan/operations.js'
+import { applyPlan, renderApplyFailure, type ApplyEvent, type ApplyFailure, type Shell } from '../src/interpret/apply.js'
+import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../src/interpret/plan.js'
+import type { RdsPort } from '../src/interpret/port.js'
+import { clusterSettings, memberSettings } from '../src/plan/cluster-settings.js'
+import { predictCluster } from '../src/plan/cluster-predict.js'
+import { simulate, type Simulator } from '../src/sim/simulator.js'
+import { fixture } from './support/fixtures.js'
+
+const HOUR = 3_600_000
+const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 60_000 }
+const REQ: WorldCloneRequest = { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh' }
+
+class Killed extends Error {}
+
+const fakeShell = (codes: number[] = [0]) => {
+  const calls: Array<{ command: string; env: Readonly<Record<string, string>> }> = []
+  const shell: Shell = {
+    run: async (command, env, onLine) => {
+      calls.push({ command, env })
+      onLine('stdout', `restarting ${env['MITOSIS_TARGET']}`)
+      return { code: codes[Math.min(calls.length - 1, codes.length - 1)]!, timedOut: false }
+    },
+  }
+  return { shell, calls }
+}
+
+/** The port, killed (the process dies) after `sends` accepted calls. */
+const killable = (sim: Simulator, sendsBeforeKill: number): { port: RdsPort } => {
+  let sends = 0
+  return {
+    port: {
+      ...sim,
+      send: (op) => async () => {
+        if (sends >= sendsBeforeKill) throw new Killed()
+        const r = await sim.send(op)()
+        if (E.isRight(r)) sends++
+        return r
+      },
+    },
+  }
+}
+
+const run = async (
+  sim: Simulator,
+  req: WorldCloneRequest,
+  opts: { port?: RdsPort; shell?: Shell } = {},
+): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
+  const port = opts.port ?? sim
+  const planned = await planFromWorld(port, req)()
+  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
+  const events: ApplyEvent[] = []
+  const result = await applyPlan(
+    planned.right.plan,
+    { rds: port, clock: sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
+    OPTIONS,
+    (e) => events.push(e),
+  )
+  return { plan: planned.right.plan, result, events }
+}
+
+/** What a user would check afterwards: clusters and instances, their states, members, settings and data. */
+const endState = (sim: Simulator) => {
+  const env = sim.environment()
+  return {
+    clusters: (env.clusters ?? [])
+      .map((c) => ({
+        id: c.DBClusterIdentifier,
+        status: c.Status,
+        members: (c.DBClusterMembers ?? []).map((m) => `${m.DBInstanceIdentifier}${m.IsClusterWriter ? ' (writer)' : ''}`).sort(),
+        roles: (c.AssociatedRoles ?? []).map((r) => `${r.RoleArn} ${r.Status ?? ''}`).sort(),
+        settings: clusterSettings(c),
+        data: sim.dataOf(c.DBClusterIdentifier),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+    instances: env.instances
+      .map((i) => ({
+        id: i.DBInstanceIdentifier,
+        status: i.DBInstanceStatus,
+        cluster: i.DBClusterIdentifier,
+        class: i.DBInstanceClass,
+        parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+        tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
+        data: sim.dataOf(i.DBInstanceIdentifier),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  }
+}
+
+/** Settings without the run's own tags (mitosis:*), which the predictor keeps as the requests carry them. */
+const withoutRunTags = <S extends { readonly Tags?: ReadonlyArray<{ readonly Key: string }> }>(s: S): S =>
+  s.Tags === undefined ? s : { ...s, Tags: s.Tags.filter((t) => !t.Key.startsWith('mitosis:')) }
+
+let uninterrupted: ReturnType<typeof endState> | undefined
+
+test('aurora: a whole clone ends in the predicted state, the target cluster holding the source cluster\'s data', async () => {
+  const env = fixture('aurora')
+  const sim = simulate(env)
+  const hook = fakeShell()
+  const { plan, result } = await run(sim, REQ, { shell: hook.shell })
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
+  const predicted = predictCluster(env, plan).state
+  const now = sim.environment()
+  const clusters = now.clusters ?? []
+  assert.equal(clusters.map((c) => c.DBClusterIdentifier).sort(), [...predicted.clusters.keys()].sort())
+  assert.equal(now.instances.map((i) => i.DBInstanceIdentifier).sort(), [...predicted.instances.keys()].sort())
+  assert.not.ok([...clusters.map((c) => c.DBClusterIdentifier), ...now.instances.map((i) => i.DBInstanceIdentifier)].some((id) => /^(temp|old)-/.test(id)))
+  for (const c of clusters) {
+    const p = predicted.clusters.get(c.DBClusterIdentifier)!
+    assert.is(c.Status, 'available', c.DBClusterIdentifier)
+    assert.is(sim.dataOf(c.DBClusterIdentifier), p.dataFrom, `${c.DBClusterIdentifier} holds the data of`)
+    assert.equal(withoutRunTags(clusterSettings(c)), withoutRunTags(p.settings), `${c.DBClusterIdentifier} settings`)
+    assert.equal((c.AssociatedRoles ?? []).map((r) => r.Status), (c.AssociatedRoles ?? []).map(() => 'ACTIVE'))
+  }
+  const byId = new Map(now.instances.map((i) => [i.DBInstanceIdentifier, i]))
+  for (const [id, p] of predicted.instances) {
+    const i = byId.get(id)!
+    assert.is(i.DBInstanceStatus, 'available', id)
+    assert.is(i.DBClusterIdentifier, p.cluster === undefined ? undefined : predicted.clusters.get(p.cluster)?.id ?? i.DBClusterIdentifier, `${id} cluster`)
+    const cluster = clusters.find((c) => c.DBClusterIdentifier === i.DBClusterIdentifier)
+    const member = cluster?.DBClusterMembers?.find((m) => m.DBInstanceIdentifier === id)
+    assert.is(member?.IsClusterWriter ?? false, p.writer, `${id} writer`)
+    assert.equal(withoutRunTags(memberSettings(i, member, i.TagList ?? [])), withoutRunTags(p.settings), `${id} settings`)
+  }
+  // the target keeps its name and members, now holding the source cluster's data
+  const staging = clusters.find((c) => c.DBClusterIdentifier === 'shop-staging')!
+  assert.equal((staging.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier).sort(), ['shop-staging-1', 'shop-staging-2'])
+  assert.is(sim.dataOf('shop-staging'), 'shop-prod')
+  assert.is(sim.dataOf('shop-staging-1'), 'shop-prod')
+  assert.is(sim.dataOf('shop-staging-2'), 'shop-prod')
+  assert.is(sim.dataOf('shop-prod'), 'shop-prod')
+  // the hook ran once with the cluster's endpoint
+  assert.is(hook.calls.length, 1)
+  assert.is(hook.calls[0]!.env['MITOSIS_TARGET_ENDPOINT'], `${staging.Endpoint}:${staging.Port}`)
+  // the source was only read and cloned from
+  const touched = sim.calls().filter((c) => !/^(Describe|List)/.test(c.action) && /"(DBInstanceIdentifier|DBClusterIdentifier)":"shop-prod/.test(JSON.stringify(c.input)))
+  assert.equal(touched, [])
+  uninterrupted = endState(sim)
+})
+
+test('aurora: each poll tick makes one DescribeDBInstances and one DescribeDBClusters', async () => {
+  const sim = simulate(fixture('aurora'))
+  const { result } = await run(sim, REQ)
+  assert.ok(E.isRight(result))
+  const reads = sim.calls().filter((c) => c.action === 'DescribeDBInstances' || c.action === 'DescribeDBClusters')
+  const instances = reads.filter((c) => c.action === 'DescribeDBInstances').length
+  const clusters = reads.filter((c) => c.action === 'DescribeDBClusters').length
+  assert.is(instances, clusters)
+  const ticks = new Map<number, string[]>()
+  for (const c of reads) ticks.set(c.at, [...(ticks.get(c.at) ?? []), c.action])
+  // the initial read of the world (planning) and the interpreter's first look share the start
+  for (const [at, actions] of [...ticks].slice(1)) assert.equal(actions, ['DescribeDBInstances', 'DescribeDBClusters'], `tick at ${at}`)
+})
+
+test('aurora: killed after each accepted call, then re-run: the same end state', async () => {
+  const total = (await run(simulate(fixture('aurora')), REQ)).plan.steps.filter((s) => s.op !== 'RunCommand').length
+  for (let k = 0; k < total; k++) {
+    const sim = simulate(fixture('aurora'))
+    const killed = await run(sim, REQ, killable(sim, k)).then(
+      () => false,
+      (e: unknown) => e instanceof Killed,
+    )
+    assert.ok(killed, `run with a kill after ${k} calls was not killed`)
+    const again = await run(sim, REQ)
+    assert.ok(E.isRight(again.result), `re-run after kill at ${k}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+    assert.equal(endState(sim), uninterrupted, `end state after a kill at call ${k}`)
+  }
+})
+
+test('aurora: a failing hook stops before the deletes, keeps old-*, and a re-run finishes', async () => {
+  const sim = simulate(fixture('aurora'))
+  const hook = fakeShell([3, 0])
+  const first = await run(sim, REQ, { shell: hook.shell })
+  assert.ok(E.isLeft(first.result))
+  assert.match(renderApplyFailure(first.result.left, first.plan), 'the restart hook exited with 3; kept old-shop-staging-1, old-shop-staging-2, old-shop-staging: re-run the same command')
+  const env = sim.environment()
+  assert.ok((env.clusters ?? []).some((c) => c.DBClusterIdentifier === 'old-shop-staging'))
+  const ids = env.instances.map((i) => i.DBInstanceIdentifier)
+  assert.ok(ids.includes('old-shop-staging-1') && ids.includes('old-shop-staging-2'))
+  assert.not.ok(sim.calls().some((c) => c.action === 'DeleteDBInstance' || c.action === 'DeleteDBCluster'))
+  const second = await run(sim, REQ, { shell: hook.shell })
+  assert.ok(E.isRight(second.result), E.isLeft(second.result) ? renderApplyFailure(second.result.left, second.plan) : '')
+  assert.is(hook.calls.length, 2)
+  assert.equal(endState(sim), uninterrupted)
+})
+
+test.run()
