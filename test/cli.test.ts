@@ -373,10 +373,10 @@ test('--profile with role_arn and mfa_serial asks for the MFA code (and says how
 })
 
 // ---------------------------------------------------------------------------------------------------------------
-// Aurora clusters: plan mode only
+// Aurora clusters: plan mode, and apply on the simulator
 
 const AURORA = ['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod', '--target', 'shop-staging']
-const APPLY_REFUSAL = 'Error: applying Aurora cluster clones is not available yet: use --plan to review the plan'
+const SAVED_APPLY_REFUSAL = 'Error: applying a saved Aurora cluster plan is not available yet (--out does not save them): run the clone itself, or use --plan to review it'
 
 test('Aurora --plan: the copy-on-write restore first, then the instances, renames and deletes of both levels', async () => {
   const r = await cli([...AURORA, '--plan'])
@@ -454,8 +454,20 @@ test('Aurora: a cluster member named as an instance clone is told to name the cl
   refused(r, 'shop-staging-1: is a member of the Aurora cluster shop-staging; name the cluster instead')
 })
 
-test('Aurora: applying (no --plan) is refused in one line before anything is sent; so are --out and apply FILE', async () => {
-  for (const extra of [[], ['--yes'], ['--yes', '--json']]) assert.is(refused(await cli([...AURORA, ...extra])), APPLY_REFUSAL)
+test('Aurora on the simulator: the clone applies (--yes), in text and in JSON lines', async () => {
+  const text = await cli([...AURORA, '--yes'])
+  succeeded(text)
+  assert.match(text.stdout, /^Cloned shop-prod into shop-staging: 18 steps in \d+ min\.$/m)
+  assert.match(text.stdout, /done +18\/18 DeleteDBCluster old-shop-staging/)
+  const json = await cli([...AURORA, '--yes', '--json'])
+  succeeded(json)
+  const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; op?: string })
+  assert.is(events.filter((e) => e.type === 'step-done').length, 18)
+  assert.ok(events.some((e) => e.type === 'step-done' && e.op === 'RestoreDBClusterToPointInTime'))
+  assert.not.ok(events.some((e) => e.type === 'error'))
+})
+
+test('Aurora: --out and apply FILE are refused in one line before anything is sent', async () => {
   refused(await cli([...AURORA, '--plan', '--out', join(tmpdir(), 'mitosis-never-written.json')]), '--out', 'not available yet')
   refused(await cli([...AURORA, '--plan', '--restore-snapshot']), '--restore-snapshot', 'Aurora clusters')
   refused(await cli([...DEMO, '--plan', '--final-snapshot']), '--final-snapshot', 'DB instances')
@@ -464,7 +476,7 @@ test('Aurora: applying (no --plan) is refused in one line before anything is sen
     succeeded(json)
     const file = join(dir, 'aurora-plan.json')
     writeFileSync(file, JSON.stringify({ kind: 'mitosis-plan', plan: JSON.parse(json.stdout) as unknown, basis: { instances: [] } }))
-    assert.is(refused(await cli(['apply', file, '--simulate', 'fixtures/aurora.json', '--yes'])), APPLY_REFUSAL)
+    assert.is(refused(await cli(['apply', file, '--simulate', 'fixtures/aurora.json', '--yes'])), SAVED_APPLY_REFUSAL)
   })
 })
 

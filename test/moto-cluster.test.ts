@@ -129,7 +129,7 @@ if (!onPath('moto_server')) {
     const r = await cli(['--source', 'shop-prod', '--target', 'shop-staging', '--yes'], awsEnv(moto))
     assert.is(r.code, 1, show(r))
     assert.is(r.stdout, '', show(r))
-    assert.is(r.stderr, 'Error: applying Aurora cluster clones is not available yet: use --plan to review the plan\n', show(r))
+    assert.is(r.stderr, 'Error: applying Aurora cluster clones to AWS is not available yet (they apply on the simulator, --simulate): use --plan to review the plan\n', show(r))
     assert.equal(mutatingActions(moto.requests()), [])
   })
 }

@@ -50,8 +50,10 @@ export default class Apply extends Command {
     const file = decode(PlanFile)(json)
     if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
     const { plan, basis } = file.right
-    // the simulator and the interpreter do not handle cluster states yet: nothing is read or sent
-    if (plan.steps.some(isClusterOperation)) throw new UserError('applying Aurora cluster clones is not available yet: use --plan to review the plan')
+    // Aurora plans are not saved (--out refuses them: the basis holds instances only), so a file of one was not made here: nothing is read or sent
+    if (plan.steps.some(isClusterOperation)) {
+      throw new UserError('applying a saved Aurora cluster plan is not available yet (--out does not save them): run the clone itself, or use --plan to review it')
+    }
     const connected = await connect(flags)
     if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }

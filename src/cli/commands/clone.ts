@@ -13,11 +13,11 @@ import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 
 export default class Clone extends Command {
-  static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters in plan mode.'
+  static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too (applied on the simulator only, for now).'
 
   static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
 
-When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans can be reviewed (--plan, --format, --iam-policy) but not applied yet.
+When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans can be reviewed (--plan, --format, --iam-policy) and applied on the simulator (--simulate); applying them to AWS, and saving them with --out, are not available yet.
 
 Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
 
@@ -29,7 +29,8 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     { description: 'The plan as JSON, for review tools', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --json' },
     { description: 'The trees before and after, as a Mermaid flowchart', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --format mermaid' },
     { description: 'The least-privilege IAM policy for this clone', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --iam-policy --profile prod-admin' },
-    { description: 'The plan for an Aurora cluster clone (plan mode only)', command: '<%= config.bin %> --simulate fixtures/aurora.json --source shop-prod --target shop-staging --plan' },
+    { description: 'The plan for an Aurora cluster clone', command: '<%= config.bin %> --simulate fixtures/aurora.json --source shop-prod --target shop-staging --plan' },
+    { description: 'An Aurora cluster clone applied on the simulator', command: '<%= config.bin %> --simulate fixtures/aurora.json --source shop-prod --target shop-staging --yes' },
   ]
 
   static override flags = {
@@ -78,7 +79,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const format = flags.json ? 'json' : flags.format
     if (flags.plan) {
       if (flags.out !== undefined && kind === 'cluster') {
-        throw new UserError('saving Aurora cluster plans (--out) is not available yet, as applying them is not: use --plan to review the plan')
+        throw new UserError('saving Aurora cluster plans (--out) is not available yet (the saved-plan check reads instances only): use --plan to review the plan')
       }
       if (flags.out !== undefined) {
         const file: PlanFile = { kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) }
@@ -95,8 +96,10 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       return
     }
     if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
-    // the simulator and the interpreter do not handle cluster states yet: nothing is sent
-    if (kind === 'cluster') throw new UserError('applying Aurora cluster clones is not available yet: use --plan to review the plan')
+    // Aurora clones apply on the simulator; against AWS (and moto) they are not tested yet: nothing is sent
+    if (kind === 'cluster' && flags.simulate === undefined) {
+      throw new UserError('applying Aurora cluster clones to AWS is not available yet (they apply on the simulator, --simulate): use --plan to review the plan')
+    }
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
   }
 }
