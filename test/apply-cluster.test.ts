@@ -1,7 +1,8 @@
 /**
  * Applying Aurora cluster clones on the simulator, in virtual time: a whole clone of
  * fixtures/aurora.json ends in the state the cluster predictor foretold; a run killed after each
- * accepted call and re-run ends the same; a failing hook keeps old-* and a re-run finishes.
+ * accepted call, or in the middle of its waits, and re-run ends the same; --final-snapshot applies;
+ * a failing hook keeps old-* and a re-run finishes.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -173,6 +174,42 @@ test('aurora: killed after each accepted call, then re-run: the same end state',
     assert.ok(E.isRight(again.result), `re-run after kill at ${k}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
     assert.equal(endState(sim), uninterrupted, `end state after a kill at call ${k}`)
   }
+})
+
+test('aurora: killed in the middle of waits, then re-run: the same end state', async () => {
+  for (const sleeps of [1, 3, 10, 25, 40, 60, 80, 100]) {
+    const sim = simulate(fixture('aurora'))
+    let slept = 0
+    const clock = {
+      ...sim.clock,
+      sleep: async (ms: number) => {
+        if (++slept >= sleeps) throw new Killed()
+        return sim.clock.sleep(ms)
+      },
+    }
+    const planned = await planFromWorld(sim, REQ)()
+    if (E.isLeft(planned)) assert.unreachable(renderPlanFailure(planned.left))
+    else {
+      const outcome = await applyPlan(planned.right.plan, { rds: sim, clock, shell: fakeShell().shell, random: () => 0.5 }, OPTIONS, () => undefined).then(
+        () => 'finished',
+        (e: unknown) => (e instanceof Killed ? 'killed' : String(e)),
+      )
+      if (outcome === 'finished') continue
+      assert.is(outcome, 'killed')
+      const again = await run(sim, REQ)
+      assert.ok(E.isRight(again.result), `re-run after a kill at wait ${sleeps}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+      assert.equal(endState(sim), uninterrupted, `end state after a kill at wait ${sleeps}`)
+    }
+  }
+})
+
+test('aurora: --final-snapshot applies too; the old cluster goes with a final snapshot', async () => {
+  const sim = simulate(fixture('aurora'))
+  const { plan, result } = await run(sim, { ...REQ, finalSnapshot: true })
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
+  const del = sim.calls().filter((c) => c.action === 'DeleteDBCluster')
+  assert.equal(del.map((c) => [c.input, c.outcome]), [[{ DBClusterIdentifier: 'old-shop-staging', FinalDBSnapshotIdentifier: `shop-staging-final-${plan.run}` }, 'ok']])
+  assert.equal(endState(sim), uninterrupted)
 })
 
 test('aurora: a failing hook stops before the deletes, keeps old-*, and a re-run finishes', async () => {
