@@ -376,7 +376,6 @@ test('--profile with role_arn and mfa_serial asks for the MFA code (and says how
 // Aurora clusters: plan mode, and apply on the simulator
 
 const AURORA = ['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod', '--target', 'shop-staging']
-const SAVED_APPLY_REFUSAL = 'Error: applying a saved Aurora cluster plan is not available yet (--out does not save them): run the clone itself, or use --plan to review it'
 
 test('Aurora --plan: the copy-on-write restore first, then the instances, renames and deletes of both levels', async () => {
   const r = await cli([...AURORA, '--plan'])
@@ -467,16 +466,54 @@ test('Aurora on the simulator: the clone applies (--yes), in text and in JSON li
   assert.not.ok(events.some((e) => e.type === 'error'))
 })
 
-test('Aurora: --out and apply FILE are refused in one line before anything is sent', async () => {
-  refused(await cli([...AURORA, '--plan', '--out', join(tmpdir(), 'mitosis-never-written.json')]), '--out', 'not available yet')
+test('Aurora: --restore-snapshot and --final-snapshot are refused on the wrong kind of clone', async () => {
   refused(await cli([...AURORA, '--plan', '--restore-snapshot']), '--restore-snapshot', 'Aurora clusters')
   refused(await cli([...DEMO, '--plan', '--final-snapshot']), '--final-snapshot', 'DB instances')
+})
+
+test('Aurora saved plans: --plan --out keeps both clusters, apply runs exactly it, and refuses a changed world or a tampered plan', async () => {
   await withTempDir(async (dir) => {
-    const json = await cli([...AURORA, '--plan', '--json'])
-    succeeded(json)
     const file = join(dir, 'aurora-plan.json')
-    writeFileSync(file, JSON.stringify({ kind: 'mitosis-plan', plan: JSON.parse(json.stdout) as unknown, basis: { instances: [] } }))
-    assert.is(refused(await cli(['apply', file, '--simulate', 'fixtures/aurora.json', '--yes'])), SAVED_APPLY_REFUSAL)
+    const saved = await cli([...AURORA, '--plan', '--out', file])
+    succeeded(saved)
+    assert.match(saved.stdout, `Saved to ${file}; apply exactly this plan with: mitosis apply ${file}`)
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as {
+      plan: Plan
+      basis: { instances: unknown[]; clusters: Array<{ id: string; resource?: string; settings: Record<string, unknown>; members: Array<{ id: string; writer: boolean }> }> }
+    }
+    assert.equal(onDisk.basis.instances, [])
+    assert.equal(onDisk.basis.clusters.map((c) => c.id), ['shop-prod', 'shop-staging'])
+    const staging = onDisk.basis.clusters[1]!
+    assert.equal(staging.members.map((m) => m.id), ['shop-staging-1', 'shop-staging-2'])
+    assert.is(staging.settings['BackupRetentionPeriod'], 3)
+
+    const applied = await cli(['apply', file, '--simulate', 'fixtures/aurora.json', '--yes'])
+    succeeded(applied)
+    assert.match(applied.stdout, /^Cloned shop-prod into shop-staging: 18 steps in /m)
+
+    const world = () => JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'aurora.json'), 'utf8')) as {
+      DBClusters: Array<Record<string, unknown>>
+      DBInstances: Array<Record<string, unknown>>
+    }
+    const retention = world()
+    retention.DBClusters.find((c) => c['DBClusterIdentifier'] === 'shop-staging')!['BackupRetentionPeriod'] = 7
+    const changedRetention = join(dir, 'retention.json')
+    writeFileSync(changedRetention, JSON.stringify(retention))
+    refused(await cli(['apply', file, '--simulate', changedRetention, '--yes']), 'plan is stale: cluster shop-staging: BackupRetentionPeriod 3 → 7; make a new plan')
+
+    const klass = world()
+    klass.DBInstances.find((i) => i['DBInstanceIdentifier'] === 'shop-staging-2')!['DBInstanceClass'] = 'db.r6g.large'
+    const changedClass = join(dir, 'class.json')
+    writeFileSync(changedClass, JSON.stringify(klass))
+    refused(await cli(['apply', file, '--simulate', changedClass, '--yes']), 'plan is stale: shop-staging-2: DBInstanceClass "db.t4g.medium" → "db.r6g.large"; make a new plan')
+
+    const tampered = join(dir, 'tampered.json')
+    const edited = JSON.parse(readFileSync(file, 'utf8')) as { plan: Plan }
+    const del = edited.plan.steps.find((x) => x.op === 'DeleteDBCluster')!
+    del.id = 'shop-prod'
+    ;(del.request as { DBClusterIdentifier: string }).DBClusterIdentifier = 'shop-prod'
+    writeFileSync(tampered, JSON.stringify(edited))
+    refused(await cli(['apply', tampered, '--simulate', 'fixtures/aurora.json', '--yes']), 'the plan failed its safety check')
   })
 })
 

@@ -6,8 +6,10 @@
 import * as t from 'io-ts'
 import type { Environment } from './domain.js'
 import { instanceSettings } from './attributes.js'
+import { clusterRunInProgress } from './cluster-runs.js'
+import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './cluster-settings.js'
 import { replicaForest } from './forest.js'
-import { Plan } from './operations.js'
+import { isClusterOperation, Plan } from './operations.js'
 import { settingDifferences } from './predict.js'
 import { runInProgress, tagsOf, targetTreeIds } from './runs.js'
 
@@ -17,14 +19,66 @@ export const BasisInstance = t.intersection([
 ])
 export type BasisInstance = t.TypeOf<typeof BasisInstance>
 
-export const Basis = t.type({ instances: t.array(BasisInstance) })
+export const BasisMember = t.intersection([
+  t.type({ id: t.string, writer: t.boolean, settings: t.UnknownRecord }),
+  t.partial({ resource: t.string }),
+])
+export type BasisMember = t.TypeOf<typeof BasisMember>
+
+/** An Aurora cluster of a saved plan: its settings (and IAM roles), DbClusterResourceId and members. */
+export const BasisCluster = t.intersection([
+  t.type({ id: t.string, settings: t.UnknownRecord, roles: t.array(t.string), members: t.array(BasisMember) }),
+  t.partial({ resource: t.string, engineVersion: t.string }),
+])
+export type BasisCluster = t.TypeOf<typeof BasisCluster>
+
+/** Instance plans keep `instances`; Aurora plans keep the source and target `clusters` (and `instances` is empty). */
+export const Basis = t.intersection([t.type({ instances: t.array(BasisInstance) }), t.partial({ clusters: t.array(BasisCluster) })])
 export type Basis = t.TypeOf<typeof Basis>
 
 export const PlanFile = t.type({ kind: t.literal('mitosis-plan'), plan: Plan, basis: Basis }, 'PlanFile')
 export type PlanFile = t.TypeOf<typeof PlanFile>
 
+/** Whether a saved plan is an Aurora cluster plan (by its steps, or by what its basis holds). */
+export const isClusterPlan = (plan: Plan, basis?: Basis): boolean => plan.steps.some(isClusterOperation) || (basis?.clusters ?? []).length > 0
+
+/** The basis of an Aurora plan: the source and target clusters as they were before the run. */
+const clusterBasisOf = (current: Environment, plan: Plan): Basis => {
+  const env = clusterRunInProgress(current, plan.source, plan.target)?.original ?? current
+  const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
+  return {
+    instances: [],
+    clusters: [plan.source, plan.target].flatMap((id) => {
+      const c = (env.clusters ?? []).find((x) => x.DBClusterIdentifier === id)
+      if (c === undefined) return []
+      const members = [...(c.DBClusterMembers ?? [])]
+        .sort((a, b) => a.DBInstanceIdentifier.localeCompare(b.DBInstanceIdentifier))
+        .map((m): BasisMember => {
+          const i = byId.get(m.DBInstanceIdentifier)
+          return {
+            id: m.DBInstanceIdentifier,
+            writer: m.IsClusterWriter === true,
+            settings: (i === undefined ? {} : memberSettings(i, m, tagsOf(env, i))) as Record<string, unknown>,
+            ...(i?.DbiResourceId === undefined ? {} : { resource: i.DbiResourceId }),
+          }
+        })
+      return [
+        {
+          id,
+          settings: clusterSettings(c) as Record<string, unknown>,
+          roles: clusterRoles(c).map(roleKey).sort(),
+          members,
+          ...(c.DbClusterResourceId === undefined ? {} : { resource: c.DbClusterResourceId }),
+          ...(c.EngineVersion === undefined ? {} : { engineVersion: c.EngineVersion }),
+        },
+      ]
+    }),
+  }
+}
+
 /** The basis of `plan` in `current` (reconstructed to before the run when one is under way). */
 export const basisOf = (current: Environment, plan: Plan): Basis => {
+  if (isClusterPlan(plan)) return clusterBasisOf(current, plan)
   const env = runInProgress(current, plan.source, plan.target)?.original ?? current
   const forest = replicaForest(env.instances)
   const ids = [plan.source, ...targetTreeIds(env, plan.target)]
@@ -64,5 +118,39 @@ export const staleness = (saved: Basis, now: Basis): ReadonlyArray<string> => {
     if (diffs.length > 0) out.push(`${before.id}: ${diffs.join(', ')}`)
   }
   for (const after of now.instances) if (!savedIds.has(after.id)) out.push(`${after.id} joined the target tree`)
+  out.push(...clusterStaleness(saved.clusters ?? [], now.clusters ?? []))
+  return out
+}
+
+const clusterStaleness = (saved: ReadonlyArray<BasisCluster>, now: ReadonlyArray<BasisCluster>): string[] => {
+  const out: string[] = []
+  const nowById = new Map(now.map((c) => [c.id, c]))
+  for (const before of saved) {
+    const after = nowById.get(before.id)
+    if (after === undefined) {
+      out.push(`cluster ${before.id} is gone`)
+      continue
+    }
+    if (before.resource !== after.resource) out.push(`cluster ${before.id} is a different cluster (DbClusterResourceId ${before.resource ?? '?'} → ${after.resource ?? '?'})`)
+    if (before.engineVersion !== after.engineVersion) out.push(`cluster ${before.id} engine version ${before.engineVersion ?? '?'} → ${after.engineVersion ?? '?'}`)
+    const diffs = differences(CLUSTER_SETTING_KEYS, before.settings, after.settings)
+    if (diffs.length > 0) out.push(`cluster ${before.id}: ${diffs.join(', ')}`)
+    if (JSON.stringify(before.roles) !== JSON.stringify(after.roles)) out.push(`cluster ${before.id} IAM roles [${before.roles.join(', ')}] → [${after.roles.join(', ')}]`)
+    const members = new Map(after.members.map((m) => [m.id, m]))
+    for (const m of before.members) {
+      const n = members.get(m.id)
+      if (n === undefined) {
+        out.push(`${m.id} is no longer an instance of ${before.id}`)
+        continue
+      }
+      if (m.resource !== n.resource) out.push(`${m.id} is a different instance (DbiResourceId ${m.resource ?? '?'} → ${n.resource ?? '?'})`)
+      if (m.writer !== n.writer) out.push(`${m.id} is now ${n.writer ? 'the writer' : 'a reader'} of ${before.id}`)
+      const d = differences(MEMBER_SETTING_KEYS, m.settings, n.settings)
+      if (d.length > 0) out.push(`${m.id}: ${d.join(', ')}`)
+    }
+    const known = new Set(before.members.map((m) => m.id))
+    for (const n of after.members) if (!known.has(n.id)) out.push(`${n.id} joined the cluster ${before.id}`)
+  }
+  for (const after of now) if (!saved.some((c) => c.id === after.id)) out.push(`cluster ${after.id} is new to the plan`)
   return out
 }

@@ -3,9 +3,10 @@ import { Args, Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { observeEnvironment } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
-import { basisOf, PlanFile, staleness } from '../../plan/basis.js'
+import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js'
+import { checkClusterPlan } from '../../plan/cluster-predict.js'
+import { clusterRunInProgress } from '../../plan/cluster-runs.js'
 import { decode } from '../../plan/domain.js'
-import { isClusterOperation } from '../../plan/operations.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
 import { applyFlow } from '../apply-flow.js'
@@ -50,10 +51,7 @@ export default class Apply extends Command {
     const file = decode(PlanFile)(json)
     if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
     const { plan, basis } = file.right
-    // Aurora plans are not saved (--out refuses them: the basis holds instances only), so a file of one was not made here: nothing is read or sent
-    if (plan.steps.some(isClusterOperation)) {
-      throw new UserError('applying a saved Aurora cluster plan is not available yet (--out does not save them): run the clone itself, or use --plan to review it')
-    }
+    const cluster = isClusterPlan(plan, basis)
     const connected = await connect(flags)
     if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
@@ -63,8 +61,10 @@ export default class Apply extends Command {
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const original = runInProgress(environment, plan.source, plan.target)?.original ?? environment
-    const violations = checkPlan(original, plan)
+    const original = cluster
+      ? (clusterRunInProgress(environment, plan.source, plan.target)?.original ?? environment)
+      : (runInProgress(environment, plan.source, plan.target)?.original ?? environment)
+    const violations = cluster ? checkClusterPlan(original, plan) : checkPlan(original, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
   }

@@ -17,7 +17,7 @@ export default class Clone extends Command {
 
   static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
 
-When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans can be reviewed (--plan, --format, --iam-policy) and applied on the simulator (--simulate); applying them to AWS, and saving them with --out, are not available yet.
+When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans can be reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied on the simulator (--simulate); applying them to AWS is not available yet.
 
 Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
 
@@ -78,9 +78,6 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     }
     const format = flags.json ? 'json' : flags.format
     if (flags.plan) {
-      if (flags.out !== undefined && kind === 'cluster') {
-        throw new UserError('saving Aurora cluster plans (--out) is not available yet (the saved-plan check reads instances only): use --plan to review the plan')
-      }
       if (flags.out !== undefined) {
         const file: PlanFile = { kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) }
         try {
