@@ -42,7 +42,8 @@ export interface RecordedRequest {
 export interface MotoOptions {
   /**
    * Make moto answer as AWS would where moto is known to be wrong in ways that matter to an apply (see "AWS
-   * fix-ups" below): replica links kept as AWS keeps them, and the delete of a renamed replica answered with success.
+   * fix-ups" below): replica links kept as AWS keeps them, the delete of a renamed replica answered with success, and
+   * an Aurora cluster's instances following its renames (DBClusterIdentifier, DBClusterMembers).
    * Off by default: plan-mode tests see moto exactly as it is.
    */
   readonly awsFixups?: boolean
@@ -386,6 +387,20 @@ function actionOf(params: Readonly<Record<string, string>>, headers: http.Incomi
 //    because the instance is already gone). AWS accepts the delete. When a DeleteDBInstance answers 5xx and moto shows
 //    the instance gone afterwards although it was there before, the proxy answers what AWS answers: 200 with the
 //    instance, status `deleting`.
+// 3. Cluster renames (Aurora). AWS shows a renamed cluster with its instances: their DBClusterIdentifier names the
+//    cluster's new name, and the cluster's DBClusterMembers lists them. moto's ModifyDBCluster with
+//    NewDBClusterIdentifier re-keys the cluster only: its instances keep the old cluster name (moto computes
+//    DBClusterMembers by matching that name, so the renamed cluster lists no members, and a later cluster under the
+//    old name would list them). The proxy keeps, for every cluster instance created through it (CreateDBInstance with
+//    DBClusterIdentifier), the cluster AWS would name (carried through instance renames and cluster renames, dropped
+//    on delete), whether it is the writer (AWS makes the first instance of a cluster its writer) and its promotion
+//    tier (the request's, else AWS's default 1), and writes them into every DescribeDBInstances answer
+//    (DBClusterIdentifier) and every DescribeDBClusters answer (DBClusterMembers of the clusters created through it,
+//    CreateDBCluster or RestoreDBClusterToPointInTime, and renamed since). Without it the clone cluster shows no
+//    instances under its new name once renamed into place.
+// Not corrected because nothing here depends on it: RestoreDBClusterToPointInTime with RestoreType copy-on-write
+// copies nothing (AWS's copy-on-write restore also creates no instances; the plan creates them with CreateDBInstance,
+// and no test reads the data); clusters read `creating` once and then `available`.
 // Not corrected because nothing here depends on it: instances are `available` at once (the product then sees every
 // step done on the next poll); DeleteDBInstance with SkipFinalSnapshot=true is accepted as by AWS (moto also accepts
 // a delete with neither SkipFinalSnapshot nor a final snapshot id, which AWS refuses: the plan always sends
@@ -410,6 +425,14 @@ const instanceName = (idOrArn: string): string =>
   (idOrArn.startsWith('arn:') ? idOrArn.slice(idOrArn.lastIndexOf(':') + 1) : idOrArn).toLowerCase()
 
 const DB_INSTANCE_BLOCK = /<DBInstance>([\s\S]*?)<\/DBInstance>/g
+const DB_CLUSTER_BLOCK = /<DBCluster>([\s\S]*?)<\/DBCluster>/g
+
+/** A cluster instance as AWS would show it (fix-up 3). */
+interface ClusterMembership {
+  readonly cluster: string
+  readonly writer: boolean
+  readonly tier: string
+}
 
 function xmlText(block: string, tag: string): string | undefined {
   const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(block)
@@ -422,11 +445,18 @@ class AwsFixups {
   /** Instances whose links this model knows: every instance created through the proxy (and renamed since). */
   private readonly known = new Set<string>()
 
+  /** Fix-up 3: cluster instance → its cluster as AWS would name it. */
+  private readonly membership = new Map<string, ClusterMembership>()
+  /** Fix-up 3: clusters created through the proxy (under their current names). */
+  private readonly clusters = new Set<string>()
+
   constructor(private readonly motoUrl: string) {}
 
   reset(): void {
     this.links.clear()
     this.known.clear()
+    this.membership.clear()
+    this.clusters.clear()
   }
 
   /** Whether this layer must see the whole answer (else the proxy streams it through). */
@@ -439,7 +469,12 @@ class AwsFixups {
       action === 'RestoreDBInstanceFromDBSnapshot' ||
       action === 'RestoreDBInstanceToPointInTime' ||
       action === 'PromoteReadReplica' ||
-      action === 'ModifyDBInstance'
+      action === 'ModifyDBInstance' ||
+      action === 'DescribeDBClusters' ||
+      action === 'CreateDBCluster' ||
+      action === 'RestoreDBClusterToPointInTime' ||
+      action === 'ModifyDBCluster' ||
+      action === 'DeleteDBCluster'
     )
   }
 
@@ -454,6 +489,8 @@ class AwsFixups {
     const answer = await forward()
     if (answer.status < 200 || answer.status >= 300) return answer
     if (action === 'DescribeDBInstances') return { ...answer, body: Buffer.from(this.rewriteDescribe(answer.body.toString('utf8')), 'utf8') }
+    if (action === 'DescribeDBClusters') return { ...answer, body: Buffer.from(this.rewriteClusters(answer.body.toString('utf8')), 'utf8') }
+    this.learnCluster(action, params)
     this.learn(action, params)
     return answer
   }
@@ -497,11 +534,74 @@ class AwsFixups {
     }
   }
 
-  /** Writes the links into every known DBInstance of a DescribeDBInstances answer. */
+  /** Fix-up 3: cluster membership after a successful request, as AWS would show it. */
+  private learnCluster(action: string | undefined, params: Readonly<Record<string, string>>): void {
+    const cluster = params['DBClusterIdentifier']?.toLowerCase()
+    const instance = params['DBInstanceIdentifier']?.toLowerCase()
+    switch (action) {
+      case 'CreateDBCluster':
+      case 'RestoreDBClusterToPointInTime':
+        if (cluster !== undefined) this.clusters.add(cluster)
+        return
+      case 'ModifyDBCluster': {
+        const to = params['NewDBClusterIdentifier']?.toLowerCase()
+        if (cluster === undefined || to === undefined || to === cluster) return
+        if (this.clusters.delete(cluster)) this.clusters.add(to)
+        for (const [id, m] of this.membership) if (m.cluster === cluster) this.membership.set(id, { ...m, cluster: to })
+        return
+      }
+      case 'DeleteDBCluster':
+        if (cluster !== undefined) this.clusters.delete(cluster)
+        return
+      case 'CreateDBInstance':
+        if (instance === undefined || cluster === undefined) return
+        this.membership.set(instance, {
+          cluster,
+          writer: ![...this.membership.values()].some((m) => m.cluster === cluster),
+          tier: params['PromotionTier'] ?? '1',
+        })
+        return
+      case 'ModifyDBInstance': {
+        const to = params['NewDBInstanceIdentifier']?.toLowerCase()
+        const m = instance === undefined ? undefined : this.membership.get(instance)
+        if (instance === undefined || to === undefined || to === instance || m === undefined) return
+        this.membership.delete(instance)
+        this.membership.set(to, m)
+        return
+      }
+      case 'DeleteDBInstance':
+        if (instance !== undefined) this.membership.delete(instance)
+        return
+    }
+  }
+
+  /** Fix-up 3: every known cluster's DBClusterMembers, as AWS would list them. */
+  private rewriteClusters(xml: string): string {
+    return xml.replace(DB_CLUSTER_BLOCK, (whole, inner: string) => {
+      const id = xmlText(inner, 'DBClusterIdentifier')?.toLowerCase()
+      if (id === undefined || !this.clusters.has(id)) return whole
+      const members = [...this.membership].filter(([, m]) => m.cluster === id).sort(([a], [b]) => a.localeCompare(b))
+      const list =
+        members.length === 0
+          ? '<DBClusterMembers/>'
+          : `<DBClusterMembers>${members
+              .map(
+                ([i, m]) =>
+                  `<DBClusterMember><DBInstanceIdentifier>${xmlEscape(i)}</DBInstanceIdentifier><IsClusterWriter>${String(m.writer)}</IsClusterWriter><DBClusterParameterGroupStatus>in-sync</DBClusterParameterGroupStatus><PromotionTier>${xmlEscape(m.tier)}</PromotionTier></DBClusterMember>`,
+              )
+              .join('')}</DBClusterMembers>`
+      const out = inner.replace(/<DBClusterMembers\/>|<DBClusterMembers>[\s\S]*?<\/DBClusterMembers>/g, '')
+      return `<DBCluster>${out}${list}</DBCluster>`
+    })
+  }
+
+  /** Writes the links (and, fix-up 3, the cluster) into every known DBInstance of a DescribeDBInstances answer. */
   private rewriteDescribe(xml: string): string {
     return xml.replace(DB_INSTANCE_BLOCK, (whole, inner: string) => {
       const id = xmlText(inner, 'DBInstanceIdentifier')?.toLowerCase()
-      if (id === undefined || !this.known.has(id)) return whole
+      const m = id === undefined ? undefined : this.membership.get(id)
+      if (m !== undefined) inner = inner.replace(/<DBClusterIdentifier>[^<]*<\/DBClusterIdentifier>/, `<DBClusterIdentifier>${xmlEscape(m.cluster)}</DBClusterIdentifier>`)
+      if (id === undefined || !this.known.has(id)) return m === undefined ? whole : `<DBInstance>${inner}</DBInstance>`
       const source = this.links.get(id)
       const replicas = [...this.links].filter(([, s]) => s === id).map(([r]) => r)
       let out = inner
@@ -534,11 +634,13 @@ class AwsFixups {
     const before = id === undefined ? undefined : await this.describeOne(id, authorization)
     const answer = await forward()
     if (answer.status >= 200 && answer.status < 300) {
+      this.learnCluster('DeleteDBInstance', params)
       this.learn('DeleteDBInstance', params)
       return answer
     }
     if (answer.status < 500 || id === undefined || before === undefined || (await this.describeOne(id, authorization)) !== undefined) return answer
     // fix-up 2: moto removed the instance and then failed; AWS answers the delete with the instance, `deleting`
+    this.learnCluster('DeleteDBInstance', params)
     this.learn('DeleteDBInstance', params)
     const instance = before.replace(/<DBInstanceStatus>[^<]*<\/DBInstanceStatus>/, '<DBInstanceStatus>deleting</DBInstanceStatus>')
     const requestId = `mitosis-test-proxy-${Date.now().toString(36)}`

@@ -13,11 +13,11 @@ import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 
 export default class Clone extends Command {
-  static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too (applied on the simulator only, for now).'
+  static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too.'
 
   static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
 
-When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans can be reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied on the simulator (--simulate); applying them to AWS is not available yet.
+When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans are reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied as instance plans are (to AWS, or to the simulator with --simulate).
 
 Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
 
@@ -93,10 +93,6 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       return
     }
     if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
-    // Aurora clones apply on the simulator; against AWS (and moto) they are not tested yet: nothing is sent
-    if (kind === 'cluster' && flags.simulate === undefined) {
-      throw new UserError('applying Aurora cluster clones to AWS is not available yet (they apply on the simulator, --simulate): use --plan to review the plan')
-    }
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
   }
 }
