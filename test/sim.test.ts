@@ -491,7 +491,7 @@ test('durations can be set per operation', async () => {
 /** Sends each step in order (the hook skipped), waiting for what it touched to be available (or gone) before the next. */
 const walk = async (sim: Simulator, p: Plan, from = 0, to = p.steps.length): Promise<void> => {
   for (const s of p.steps.slice(from, to)) {
-    if (s.op === 'RunCommand') continue
+    if (s.op === 'RunCommand' || s.op === 'RunLiquibase') continue
     await ok(sim.send(s))
     if (s.op === 'DeleteDBInstance') await until(sim, goneAll(sim, [s.id]))
     else if (s.op !== 'AddTagsToResource') await until(sim, availableAll(sim, [renameTarget(s) ?? s.id]))

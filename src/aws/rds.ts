@@ -11,6 +11,8 @@ import {
   DeleteDBInstanceCommand,
   ModifyDBClusterCommand,
   RestoreDBClusterToPointInTimeCommand,
+  CreateDBSubnetGroupCommand,
+  CreateDBClusterCommand,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -67,6 +69,11 @@ export const commandFor = (o: RdsOperation) => {
       return new DeleteDBClusterCommand(o.request)
     case 'AddRoleToDBCluster':
       return new AddRoleToDBClusterCommand(o.request)
+    case 'CreateDBSubnetGroup':
+      return new CreateDBSubnetGroupCommand(o.request)
+    case 'CreateDBCluster':
+      // the interpreter has put the password in place of its reference (see resolveSecrets)
+      return new CreateDBClusterCommand(o.request as Omit<typeof o.request, 'MasterUserPassword'> & { MasterUserPassword?: string })
   }
 }
 

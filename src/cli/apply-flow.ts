@@ -20,7 +20,12 @@ export interface ApplyFlowFlags {
   readonly 'hook-timeout': string
 }
 
-export const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags): Promise<void> => {
+export interface ApplyFlowExtras {
+  /** Secrets the plan names ({fromSecret}), handed to the interpreter only. */
+  readonly secrets?: Readonly<Record<string, string>>
+}
+
+export const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {
   const pollIntervalMs = positiveNumber('--poll-interval', flags['poll-interval']) * 1000
   const stepTimeoutMs = positiveNumber('--step-timeout', flags['step-timeout']) * 60_000
   const hookTimeoutMs = positiveNumber('--hook-timeout', flags['hook-timeout']) * 60_000
@@ -40,7 +45,7 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   const result = await applyPlan(
     plan,
     { rds: port, clock, shell: processShell, random: Math.random },
-    { pollIntervalMs, stepTimeoutMs, hookTimeoutMs, ...(beforeStep === undefined ? {} : { beforeStep }) },
+    { pollIntervalMs, stepTimeoutMs, hookTimeoutMs, ...(beforeStep === undefined ? {} : { beforeStep }), ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }) },
     reporter.onEvent,
   )
   if (E.isLeft(result)) {
@@ -50,8 +55,9 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   }
   if (!flags.json) {
     const r = result.right
+    const done = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
     process.stdout.write(
-      `Cloned ${plan.source} into ${plan.target}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
+      `${done}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
     )
   }
 }

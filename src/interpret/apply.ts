@@ -8,9 +8,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
 import { planProgress, type StepProgress } from '../plan/progress.js'
-import { isClusterOperation, type Plan, type RdsOperation, type Step } from '../plan/operations.js'
+import { isClusterOperation, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
+import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
 
 export interface HookResult {
   readonly code: number | null
@@ -41,6 +42,15 @@ export interface ApplyOptions {
   readonly hookTimeoutMs: number
   /** Asked before each step is sent: a reason to stop at this step boundary (e.g. credentials about to expire). */
   readonly beforeStep?: (step: Step) => Promise<string | undefined>
+  /**
+   * Secret values by name, for the steps that name a secret ({fromSecret}) instead of holding it: put into
+   * the request only when it is sent, never into an event or an error.
+   */
+  readonly secrets?: Readonly<Record<string, string>>
+  /** Where a cluster endpoint is reached (tests: a local database in place of the simulator's address). */
+  readonly resolveEndpoint?: (endpoint: { readonly host: string; readonly port: number }) => { readonly host: string; readonly port: number }
+  /** For the schema step (RunLiquibase): Liquibase's home, environment, timeout. */
+  readonly liquibase?: ApplyChangelogOptions
 }
 
 export type ApplyEvent =
@@ -58,6 +68,8 @@ export type ApplyFailure =
   | { readonly _tag: 'StepTimeout'; readonly n: number; readonly id: string; readonly ms: number }
   | { readonly _tag: 'HookFailed'; readonly code: number | null; readonly timedOut: boolean; readonly kept: ReadonlyArray<string> }
   | { readonly _tag: 'Stopped'; readonly n: number; readonly reason: string }
+  | { readonly _tag: 'MissingSecret'; readonly n: number; readonly name: string }
+  | { readonly _tag: 'SchemaFailed'; readonly n: number; readonly id: string; readonly message: string }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`
 
@@ -73,6 +85,10 @@ export const renderApplyFailure = (f: ApplyFailure, plan: Plan): string => {
       return `the restart hook ${f.timedOut ? 'timed out' : `exited with ${f.code ?? 'a signal'}`}; kept ${f.kept.join(', ')}: re-run the same command to run the hook again and finish, or rename them back to undo`
     case 'Stopped':
       return `stopped before step ${f.n}: ${f.reason}; re-run the same command to go on (run ${plan.run})`
+    case 'MissingSecret':
+      return `step ${f.n}: needs the secret ${JSON.stringify(f.name)} (the master password: --db-password-stdin or --db-password-file), which was not given`
+    case 'SchemaFailed':
+      return `step ${f.n}: the schema step on ${f.id} failed: ${f.message}; the cluster is kept: fix the changelog and re-run the same command (liquibase update skips what is applied)`
   }
 }
 
@@ -133,6 +149,10 @@ const canStart = (
     case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
       return clusterAvailable(s.id)
+    case 'CreateDBSubnetGroup':
+      return true
+    case 'CreateDBCluster':
+      return clusterFree(s.id)
   }
 }
 
@@ -141,7 +161,7 @@ export const planIds = (plan: Plan): ReadonlyArray<string> => {
   const ids = new Set<string>()
   for (const s of plan.steps) {
     // clusters are read by DescribeDBClusters, not by instance identifier
-    if (s.op === 'RunCommand' || isClusterOperation(s)) continue
+    if (s.op === 'RunCommand' || s.op === 'CreateDBSubnetGroup' || isClusterOperation(s)) continue
     ids.add(s.id)
     if (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ids.add(s.request.NewDBInstanceIdentifier)
     if (s.op === 'CreateDBInstanceReadReplica') ids.add(s.request.SourceDBInstanceIdentifier)
@@ -157,6 +177,26 @@ const isTransient = (e: RdsError): boolean =>
   e._tag === 'Api' &&
   (e.code === 'Throttling' || e.code === 'ThrottlingException' || e.code === 'InvalidDBInstanceState' || e.code === 'InvalidDBInstanceStateFault' ||
     e.code === 'InvalidDBClusterStateFault')
+
+const isSecretRef = (v: unknown): v is SecretRef =>
+  typeof v === 'object' && v !== null && typeof (v as { fromSecret?: unknown }).fromSecret === 'string'
+
+/**
+ * The request as it goes to RDS: a {fromSecret} reference replaced by the secret's value (right for a
+ * missing secret: its name). The result is only ever handed to the port, never emitted.
+ */
+export const resolveSecrets = (s: RdsOperation, secrets: Readonly<Record<string, string>>): E.Either<string, RdsOperation> => {
+  const request: Record<string, unknown> = { ...s.request }
+  for (const [k, v] of Object.entries(request)) {
+    if (!isSecretRef(v)) continue
+    const value = secrets[v.fromSecret]
+    if (value === undefined) return E.left(v.fromSecret)
+    request[k] = value
+  }
+  return E.right({ ...s, request } as RdsOperation)
+}
+
+const SUBNET_GROUP_EXISTS: ReadonlySet<string> = new Set(['DBSubnetGroupAlreadyExists', 'DBSubnetGroupAlreadyExistsFault'])
 
 export const applyPlan = async (
   plan: Plan,
@@ -253,12 +293,43 @@ export const applyPlan = async (
         finishedNow = true
         continue
       }
+      if (s.op === 'RunLiquibase') {
+        // the schema step: liquibase update against the new cluster's writer endpoint, as it is now
+        const r = s.request
+        const password = options.secrets?.[r.Password.fromSecret]
+        if (password === undefined) return E.left({ _tag: 'MissingSecret', n: s.n, name: r.Password.fromSecret })
+        const cluster = env.clusters?.find((c) => c.DBClusterIdentifier === r.DBClusterIdentifier)
+        if (cluster?.Status !== 'available' || cluster.Endpoint === undefined || cluster.Port === undefined) continue
+        const stop = await options.beforeStep?.(s)
+        if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
+        sentAt.set(s.n, clock.now())
+        emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
+        const at = (options.resolveEndpoint ?? ((e) => e))({ host: cluster.Endpoint, port: cluster.Port })
+        const result = await applyChangelog(
+          { engine: r.Engine, host: at.host, port: at.port, database: r.Database, username: r.Username, password, changelog: r.Changelog },
+          shell,
+          (stream, line) => emit({ type: 'hook-output', at: clock.now(), stream, line }),
+          { timeoutMs: options.hookTimeoutMs, ...options.liquibase },
+        )
+        if (E.isLeft(result)) return E.left({ _tag: 'SchemaFailed', n: s.n, id: r.DBClusterIdentifier, message: result.left })
+        finish(s)
+        finishedNow = true
+        continue
+      }
       const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
       const clusterById = new Map((env.clusters ?? []).map((c) => [c.DBClusterIdentifier, c]))
       if (!canStart(s, byId, busy, clusterById)) continue
       const stop = await options.beforeStep?.(s)
       if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
-      const sent = await rds.send(s)()
+      const wire = resolveSecrets(s, options.secrets ?? {})
+      if (E.isLeft(wire)) return E.left({ _tag: 'MissingSecret', n: s.n, name: wire.left })
+      const sent = await rds.send(wire.right)()
+      if (E.isLeft(sent) && s.op === 'CreateDBSubnetGroup' && sent.left._tag === 'Api' && SUBNET_GROUP_EXISTS.has(sent.left.code)) {
+        // a re-run: the group was made by the run that went before (describe here does not show subnet groups)
+        finish(s)
+        finishedNow = true
+        continue
+      }
       if (E.isLeft(sent)) {
         if (isTransient(sent.left)) {
           emit({ type: 'throttled', at: clock.now(), action: s.op })
@@ -270,8 +341,10 @@ export const applyPlan = async (
       sentAt.set(s.n, clock.now())
       emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
       for (const id of changes(s)) busy.add(id)
-      state.set(s.n, s.op === 'AddTagsToResource' ? 'done' : 'sent')
-      if (s.op === 'AddTagsToResource') {
+      // a tag and a subnet group are there once the call is taken
+      const immediate = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup'
+      state.set(s.n, immediate ? 'done' : 'sent')
+      if (immediate) {
         finish(s)
         finishedNow = true
       }

@@ -245,6 +245,7 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
 const namesChanged = (s: Step): ReadonlyArray<string> => {
   switch (s.op) {
     case 'RestoreDBClusterToPointInTime':
+    case 'CreateDBCluster':
     case 'DeleteDBCluster':
       return [`cluster:${s.id}`]
     case 'ModifyDBCluster':
@@ -260,6 +261,8 @@ const namesChanged = (s: Step): ReadonlyArray<string> => {
     case 'AddTagsToResource':
     case 'AddRoleToDBCluster':
     case 'RunCommand':
+    case 'CreateDBSubnetGroup':
+    case 'RunLiquibase':
       return []
   }
 }

@@ -18,6 +18,10 @@ export interface TypicalDurations {
   readonly clusterRestore: number
   readonly createInstance: number
   readonly addRole: number
+  /** A new, empty Aurora cluster (CreateDBCluster). */
+  readonly createCluster: number
+  /** The schema step of a create (liquibase update on an empty database). */
+  readonly schema: number
 }
 
 export const TYPICAL_DURATIONS: TypicalDurations = {
@@ -30,6 +34,8 @@ export const TYPICAL_DURATIONS: TypicalDurations = {
   clusterRestore: 5 * MINUTE,
   createInstance: 10 * MINUTE,
   addRole: 1 * MINUTE,
+  createCluster: 5 * MINUTE,
+  schema: 1 * MINUTE,
 }
 
 export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): number => {
@@ -54,7 +60,12 @@ export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): 
       return d.delete
     case 'AddRoleToDBCluster':
       return d.addRole
+    case 'CreateDBCluster':
+      return d.createCluster
+    case 'RunLiquibase':
+      return d.schema
     case 'AddTagsToResource':
+    case 'CreateDBSubnetGroup':
     case 'RunCommand':
       return 0
   }

@@ -38,7 +38,12 @@ const resourcesOf = (o: Operation, arn: (type: string, name: string) => string):
       // an instance's or a cluster's: the ARN the step names
       return [o.request.ResourceName]
     case 'RunCommand':
+    case 'RunLiquibase':
       return []
+    case 'CreateDBSubnetGroup':
+      return [arn('subgrp', o.id)]
+    case 'CreateDBCluster':
+      return [arn('cluster', o.id), ...named('DBSubnetGroupName', 'subgrp'), ...named('DBClusterParameterGroupName', 'cluster-pg')]
     case 'RestoreDBClusterToPointInTime':
       return [arn('cluster', o.id), arn('cluster', o.request.SourceDBClusterIdentifier), ...named('DBSubnetGroupName', 'subgrp'), ...named('DBClusterParameterGroupName', 'cluster-pg')]
     case 'ModifyDBCluster':
@@ -63,7 +68,7 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
   }
   const passRoles = new Set<string>()
   for (const step of plan.steps) {
-    if (step.op === 'RunCommand') continue
+    if (step.op === 'RunCommand' || step.op === 'RunLiquibase') continue
     allow(`rds:${step.op}`, resourcesOf(step, arn))
     const r = step.request as Record<string, unknown>
     // creating with tags needs AddTagsToResource on the new instance (or cluster)

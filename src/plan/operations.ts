@@ -164,6 +164,72 @@ export const AddRoleToDBClusterRequest = t.intersection([
 ])
 export type AddRoleToDBClusterRequest = t.TypeOf<typeof AddRoleToDBClusterRequest>
 
+// ---------------------------------------------------------------------------------------------
+// Creating a new cluster without data (database-artifact-factory's "create"): a subnet group when asked,
+// the cluster, its instances, then the schema by Liquibase.
+
+/** CreateDBSubnetGroup: the new cluster's own subnet group (two or more AZs). */
+export const CreateDBSubnetGroupRequest = t.intersection([
+  t.type({ DBSubnetGroupName: t.string, DBSubnetGroupDescription: t.string, SubnetIds: t.array(t.string) }),
+  t.partial({ Tags: t.array(Tag) }),
+])
+export type CreateDBSubnetGroupRequest = t.TypeOf<typeof CreateDBSubnetGroupRequest>
+
+/**
+ * Where a secret comes from at send time: the interpreter resolves it from the secrets it was given.
+ * A plan never holds a secret's value, only its name.
+ */
+export const SecretRef = t.type({ fromSecret: t.string })
+export type SecretRef = t.TypeOf<typeof SecretRef>
+
+/** The one secret a create uses: the master user's password. */
+export const MASTER_PASSWORD_SECRET = 'master-password'
+
+/**
+ * CreateDBCluster: the password is either managed by RDS in Secrets Manager (ManageMasterUserPassword)
+ * or a reference the interpreter fills in when it sends the call.
+ */
+export const CreateDBClusterRequest = t.intersection([
+  t.type({ DBClusterIdentifier: t.string, Engine: t.string, MasterUsername: t.string }),
+  t.partial({
+    EngineVersion: t.string,
+    EngineMode: t.string,
+    DatabaseName: t.string,
+    MasterUserPassword: SecretRef,
+    ManageMasterUserPassword: t.boolean,
+    StorageEncrypted: t.boolean,
+    KmsKeyId: t.string,
+    DBSubnetGroupName: t.string,
+    VpcSecurityGroupIds: t.array(t.string),
+    DBClusterParameterGroupName: t.string,
+    Port: t.number,
+    BackupRetentionPeriod: t.number,
+    PreferredBackupWindow: t.string,
+    PreferredMaintenanceWindow: t.string,
+    DeletionProtection: t.boolean,
+    CopyTagsToSnapshot: t.boolean,
+    EnableCloudwatchLogsExports: t.array(t.string),
+    EnableIAMDatabaseAuthentication: t.boolean,
+    ServerlessV2ScalingConfiguration: t.partial({ MinCapacity: t.number, MaxCapacity: t.number }),
+    Tags: t.array(Tag),
+  }),
+])
+export type CreateDBClusterRequest = t.TypeOf<typeof CreateDBClusterRequest>
+
+/**
+ * The schema step: `liquibase update` with a local changelog against the new cluster's writer endpoint (read
+ * when the step runs), as the master user with the password from the named secret.
+ */
+export const RunLiquibaseRequest = t.type({
+  DBClusterIdentifier: t.string,
+  Engine: t.keyof({ postgres: null, mysql: null }),
+  Changelog: t.string,
+  Database: t.string,
+  Username: t.string,
+  Password: SecretRef,
+})
+export type RunLiquibaseRequest = t.TypeOf<typeof RunLiquibaseRequest>
+
 const op = <O extends string, R extends t.Mixed>(name: O, request: R) =>
   t.type({ op: t.literal(name), id: t.string, request }, name)
 
@@ -180,15 +246,18 @@ export const Operation = t.union([
   op('CreateDBInstance', CreateDBInstanceRequest),
   op('DeleteDBCluster', DeleteDBClusterRequest),
   op('AddRoleToDBCluster', AddRoleToDBClusterRequest),
+  op('CreateDBSubnetGroup', CreateDBSubnetGroupRequest),
+  op('CreateDBCluster', CreateDBClusterRequest),
+  op('RunLiquibase', RunLiquibaseRequest),
 ])
 export type Operation = t.TypeOf<typeof Operation>
 export type OperationName = Operation['op']
 
-/** The operations that are RDS API calls (everything but the hook). */
-export type RdsOperation = Exclude<Operation, { readonly op: 'RunCommand' }>
+/** The operations that are RDS API calls (everything but the hook and the schema step). */
+export type RdsOperation = Exclude<Operation, { readonly op: 'RunCommand' } | { readonly op: 'RunLiquibase' }>
 
 /** Why a step is in the plan: the five phases of a clone, in the order they happen. */
-export const Phase = t.keyof({ copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
+export const Phase = t.keyof({ create: null, schema: null, copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
 export type Phase = t.TypeOf<typeof Phase>
 
 export const Step = t.intersection([Operation, t.type({ n: t.number, after: t.array(t.number), phase: Phase })])
@@ -227,7 +296,12 @@ export const touchedIds = (o: Operation): ReadonlyArray<string> => {
     case 'AddTagsToResource':
       return [o.id]
     case 'RunCommand':
+    case 'CreateDBSubnetGroup':
       return []
+    case 'RunLiquibase':
+      return [o.request.DBClusterIdentifier]
+    case 'CreateDBCluster':
+      return [o.id]
     case 'RestoreDBClusterToPointInTime':
       return [o.request.SourceDBClusterIdentifier, o.id]
     case 'ModifyDBCluster':
@@ -243,4 +317,5 @@ export const touchedIds = (o: Operation): ReadonlyArray<string> => {
 /** The operations that act on a DB cluster (their `id` is a cluster identifier, not an instance's). */
 export const isClusterOperation = (o: Operation): boolean =>
   o.op === 'RestoreDBClusterToPointInTime' || o.op === 'ModifyDBCluster' || o.op === 'DeleteDBCluster' || o.op === 'AddRoleToDBCluster' ||
+  o.op === 'CreateDBCluster' || o.op === 'RunLiquibase' ||
   (o.op === 'AddTagsToResource' && o.request.ResourceName.includes(':cluster:'))

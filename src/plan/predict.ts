@@ -167,6 +167,9 @@ const applyStep = (
     case 'CreateDBInstance':
     case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
+    case 'CreateDBSubnetGroup':
+    case 'CreateDBCluster':
+    case 'RunLiquibase':
       v.push(`${at}: is an Aurora cluster step; an instance plan has none`)
       break
   }
@@ -185,10 +188,13 @@ const namesChanged = (o: Operation): ReadonlyArray<string> => {
     case 'PromoteReadReplica':
     case 'AddTagsToResource':
     case 'RunCommand':
+    case 'RunLiquibase':
       return []
     case 'RestoreDBClusterToPointInTime':
     case 'CreateDBInstance':
     case 'DeleteDBCluster':
+    case 'CreateDBSubnetGroup':
+    case 'CreateDBCluster':
       return [o.id]
     case 'ModifyDBCluster':
       return o.request.NewDBClusterIdentifier === undefined ? [] : [o.id, o.request.NewDBClusterIdentifier]

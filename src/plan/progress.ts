@@ -152,6 +152,16 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       if (role === undefined) return pending
       return role.Status === undefined || role.Status === 'ACTIVE' ? done : { _tag: 'started', status: role.Status }
     }
+    case 'CreateDBSubnetGroup':
+      // describe does not show subnet groups here: a later step begun says it is done (see planProgress)
+      return pending
+    case 'CreateDBCluster': {
+      const c = clusterById.get(step.id)
+      return c !== undefined && ofRun(c) ? settleCluster(c, true) : pending
+    }
+    case 'RunLiquibase':
+      // leaves no trace describe shows; liquibase update is a no-op the second time, so a re-run runs it again
+      return pending
     case 'DeleteDBCluster': {
       const c = clusterById.get(step.id)
       if (c !== undefined) return c.Status === 'deleting' ? { _tag: 'started', status: 'deleting' } : pending

@@ -10,6 +10,8 @@ import { predict, type PredictedInstance } from './predict.js'
 import type { StepProgress } from './progress.js'
 
 const PHASE_TITLES: Record<Phase, string> = {
+  create: 'create: a new, empty cluster and its instances',
+  schema: 'schema: liquibase update on the new writer',
   copy: 'copy: build the new tree beside the old one',
   'rename-old': 'rename-old: the target tree steps aside',
   'rename-temp': 'rename-temp: the new tree takes the names',
@@ -65,9 +67,18 @@ export const stepParameters = (s: Step): string => {
       return [`in ${cluster}`, ...Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`)].join(' ')
     }
     case 'DeleteDBCluster':
-    case 'AddRoleToDBCluster': {
+    case 'AddRoleToDBCluster':
+    case 'CreateDBCluster': {
       const { DBClusterIdentifier: _id, ...rest } = s.request
       return Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`).join(' ')
+    }
+    case 'CreateDBSubnetGroup': {
+      const { DBSubnetGroupName: _id, ...rest } = s.request
+      return Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`).join(' ')
+    }
+    case 'RunLiquibase': {
+      const r = s.request
+      return `update ${r.Changelog} on ${r.DBClusterIdentifier}'s writer: ${r.Engine} database ${r.Database} as ${r.Username} (password from secret ${r.Password.fromSecret})`
     }
   }
 }
@@ -87,7 +98,8 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
   const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
   const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
   const finished = progress?.filter((p) => p._tag === 'done').length ?? 0
-  const lines = [`Plan: clone ${plan.source} into ${plan.target} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
+  const verb = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
+  const lines = [`Plan: ${verb} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
   let phase: Phase | undefined
   for (const s of plan.steps) {
     if (s.phase !== phase) {

@@ -39,6 +39,7 @@ export interface Durations {
   readonly clusterRestore: number
   readonly createInstance: number
   readonly addRole: number
+  readonly createCluster: number
 }
 
 /** Typical times on AWS (aws-facts.md). */
@@ -52,6 +53,7 @@ export const AWS_DURATIONS: Durations = {
   clusterRestore: TYPICAL_DURATIONS.clusterRestore,
   createInstance: TYPICAL_DURATIONS.createInstance,
   addRole: TYPICAL_DURATIONS.addRole,
+  createCluster: TYPICAL_DURATIONS.createCluster,
 }
 
 /**
@@ -202,6 +204,10 @@ class Fault {
     readonly message: string,
   ) {}
 }
+/** A request as the log keeps it: a master password replaced by `***`. */
+const withoutSecrets = (input: unknown): unknown =>
+  typeof input === 'object' && input !== null && 'MasterUserPassword' in input ? { ...input, MasterUserPassword: '***' } : input
+
 const fault = (code: string, message: string): never => {
   throw new Fault(code, message)
 }
@@ -407,7 +413,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     <A>(action: string, input: unknown, subject: string | undefined, run: () => A): TE.TaskEither<RdsError, A> =>
     () => {
       settle()
-      const entry = (outcome: string) => log.push({ at: clock.now(), action, input: clone(input), outcome })
+      // a password sent with a call is never kept in the log
+      const entry = (outcome: string) => log.push({ at: clock.now(), action, input: withoutSecrets(clone(input)), outcome })
       const api = (code: string, message: string): E.Either<RdsError, A> => {
         entry(code)
         return E.left({ _tag: 'Api', action, code, message })
@@ -895,6 +902,73 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     clusterBusy(c, 'creating', durations.clusterRestore)
   }
 
+  const createSubnetGroup = (r: Extract<RdsOperation, { op: 'CreateDBSubnetGroup' }>['request']) => {
+    if (subnetGroups.has(r.DBSubnetGroupName)) fault('DBSubnetGroupAlreadyExists', `The DB subnet group '${r.DBSubnetGroupName}' already exists.`)
+    if (r.SubnetIds.length < 2) {
+      fault('DBSubnetGroupDoesNotCoverEnoughAZs', 'The DB subnet group doesn\'t meet Availability Zone (AZ) coverage requirement. Current AZ coverage: 1. Add subnets to cover at least 2 AZs.')
+    }
+    subnetGroups.set(r.DBSubnetGroupName, {
+      DBSubnetGroupName: r.DBSubnetGroupName,
+      DBSubnetGroupDescription: r.DBSubnetGroupDescription,
+      SubnetGroupStatus: 'Complete',
+      Subnets: r.SubnetIds.map((s) => ({ SubnetIdentifier: s, SubnetStatus: 'Active' })),
+    })
+  }
+
+  /** A new, empty cluster: `creating`, then `available`, with no members. The password is checked, never kept. */
+  const createCluster = (r: Extract<RdsOperation, { op: 'CreateDBCluster' }>['request']) => {
+    if (identifierProblem(r.DBClusterIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBClusterIdentifier'))
+    const password: unknown = r.MasterUserPassword
+    if (r.ManageMasterUserPassword === true) {
+      if (password !== undefined) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
+    } else if (typeof password !== 'string' || password.length < 8) {
+      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters (or missing).')
+    }
+    if (r.DBSubnetGroupName !== undefined && !subnetGroups.has(r.DBSubnetGroupName)) {
+      fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${r.DBSubnetGroupName} not found.`)
+    }
+    const id = newClusterIdentifier('DBClusterIdentifier', r.DBClusterIdentifier)
+    const major = String(r.EngineVersion ?? '').split('.')[0] ?? ''
+    const fields: Fields = {
+      Engine: r.Engine,
+      ...(r.EngineVersion === undefined ? {} : { EngineVersion: r.EngineVersion }),
+      EngineMode: r.EngineMode ?? 'provisioned',
+      MasterUsername: r.MasterUsername,
+      ...(r.DatabaseName === undefined ? {} : { DatabaseName: r.DatabaseName }),
+      StorageEncrypted: r.StorageEncrypted ?? false,
+      ...(r.KmsKeyId === undefined ? {} : { KmsKeyId: r.KmsKeyId }),
+      DBSubnetGroup: r.DBSubnetGroupName ?? 'default',
+      Port: r.Port ?? (r.Engine.includes('postgres') ? 5432 : 3306),
+      DBClusterParameterGroup: r.DBClusterParameterGroupName ?? `default.${r.Engine}${major}`,
+      VpcSecurityGroups: (r.VpcSecurityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      BackupRetentionPeriod: r.BackupRetentionPeriod ?? 1,
+      PreferredBackupWindow: r.PreferredBackupWindow ?? DEFAULT_BACKUP_WINDOW,
+      PreferredMaintenanceWindow: r.PreferredMaintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
+      CopyTagsToSnapshot: r.CopyTagsToSnapshot ?? false,
+      EnabledCloudwatchLogsExports: [...(r.EnableCloudwatchLogsExports ?? [])],
+      IAMDatabaseAuthenticationEnabled: r.EnableIAMDatabaseAuthentication ?? false,
+      DeletionProtection: r.DeletionProtection ?? false,
+      ClusterCreateTime: new Date(clock.now()).toISOString(),
+    }
+    if (r.ServerlessV2ScalingConfiguration !== undefined) fields['ServerlessV2ScalingConfiguration'] = clone(r.ServerlessV2ScalingConfiguration)
+    const key = nextClusterKey++
+    const c: ClusterRecord = {
+      key,
+      id,
+      data: id,
+      resourceId: `cluster-${resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`).slice(3)}`,
+      suffix: [...clusters.values()][0]?.suffix ?? `c0sim0mitosis.${region}.rds.amazonaws.com`,
+      fields,
+      tags: clone([...(r.Tags ?? [])]),
+      roles: [],
+      status: 'creating',
+      work: undefined,
+      writer: undefined,
+    }
+    clusters.set(key, c)
+    clusterBusy(c, 'creating', durations.createCluster)
+  }
+
   const createClusterInstance = (r: Extract<RdsOperation, { op: 'CreateDBInstance' }>['request']) => {
     if (identifierProblem(r.DBInstanceIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBInstanceIdentifier'))
     const c = mustFindCluster(r.DBClusterIdentifier)
@@ -1128,6 +1202,10 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
             return removeCluster(o.request)
           case 'AddRoleToDBCluster':
             return addRole(o.request)
+          case 'CreateDBSubnetGroup':
+            return createSubnetGroup(o.request)
+          case 'CreateDBCluster':
+            return createCluster(o.request)
         }
       }),
   }

@@ -1,0 +1,155 @@
+import { readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Command, Flags } from '@oclif/core'
+import * as E from 'fp-ts/lib/Either.js'
+import { renderRdsError } from '../../interpret/port.js'
+import { planCreate, renderCreateProblems, type CreateRequest } from '../../plan/create.js'
+import type { Environment } from '../../plan/domain.js'
+import { iamPolicy } from '../../plan/iam.js'
+import { MASTER_PASSWORD_SECRET } from '../../plan/operations.js'
+import { planProgress } from '../../plan/progress.js'
+import { renderJson, renderText } from '../../plan/render.js'
+import { applyFlow } from '../apply-flow.js'
+import { connect, type Connected } from '../connect.js'
+import { UserError } from '../errors.js'
+import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+
+/** RDS's rule for an Aurora master password: 8–128 printable ASCII characters but / " @ and space. */
+export const passwordProblem = (p: string): string | undefined => {
+  if (p.length < 8 || p.length > 128) return 'must be 8 to 128 characters long'
+  if (!/^[\x21-\x7e]+$/.test(p)) return 'must be printable ASCII without spaces'
+  if (/[/"@]/.test(p)) return 'must not contain /, " or @'
+  return undefined
+}
+
+/** The password as given on stdin or in a file: the trailing line break is not part of it. */
+const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const observe = async (connected: Connected): Promise<Environment> => {
+  const { port } = connected
+  const instances = await port.describeDBInstances()()
+  if (E.isLeft(instances)) throw new UserError(renderRdsError(instances.left))
+  const clusters = await port.describeDBClusters()()
+  if (E.isLeft(clusters)) throw new UserError(renderRdsError(clusters.left))
+  return { region: port.region, instances: instances.right, tags: {}, snapshots: [], clusters: clusters.right }
+}
+
+export default class Create extends Command {
+  static override summary = 'Create a new, empty Aurora cluster like an existing one, with its instances and (from a Liquibase changelog) its schema.'
+
+  static override description = `The new cluster takes the source cluster's engine and version, encryption (StorageEncrypted, the source's KMS key), cluster parameter group, backup and maintenance windows, backup retention, deletion protection, security groups and tags; not its data. Then one or more instances (the first is the writer) and, with --changelog, \`liquibase update\` against the new writer endpoint.
+
+The master password is read from stdin (--db-password-stdin) or a file (--db-password-file), never from the command line, and is never in the plan: the plan names it as a secret the interpreter fills in when it sends the call. --manage-master-password has RDS keep it in Secrets Manager instead (no --changelog then).
+
+Applying is available on the simulator (--simulate) for now; --plan works against AWS too.`
+
+  static override examples = [
+    {
+      description: 'The plan for a new cluster like shop-prod, with two instances and a schema',
+      command: '<%= config.bin %> create --simulate fixtures/aurora.json --like shop-prod --target shop-new --instances 2 --db-password-file pw.txt --changelog changelog.yaml --plan',
+    },
+    {
+      description: 'Apply it on the simulator',
+      command: 'printf %s "$PW" | <%= config.bin %> create --simulate fixtures/aurora.json --like shop-prod --target shop-new --db-password-stdin --yes',
+    },
+  ]
+
+  static override flags = {
+    like: Flags.string({ summary: 'The Aurora DB cluster the new one is like (its settings, not its data).', required: true, helpValue: 'ID' }),
+    target: Flags.string({ summary: 'Identifier of the new DB cluster; its instances are <target>-1, <target>-2, …', required: true, helpValue: 'ID' }),
+    subnets: Flags.string({ summary: 'Subnets for a new subnet group <target>-subnets (two or more, comma-separated), or "source" for the source\'s group (the default).', helpValue: 'LIST' }),
+    'instance-class': Flags.string({ summary: "DB instance class of the new instances (default: the source writer's).", helpValue: 'CLASS' }),
+    instances: Flags.integer({ summary: 'How many instances (the first is the writer).', default: 1, helpValue: 'N' }),
+    'database-name': Flags.string({ summary: "The database to create (default: the source's).", helpValue: 'NAME' }),
+    'master-username': Flags.string({ summary: "The master user (default: the source's).", helpValue: 'USER' }),
+    'db-password-stdin': Flags.boolean({ summary: 'Read the master password from stdin.', exclusive: ['db-password-file', 'manage-master-password'] }),
+    'db-password-file': Flags.string({ summary: 'Read the master password from this file.', helpValue: 'FILE', exclusive: ['db-password-stdin', 'manage-master-password'] }),
+    'manage-master-password': Flags.boolean({ summary: 'Let RDS manage the master password in Secrets Manager.', exclusive: ['db-password-stdin', 'db-password-file'] }),
+    changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
+    'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
+    plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
+    format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json'], default: 'text' }),
+    json: Flags.boolean({ summary: 'Same as --format json; when applying, JSON lines of events.' }),
+    'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+    ...worldFlags,
+    ...applyFlags,
+    ...debugFlag,
+  }
+
+  public async run(): Promise<void> {
+    const { flags } = await this.parse(Create)
+    const fromStdin = flags['db-password-stdin']
+    const fromFile = flags['db-password-file']
+    const managed = flags['manage-master-password']
+    if (!fromStdin && fromFile === undefined && !managed) {
+      throw new UserError('the master password: give --db-password-stdin, --db-password-file FILE or --manage-master-password')
+    }
+    let changelog: string | undefined
+    if (flags.changelog !== undefined) {
+      changelog = resolve(flags.changelog)
+      let isFile = false
+      try {
+        isFile = statSync(changelog).isFile()
+      } catch {
+        throw new UserError(`--changelog ${flags.changelog}: no such file`)
+      }
+      if (!isFile) throw new UserError(`--changelog ${flags.changelog}: not a file`)
+    }
+    const subnets = flags.subnets === undefined || flags.subnets.trim() === 'source' ? 'source' : flags.subnets.split(',')
+    const request: CreateRequest = {
+      like: flags.like,
+      target: flags.target,
+      subnets,
+      instanceClass: flags['instance-class'],
+      instances: flags.instances,
+      databaseName: flags['database-name'],
+      masterUsername: flags['master-username'],
+      password: managed ? 'managed' : 'secret',
+      changelog,
+      engineVersion: flags['engine-version'],
+    }
+    const connected = await connect(flags)
+    const environment = await observe(connected)
+    const planned = planCreate(environment, request)
+    if (E.isLeft(planned)) throw new UserError(renderCreateProblems(planned.left))
+    const plan = planned.right
+    if (flags['iam-policy']) {
+      this.log(JSON.stringify(iamPolicy(environment, plan), null, 2))
+      return
+    }
+    const format = flags.json ? 'json' : flags.format
+    if (flags.plan) {
+      process.stdout.write(format === 'json' ? renderJson(plan) : renderText(plan, planProgress(environment, plan)))
+      return
+    }
+    if (flags.simulate === undefined) {
+      throw new UserError('applying a create to AWS is not available yet (it applies on the simulator, --simulate): use --plan to review the plan')
+    }
+    // the password: read only now, from stdin or a file, and handed to the interpreter alone
+    let secrets: Record<string, string> | undefined
+    if (!managed) {
+      let password: string
+      if (fromFile !== undefined) {
+        try {
+          password = stripNewline(readFileSync(fromFile, 'utf8'))
+        } catch (e) {
+          throw new UserError(`--db-password-file ${fromFile}: cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`)
+        }
+      } else {
+        if (process.stdin.isTTY === true) throw new UserError('--db-password-stdin: stdin is a terminal; pipe the password in (or use --db-password-file)')
+        password = stripNewline(await readStdin())
+      }
+      const problem = passwordProblem(password)
+      if (problem !== undefined) throw new UserError(`the master password ${problem}`)
+      secrets = { [MASTER_PASSWORD_SECRET]: password }
+    }
+    if (!flags.yes && fromStdin) throw new UserError('with --db-password-stdin there is no terminal to confirm on: pass --yes (review with --plan first)')
+    await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
+  }
+}

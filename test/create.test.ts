@@ -1,0 +1,283 @@
+/**
+ * Creating a new, empty Aurora cluster like an existing one (database-artifact-factory's "create"): the plan
+ * (operations, order, requests; no password anywhere in it), its refusals, and applying it on the simulator with
+ * the schema step run by the real Liquibase against a private PostgreSQL (test/support/postgres.ts) standing in
+ * for the new cluster's writer endpoint (the interpreter's `resolveEndpoint` option maps the simulator's address
+ * to the local server). The password never shows in events, errors, the simulator's call log or the CLI's output.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import { applyPlan, renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
+import { processShell } from '../src/interpret/shell.js'
+import { findJava } from '../src/interpret/schema.js'
+import { planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
+import type { Environment } from '../src/plan/domain.js'
+import { iamPolicy } from '../src/plan/iam.js'
+import { MASTER_PASSWORD_SECRET, type CreateDBClusterRequest, type CreateDBInstanceRequest, type Plan } from '../src/plan/operations.js'
+import { planProgress } from '../src/plan/progress.js'
+import { renderJson, renderText } from '../src/plan/render.js'
+import { simulate } from '../src/sim/simulator.js'
+import { cli, cleanEnv, show } from './support/cli.js'
+import { fixture, fixturePath } from './support/fixtures.js'
+import { postgresUnavailable, startPostgres, type Postgres } from './support/postgres.js'
+
+const HOUR = 3_600_000
+const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 5 * 60_000 }
+const PASSWORD = `Cr3ate-${process.pid}-s3cret!`
+const REQ: CreateRequest = { like: 'shop-prod', target: 'shop-new', password: 'secret' }
+
+/** A step's request as CreateDBCluster's / CreateDBInstance's (the test fails if the step is another operation). */
+const clusterRequest = (s: Plan['steps'][number] | undefined): CreateDBClusterRequest => {
+  assert.is(s?.op, 'CreateDBCluster')
+  return s!.request as CreateDBClusterRequest
+}
+const instanceRequest = (s: Plan['steps'][number] | undefined): CreateDBInstanceRequest => {
+  assert.is(s?.op, 'CreateDBInstance')
+  return s!.request as CreateDBInstanceRequest
+}
+
+const planned = (env: Environment, req: Partial<CreateRequest> = {}): Plan => {
+  const r = planCreate(env, { ...REQ, ...req })
+  if (E.isLeft(r)) throw new Error(renderCreateProblems(r.left))
+  return r.right
+}
+const refusal = (env: Environment, req: Partial<CreateRequest>): string => {
+  const r = planCreate(env, { ...REQ, ...req })
+  if (E.isRight(r)) throw new Error('expected a refusal')
+  return renderCreateProblems(r.left)
+}
+
+test('plan: subnet group, cluster with the source settings, writer then readers, then the schema', () => {
+  const env = fixture('aurora')
+  const p = planned(env, { subnets: ['subnet-aaa', ' subnet-bbb'], instances: 3, changelog: '/work/changelog.yaml', instanceClass: 'db.r6g.large' })
+  assert.equal(
+    p.steps.map((s) => `${s.n} ${s.phase} ${s.op} ${s.id} after ${s.after.join(',')}`),
+    [
+      '1 create CreateDBSubnetGroup shop-new-subnets after ',
+      '2 create CreateDBCluster shop-new after 1',
+      '3 create CreateDBInstance shop-new-1 after 2',
+      '4 create CreateDBInstance shop-new-2 after 3',
+      '5 create CreateDBInstance shop-new-3 after 3',
+      '6 schema RunLiquibase shop-new after 4,5',
+    ],
+  )
+  const [group, cluster, writer, , , schema] = p.steps
+  assert.equal(group!.request, {
+    DBSubnetGroupName: 'shop-new-subnets',
+    DBSubnetGroupDescription: 'shop-new, created by mitosis like shop-prod',
+    SubnetIds: ['subnet-aaa', 'subnet-bbb'],
+    Tags: [{ Key: 'environment', Value: 'production' }, { Key: 'service', Value: 'shop' }],
+  })
+  const c = clusterRequest(cluster)
+  assert.is(c.Engine, 'aurora-postgresql')
+  assert.is(c.EngineVersion, '16.4')
+  assert.is(c.DatabaseName, 'shop')
+  assert.is(c.MasterUsername, 'shop_admin')
+  assert.equal(c.MasterUserPassword, { fromSecret: MASTER_PASSWORD_SECRET })
+  assert.is(c.ManageMasterUserPassword, undefined)
+  assert.is(c.StorageEncrypted, true)
+  assert.is(c.KmsKeyId, 'arn:aws:kms:us-east-1:123456789012:key/aurora-key')
+  assert.is(c.DBSubnetGroupName, 'shop-new-subnets')
+  assert.is(c.DBClusterParameterGroupName, 'shop-prod-cluster-pg16')
+  assert.is(c.BackupRetentionPeriod, 14)
+  assert.is(c.PreferredBackupWindow, '02:00-02:30')
+  assert.is(c.PreferredMaintenanceWindow, 'sun:03:00-sun:03:30')
+  assert.is(c.DeletionProtection, true)
+  assert.ok(c.Tags?.some((t) => t.Key === 'service' && t.Value === 'shop'))
+  assert.ok(c.Tags?.some((t) => t.Key === 'mitosis:run' && t.Value === p.run))
+  const w = instanceRequest(writer)
+  assert.equal([w.DBInstanceClass, w.Engine, w.DBClusterIdentifier], ['db.r6g.large', 'aurora-postgresql', 'shop-new'])
+  assert.equal(schema!.request, {
+    DBClusterIdentifier: 'shop-new',
+    Engine: 'postgres',
+    Changelog: '/work/changelog.yaml',
+    Database: 'shop',
+    Username: 'shop_admin',
+    Password: { fromSecret: MASTER_PASSWORD_SECRET },
+  })
+  // the password is never in the plan: only the secret's name
+  for (const out of [renderJson(p), renderText(p), JSON.stringify(iamPolicy(env, p))]) {
+    assert.not.match(out, /"MasterUserPassword":\s*"/)
+    assert.not.ok(out.includes(PASSWORD))
+  }
+  assert.match(renderText(p), /^Plan: create shop-new like shop-prod in us-east-1, 6 steps/)
+  assert.match(renderText(p), /MasterUserPassword=fromSecret=master-password/)
+  const actions = iamPolicy(env, p).Statement.flatMap((s) => s.Action)
+  for (const a of ['rds:CreateDBSubnetGroup', 'rds:CreateDBCluster', 'rds:CreateDBInstance', 'rds:DescribeDBClusters']) assert.ok(actions.includes(a), a)
+})
+
+test('plan: the source subnet group and security groups by default; managed password; --engine-version', () => {
+  const env = fixture('aurora')
+  const p = planned(env, { password: 'managed', engineVersion: '17.2', databaseName: 'app', masterUsername: 'owner' })
+  assert.equal(p.steps.map((s) => s.op), ['CreateDBCluster', 'CreateDBInstance'])
+  const c = clusterRequest(p.steps[0])
+  assert.is(c.DBSubnetGroupName, 'prod-db-subnets')
+  assert.equal(c.VpcSecurityGroupIds, ['sg-0a1b2c3d4e5f60001'])
+  assert.is(c.ManageMasterUserPassword, true)
+  assert.is(c.MasterUserPassword, undefined)
+  assert.is(c.EngineVersion, '17.2')
+  // another major version: the source's parameter groups do not fit
+  assert.is(c.DBClusterParameterGroupName, undefined)
+  assert.equal([c.DatabaseName, c.MasterUsername], ['app', 'owner'])
+  const w = instanceRequest(p.steps[1])
+  assert.is(w.DBInstanceClass, env.instances.find((i) => i.DBInstanceIdentifier === 'shop-prod-1')!.DBInstanceClass)
+})
+
+test('refusals: one line each', () => {
+  const env = fixture('aurora')
+  assert.is(refusal(env, { target: 'shop-staging' }), 'shop-staging: the name is taken (a DB cluster, available); choose another --target')
+  assert.is(refusal(env, { target: 'shop-prod-1' }), 'shop-prod-1: the name is taken (a DB instance, available); choose another --target')
+  assert.match(refusal(env, { like: 'shop-prod-1' }), /shop-prod-1/)
+  assert.match(refusal(env, { like: 'nope' }), /^nope: no such DB cluster/)
+  assert.match(refusal(env, { target: 'bad--name' }), /^"bad--name" is not a valid DB cluster identifier: it must not contain two hyphens in a row$/)
+  assert.is(refusal(env, { instances: 0 }), '--instances must be 1 or more, got 0')
+  assert.is(refusal(env, { subnets: ['subnet-aaa'] }), '--subnets: give two or more subnets (in two or more Availability Zones), or "source"')
+  assert.is(refusal(env, { subnets: ['subnet-aaa', 'sg-1'] }), '--subnets: not a subnet id: sg-1 (expected subnet-…, or "source")')
+  assert.match(refusal(env, { password: 'managed', changelog: '/x.yaml' }), /^--changelog needs the master password/)
+  assert.match(refusal(env, { databaseName: '1app' }), /not a valid database name/)
+})
+
+test('apply on the simulator: the cluster and its instances; a re-run finds them done; the password is in no event or log', async () => {
+  const env = fixture('aurora')
+  const sim = simulate(env)
+  const p = planned(env, { subnets: ['subnet-aaa', 'subnet-bbb'], instances: 2 })
+  const events: ApplyEvent[] = []
+  const r = await applyPlan(p, { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 }, { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD } }, (e) => events.push(e))
+  assert.ok(E.isRight(r), E.isLeft(r) ? renderApplyFailure(r.left, p) : '')
+  const after = sim.environment()
+  const c = after.clusters!.find((x) => x.DBClusterIdentifier === 'shop-new')!
+  assert.is(c.Status, 'available')
+  assert.equal(c.DBClusterMembers!.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]), [['shop-new-1', true], ['shop-new-2', false]])
+  assert.is(c.DBSubnetGroup, 'shop-new-subnets')
+  assert.is(c.StorageEncrypted, true)
+  assert.is(sim.dataOf('shop-new'), 'shop-new')
+  const sent = sim.calls().find((x) => x.action === 'CreateDBCluster')!
+  assert.is((sent.input as Record<string, unknown>)['MasterUserPassword'], '***')
+  assert.not.ok(JSON.stringify(sim.calls()).includes(PASSWORD))
+  assert.not.ok(JSON.stringify(events).includes(PASSWORD))
+  // a re-run: the same plan, with everything done
+  const again = planned(after, { subnets: ['subnet-aaa', 'subnet-bbb'], instances: 2 })
+  assert.equal(again, p)
+  assert.ok(planProgress(after, again).every((x) => x._tag === 'done'))
+})
+
+test('apply without the secret: stops before the cluster is created, naming the secret only', async () => {
+  const env = fixture('aurora')
+  const sim = simulate(env)
+  const p = planned(env)
+  const r = await applyPlan(p, { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 }, OPTIONS, () => undefined)
+  assert.ok(E.isLeft(r))
+  if (E.isLeft(r)) assert.match(renderApplyFailure(r.left, p), /^step 1: needs the secret "master-password"/)
+  assert.not.ok(sim.calls().some((x) => x.action === 'CreateDBCluster'))
+})
+
+const ci = (process.env['CI'] ?? '') !== ''
+const unavailable = postgresUnavailable() ?? (E.isLeft(findJava(process.env)) ? 'no Java on PATH or in JAVA_HOME (Liquibase needs it)' : undefined)
+const CHANGELOG = `databaseChangeLog:
+  - changeSet:
+      id: products
+      author: mitosis-test
+      changes:
+        - createTable:
+            tableName: products
+            columns:
+              - column: { name: id, type: bigint, constraints: { primaryKey: true } }
+              - column: { name: title, type: varchar(100) }
+`
+
+if (unavailable !== undefined) {
+  if (ci) test('PostgreSQL and Java are available', () => assert.unreachable(`${unavailable}, and CI is set`))
+  else {
+    console.log(`\n  notice: ${unavailable}; skipping the create schema step against PostgreSQL (set CI to make this a failure)\n`)
+    test.skip('create: schema step against PostgreSQL')
+  }
+} else {
+  test('apply with a changelog: RunLiquibase runs on the new writer endpoint (a real PostgreSQL) with the secret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mitosis-create-'))
+    let pg: Postgres | undefined
+    try {
+      writeFileSync(join(dir, 'changelog.yaml'), CHANGELOG)
+      pg = await startPostgres({ password: PASSWORD })
+      const env = fixture('aurora')
+      const sim = simulate(env)
+      const p = planned(env, { changelog: join(dir, 'changelog.yaml'), databaseName: pg.database, masterUsername: pg.username })
+      const events: ApplyEvent[] = []
+      const endpoints: string[] = []
+      const r = await applyPlan(
+        p,
+        { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 },
+        {
+          ...OPTIONS,
+          secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD },
+          resolveEndpoint: (e) => {
+            endpoints.push(`${e.host}:${e.port}`)
+            return { host: pg!.host, port: pg!.port }
+          },
+        },
+        (e) => events.push(e),
+      )
+      assert.ok(E.isRight(r), E.isLeft(r) ? renderApplyFailure(r.left, p) : '')
+      assert.equal(endpoints, [`${sim.environment().clusters!.find((c) => c.DBClusterIdentifier === 'shop-new')!.Endpoint}:5432`])
+      const tables = (await pg.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
+      assert.equal(tables, ['databasechangelog', 'databasechangeloglock', 'products'])
+      const last = events.filter((e) => e.type === 'step-done').at(-1)
+      assert.equal(last !== undefined && last.type === 'step-done' ? [last.op, last.id] : [], ['RunLiquibase', 'shop-new'])
+      assert.ok(events.some((e) => e.type === 'hook-output' && e.line.includes('products')))
+      assert.not.ok(JSON.stringify(events).includes(PASSWORD))
+      assert.not.ok(JSON.stringify(sim.calls()).includes(PASSWORD))
+      // a wrong password: one line, and the password is not in it
+      const wrong = `W${PASSWORD}`
+      const sim2 = simulate(env)
+      const failed = await applyPlan(
+        p,
+        { rds: sim2, clock: sim2.clock, shell: processShell, random: () => 0.5 },
+        { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: wrong }, resolveEndpoint: () => ({ host: pg!.host, port: pg!.port }) },
+        () => undefined,
+      )
+      assert.ok(E.isLeft(failed))
+      if (E.isLeft(failed)) {
+        const message = renderApplyFailure(failed.left, p)
+        assert.match(message, /^step 3: the schema step on shop-new failed: liquibase update failed/)
+        assert.not.ok(message.includes(wrong))
+      }
+    } finally {
+      await pg?.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+test('CLI: --plan prints the plan without the password; apply with --simulate; a missing changelog is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mitosis-create-cli-'))
+  try {
+    const pw = join(dir, 'pw.txt')
+    writeFileSync(pw, `${PASSWORD}\n`)
+    const base = ['create', '--simulate', fixturePath('aurora'), '--like', 'shop-prod', '--target', 'shop-new', '--db-password-file', pw]
+    const plan = await cli([...base, '--instances', '2', '--plan'], cleanEnv())
+    assert.is(plan.code, 0, show(plan))
+    assert.match(plan.stdout, /^Plan: create shop-new like shop-prod in us-east-1, 3 steps/)
+    assert.not.ok(plan.stdout.includes(PASSWORD) || plan.stderr.includes(PASSWORD))
+    const json = await cli([...base, '--plan', '--json'], cleanEnv())
+    assert.is(json.code, 0, show(json))
+    assert.equal((JSON.parse(json.stdout) as Plan).steps.map((s) => s.op), ['CreateDBCluster', 'CreateDBInstance'])
+    assert.not.ok(json.stdout.includes(PASSWORD))
+    const applied = await cli([...base, '--yes', '--poll-interval', '30'], cleanEnv())
+    assert.is(applied.code, 0, show(applied))
+    assert.match(applied.stdout, /Created shop-new like shop-prod: 2 steps/)
+    assert.not.ok(applied.stdout.includes(PASSWORD) || applied.stderr.includes(PASSWORD))
+    const missing = await cli([...base, '--changelog', join(dir, 'nope.yaml'), '--plan'], cleanEnv())
+    assert.is(missing.code, 1, show(missing))
+    assert.is(missing.stderr.trim(), `Error: --changelog ${join(dir, 'nope.yaml')}: no such file`)
+    const taken = await cli(['create', '--simulate', fixturePath('aurora'), '--like', 'shop-prod', '--target', 'shop-staging', '--manage-master-password', '--plan'], cleanEnv())
+    assert.is(taken.code, 1, show(taken))
+    assert.is(taken.stderr.trim(), 'Error: shop-staging: the name is taken (a DB cluster, available); choose another --target')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
