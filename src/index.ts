@@ -13,6 +13,8 @@ export {
   Phase,
   Step,
   PLAN_VERSION,
+  MASTER_PASSWORD_SECRET,
+  SecretRef,
   touchedIds,
   renameTarget,
   type OperationName,
@@ -29,7 +31,7 @@ export { planFromWorld, renderPlanFailure, type PlanFailure, type PlannedClone }
 export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
 export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'
-export { applyPlan, planIds, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary, type HookResult, type Shell } from './interpret/apply.js'
+export { applyPlan, planIds, resolveSecrets, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary, type HookResult, type Shell } from './interpret/apply.js'
 export { systemClock, type Clock } from './interpret/port.js'
 export { processShell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
@@ -54,3 +56,12 @@ export {
 export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
 export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan/cluster-runs.js'
 export { renderClusterMermaid } from './plan/cluster-render.js'
+export {
+  planCreate,
+  renderCreateProblem,
+  renderCreateProblems,
+  createRunIdFor,
+  type CreateRequest,
+  type CreateProblem,
+  type CreatePlanProblem,
+} from './plan/create.js'
