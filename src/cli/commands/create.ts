@@ -47,7 +47,7 @@ export default class Create extends Command {
 
 The master password is read from stdin (--db-password-stdin) or a file (--db-password-file), never from the command line, and is never in the plan: the plan names it as a secret the interpreter fills in when it sends the call. --manage-master-password has RDS keep it in Secrets Manager instead (no --changelog then).
 
-Applying is available on the simulator (--simulate) for now; --plan works against AWS too.`
+It applies against AWS (and on the simulator, --simulate); review it with --plan first. With --changelog the schema step runs against the new writer's endpoint, so it must be reachable from where mitosis runs.`
 
   static override examples = [
     {
@@ -127,9 +127,6 @@ Applying is available on the simulator (--simulate) for now; --plan works agains
     if (flags.plan) {
       process.stdout.write(format === 'json' ? renderJson(plan) : renderText(plan, planProgress(environment, plan)))
       return
-    }
-    if (flags.simulate === undefined) {
-      throw new UserError('applying a create to AWS is not available yet (it applies on the simulator, --simulate): use --plan to review the plan')
     }
     // the password: read only now, from stdin or a file, and handed to the interpreter alone
     let secrets: Record<string, string> | undefined
