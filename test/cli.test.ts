@@ -431,6 +431,10 @@ test('Aurora --iam-policy: DescribeDBClusters, and DeleteDBCluster only on the o
   succeeded(r)
   const statements = (oneJson(r) as { Statement: Array<{ Action: string[]; Resource: string[] }> }).Statement
   assert.ok(statements.some((s) => s.Action.includes('rds:DescribeDBClusters')), r.stdout)
+  const checks = statements.find((s) => s.Action.includes('ram:ListResources'))
+  assert.equal([checks?.Action, checks?.Resource], [['rds:DescribeAccountAttributes', 'ram:ListResources'], ['*']], r.stdout)
+  const plain = (oneJson(await cli([...DEMO, '--iam-policy'])) as { Statement: Array<{ Action: string[] }> }).Statement
+  assert.not.ok(plain.some((s) => s.Action.includes('ram:ListResources')), 'an instance plan needs no RAM')
   const deletes = statements.filter((s) => s.Action.includes('rds:DeleteDBCluster'))
   assert.equal(deletes.flatMap((s) => s.Resource), ['arn:aws:rds:us-east-1:123456789012:cluster:old-shop-staging'])
   // tags on the target cluster are allowed on the cluster, not on an instance of the cluster's name
@@ -446,6 +450,31 @@ test('Aurora: a cluster on one side and an instance on the other is refused in o
     'Error: shop-staging-1: is a DB instance, not an Aurora cluster, but the other side is a cluster; source and target must both be clusters or both be instances',
   )
   refused(await cli(['--simulate', 'fixtures/aurora.json', '--source', 'shop-nope', '--target', 'shop-staging', '--plan']), 'shop-nope: no such DB cluster or DB instance in us-east-1')
+})
+
+test('Aurora: a target shared through AWS RAM, or quotas too low for the clone, are refused in one line', async () => {
+  await withTempDir(async (dir) => {
+    const world = JSON.parse(readFileSync(join(repoRoot, 'fixtures', 'aurora.json'), 'utf8')) as Record<string, unknown>
+    const variant = (name: string, extra: Record<string, unknown>): string => {
+      const file = join(dir, `${name}.json`)
+      writeFileSync(file, JSON.stringify({ ...world, ...extra }))
+      return file
+    }
+    const arn = 'arn:aws:rds:us-east-1:123456789012:cluster:shop-staging'
+    const shared = variant('shared', { RamSharedClusterArns: [arn] })
+    assert.is(
+      refused(await cli(['--simulate', shared, '--source', 'shop-prod', '--target', 'shop-staging', '--plan'])),
+      `Error: shop-staging: is shared with other accounts through AWS RAM (${arn}); refusing to replace a shared cluster`,
+    )
+    // another cluster shared does not matter
+    succeeded(await cli(['--simulate', variant('other', { RamSharedClusterArns: [arn.replace('shop-staging', 'shop-prod')] }), '--source', 'shop-prod', '--target', 'shop-staging', '--plan']))
+    const low = variant('low', { Quotas: { DBInstances: 5, DBClusters: 2 } })
+    refused(
+      await cli(['--simulate', low, '--source', 'shop-prod', '--target', 'shop-staging', '--plan']),
+      'quota: the clone needs 2 more DB instances beside the 4 there are, 6 in all, over the limit of 5;',
+      'quota: the clone needs 1 more DB clusters beside the 2 there are, 3 in all, over the limit of 2;',
+    )
+  })
 })
 
 test('Aurora: a cluster member named as an instance clone is told to name the cluster', async () => {

@@ -6,6 +6,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type { RdsError } from '../src/interpret/port.js'
+import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { observeEnvironment } from '../src/interpret/observe.js'
 import { planFromWorld, renderPlanFailure } from '../src/interpret/plan.js'
 import { simulate } from '../src/sim/simulator.js'
@@ -43,7 +46,51 @@ test('a cluster plan reads the clusters once, and planFromWorld plans it with th
     assert.is(planned.right.plan.steps[0]!.op, 'RestoreDBClusterToPointInTime')
     assert.ok(planned.right.plan.steps.some((s) => s.op === 'DeleteDBCluster' && 'FinalDBSnapshotIdentifier' in s.request))
   }
-  assert.equal(actions(sim), ['DescribeDBInstances', 'DescribeDBClusters'])
+  assert.equal(actions(sim), ['DescribeDBInstances', 'DescribeDBClusters', 'DescribeAccountAttributes', 'ram:ListResources'])
+})
+
+test('a cluster plan reads the account\'s quotas (their maxima) and the clusters shared through RAM', async () => {
+  const arn = 'arn:aws:rds:us-east-1:123456789012:cluster:shop-staging'
+  const sim = simulate({ ...aurora, quotas: { DBInstances: 5 }, ramSharedClusterArns: [arn] })
+  const quotas = await sim.describeAccountQuotas()()
+  assert.equal(quotas, E.right({ DBInstances: { used: aurora.instances.length, max: 5 }, DBClusters: { used: aurora.clusters!.length, max: 40 } }))
+  const env = await observeEnvironment(sim, { source: 'shop-prod', target: 'shop-staging' })()
+  if (E.isLeft(env)) assert.unreachable(JSON.stringify(env.left))
+  else {
+    assert.equal(env.right.quotas, { DBInstances: 5, DBClusters: 40 })
+    assert.equal(env.right.ramSharedClusterArns, [arn])
+  }
+  const planned = await planFromWorld(sim, { source: 'shop-prod', target: 'shop-staging' })()
+  if (E.isRight(planned)) assert.unreachable('a shared target over the quota must be refused')
+  else {
+    const line = renderPlanFailure(planned.left)
+    assert.ok(line.includes(`shop-staging: is shared with other accounts through AWS RAM (${arn})`), line)
+    assert.ok(line.includes('over the limit of 5;'), line)
+  }
+})
+
+test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refusal; ram:ListResources denied: refused, naming it', async () => {
+  const crowded = { ...aurora, quotas: { DBClusters: 2 } }
+  const denied = (action: string) => () => TE.left<RdsError, never>({ _tag: 'AccessDenied', action, message: 'not authorized' })
+  const sim = simulate(crowded)
+  // the simulator seeded with DBClusters: 2, but the account's answer is denied: the default 40 leaves room
+  const planned = await planFromWorld({ ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') }, { source: 'shop-prod', target: 'shop-staging' })()
+  assert.ok(E.isRight(planned))
+  const observed = await observeEnvironment({ ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') }, { source: 'shop-prod', target: 'shop-staging' })()
+  if (E.isRight(observed)) {
+    assert.equal(observed.right.quotas, {})
+    const full = { ...observed.right, instances: [...observed.right.instances, ...Array.from({ length: 40 }, (_, i) => ({ ...observed.right.instances[0]!, DBInstanceIdentifier: `filler-${i}`, DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:filler-${i}`, DBClusterIdentifier: undefined }))] }
+    const refused = planClusterClone(full, { source: 'shop-prod', target: 'shop-staging' })
+    if (E.isRight(refused)) assert.unreachable('over the default quota')
+    else assert.ok(renderClusterProblems(refused.left).includes('over the limit of 40 (default quota);'), renderClusterProblems(refused.left))
+  } else assert.unreachable(JSON.stringify(observed.left))
+  const ram = await planFromWorld({ ...sim, listRamSharedClusterArns: denied('ram:ListResources') }, { source: 'shop-prod', target: 'shop-staging' })()
+  if (E.isRight(ram)) assert.unreachable('RAM denied must refuse')
+  else assert.match(renderPlanFailure(ram.left), /^access denied for ram:ListResources: not authorized$/)
+  // an instance plan asks neither
+  const plain = simulate(demo)
+  await planFromWorld(plain, { source: 'mitosis-prod', target: 'mitosis-demo' })()
+  assert.not.ok(actions(plain).some((a) => a === 'DescribeAccountAttributes' || a === 'ram:ListResources'), actions(plain).join(' '))
 })
 
 test('a cluster member named as an instance: the clusters are read, and the instance planner says to name the cluster', async () => {

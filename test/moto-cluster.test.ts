@@ -120,6 +120,11 @@ if (!onPath('moto_server')) {
     const actions = moto.requests().map((r) => r.action)
     assert.ok(actions.includes('DescribeDBInstances'), actions.join(' '))
     assert.equal(actions.filter((a) => a === 'DescribeDBClusters'), ['DescribeDBClusters'], actions.join(' '))
+    // the account's quotas and RAM's shared clusters are read once each; moto 5.2.1 implements neither, so the
+    // test proxy answers them as for an account with the default quotas and nothing shared (test/support/moto.ts)
+    assert.equal(actions.filter((a) => a === 'DescribeAccountAttributes'), ['DescribeAccountAttributes'], actions.join(' '))
+    const ram = moto.requests().filter((r) => r.action === 'ListResources')
+    assert.equal(ram.map((r) => [r.path, r.params['resourceOwner'], r.params['resourceType']]), [['/listresources', 'SELF', 'rds:Cluster']])
     assert.equal(mutatingActions(moto.requests()), [])
   })
 }

@@ -5,6 +5,7 @@
  * itself. Adaptive retries so that `Throttling` slows a run down instead of failing it.
  */
 import { RDSClient } from '@aws-sdk/client-rds'
+import { RAMClient } from '@aws-sdk/client-ram'
 import { AdaptiveRetryStrategy } from '@smithy/core/retry'
 import type { AwsCredentialIdentityProvider, RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -46,6 +47,8 @@ export class ThrottlingPatientRetry implements RetryStrategyV2 {
 
 export interface ConnectedRds {
   readonly client: RDSClient
+  /** AWS RAM, asked only whether the target cluster is shared with other accounts. */
+  readonly ram: RAMClient
   readonly region: string
   readonly endpoint: string | undefined
 }
@@ -53,12 +56,12 @@ export interface ConnectedRds {
 export const connectRds = (opts: AwsOptions): TE.TaskEither<RdsError, ConnectedRds> =>
   TE.tryCatch(
     async () => {
-      const client = new RDSClient({
+      const config = {
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
         ...(opts.region === undefined ? {} : { region: opts.region }),
         ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
-        retryStrategy: new ThrottlingPatientRetry(),
-      })
+      }
+      const client = new RDSClient({ ...config, retryStrategy: new ThrottlingPatientRetry() })
       let region: string
       try {
         region = await client.config.region()
@@ -70,7 +73,9 @@ export const connectRds = (opts: AwsOptions): TE.TaskEither<RdsError, ConnectedR
         throw Object.assign(new Error('no AWS region: pass --region, set AWS_REGION, or set region in the profile'), { name: 'NoRegion' })
       }
       const endpoint = process.env['AWS_ENDPOINT_URL_RDS'] ?? process.env['AWS_ENDPOINT_URL']
-      return { client, region, endpoint }
+      // the same region, credentials and retries as RDS; AWS_ENDPOINT_URL(_RAM) for emulators
+      const ram = new RAMClient({ ...config, region, retryStrategy: new ThrottlingPatientRetry() })
+      return { client, ram, region, endpoint }
     },
     (e): RdsError =>
       (e as Error).name === 'NoRegion' ? { _tag: 'Configuration', message: (e as Error).message } : fromSdkError('connect', undefined)(e),

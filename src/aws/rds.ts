@@ -13,6 +13,7 @@ import {
   RestoreDBClusterToPointInTimeCommand,
   CreateDBSubnetGroupCommand,
   CreateDBClusterCommand,
+  DescribeAccountAttributesCommand,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -22,12 +23,13 @@ import {
   paginateDescribeDBSnapshots,
   type RDSClient,
 } from '@aws-sdk/client-rds'
+import { paginateListResources, type RAMClient } from '@aws-sdk/client-ram'
 import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { DBCluster, DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
-import type { RdsError, RdsPort } from '../interpret/port.js'
+import type { AccountQuota, AccountQuotas, RdsError, RdsPort } from '../interpret/port.js'
 import type { RdsOperation } from '../plan/operations.js'
 import type { ConnectedRds } from './client.js'
 import { fromSdkError } from './errors.js'
@@ -80,9 +82,25 @@ export const commandFor = (o: RdsOperation) => {
 /** RDS takes at most 100 values in one filter. */
 const FILTER_LIMIT = 100
 
-export const awsRdsPort = ({ client, region, endpoint }: ConnectedRds): RdsPort => {
+const AccountQuotaList = t.array(t.type({ AccountQuotaName: t.string, Used: t.number, Max: t.number }))
+
+/** DescribeAccountAttributes' list → the quotas a clone can run into (others are ignored). */
+const accountQuotas = (list: t.TypeOf<typeof AccountQuotaList>): AccountQuotas => {
+  const of = (name: string): AccountQuota | undefined => {
+    const q = list.find((x) => x.AccountQuotaName === name)
+    return q === undefined ? undefined : { used: q.Used, max: q.Max }
+  }
+  const DBInstances = of('DBInstances')
+  const DBClusters = of('DBClusters')
+  return { ...(DBInstances === undefined ? {} : { DBInstances }), ...(DBClusters === undefined ? {} : { DBClusters }) }
+}
+
+export const awsRdsPort = ({ client, ram, region, endpoint }: ConnectedRds): RdsPort => {
   const call = <A>(action: string, run: (c: RDSClient) => Promise<A>): TE.TaskEither<RdsError, A> =>
     TE.tryCatch(() => run(client), fromSdkError(action, endpoint))
+  const ramEndpoint = process.env['AWS_ENDPOINT_URL_RAM'] ?? process.env['AWS_ENDPOINT_URL']
+  const callRam = <A>(action: string, run: (c: RAMClient) => Promise<A>): TE.TaskEither<RdsError, A> =>
+    TE.tryCatch(() => run(ram), fromSdkError(`ram:${action}`, ramEndpoint))
   return {
     region,
     describeDBInstances: (ids) =>
@@ -114,6 +132,19 @@ export const awsRdsPort = ({ client, region, endpoint }: ConnectedRds): RdsPort 
       pipe(
         call('DescribeDBClusters', (c) => allPages(paginateDescribeDBClusters({ client: c, pageSize: 100 }, {}), (p) => p.DBClusters)),
         TE.chain(decodeAs('DescribeDBClusters', t.array(DBCluster))),
+      ),
+    describeAccountQuotas: () =>
+      pipe(
+        call('DescribeAccountAttributes', (c) => c.send(new DescribeAccountAttributesCommand({}))),
+        TE.chain((out) => decodeAs('DescribeAccountAttributes', AccountQuotaList)(out.AccountQuotas ?? [])),
+        TE.map(accountQuotas),
+      ),
+    listRamSharedClusterArns: () =>
+      pipe(
+        callRam('ListResources', (c) =>
+          allPages(paginateListResources({ client: c }, { resourceOwner: 'SELF', resourceType: 'rds:Cluster' }), (p) => p.resources),
+        ),
+        TE.map((resources) => [...new Set(resources.flatMap((r) => (r.arn === undefined ? [] : [r.arn])))]),
       ),
     send: (o) =>
       pipe(

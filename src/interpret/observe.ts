@@ -2,12 +2,15 @@
  * Reading the world for a plan: every instance in the region, the tags of the target tree (which
  * the clone copies), and the source's snapshots when the plan will restore one. The region's Aurora
  * clusters are read too (one DescribeDBClusters) when the instances cannot settle the request: the
- * source or the target is not an instance there, or is a cluster member. Read-only.
+ * source or the target is not an instance there, or is a cluster member. When the source or the
+ * target is one of those clusters, the account's quotas (DescribeAccountAttributes; RDS's defaults
+ * when that is denied) and the clusters shared through AWS RAM (ram:ListResources, which must be
+ * allowed: a shared cluster cannot be replaced) are read as well. Read-only.
  */
 import * as A from 'fp-ts/lib/ReadonlyArray.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import type { DBInstance, Environment, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, Environment, Quotas, Tag } from '../plan/domain.js'
 import { replicaForest, replicaTree, treeIds } from '../plan/forest.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
 import { needsSnapshotPath, type CloneRequest } from '../plan/planner.js'
@@ -28,6 +31,30 @@ const tagsOf = (port: RdsPort, instances: ReadonlyArray<DBInstance>): TE.TaskEit
     TE.map((chunks) => Object.fromEntries(chunks.flat())),
   )
 
+/** The quotas' maxima; none (so the planner takes RDS's defaults) when DescribeAccountAttributes is denied. */
+const quotasOf = (port: RdsPort): TE.TaskEither<RdsError, Quotas> =>
+  pipe(
+    port.describeAccountQuotas(),
+    TE.map((q): Quotas => ({
+      ...(q.DBInstances === undefined ? {} : { DBInstances: q.DBInstances.max }),
+      ...(q.DBClusters === undefined ? {} : { DBClusters: q.DBClusters.max }),
+    })),
+    TE.orElse((e) => (e._tag === 'AccessDenied' ? TE.right({}) : TE.left(e))),
+  )
+
+/** What only cluster plans need: the account's quotas and the clusters shared through RAM. */
+const clusterFacts = (port: RdsPort, req: CloneRequest, clusters: ReadonlyArray<DBCluster>): TE.TaskEither<RdsError, Partial<Environment>> => {
+  const ids = new Set(clusters.map((c) => normalizeIdentifier(c.DBClusterIdentifier)))
+  if (![req.source, req.target].some((id) => ids.has(normalizeIdentifier(id)))) return TE.right({})
+  return pipe(
+    TE.Do,
+    TE.bind('quotas', () => quotasOf(port)),
+    TE.bind('ramSharedClusterArns', () => port.listRamSharedClusterArns()),
+  )
+}
+
+type Clusters = { readonly clusters?: ReadonlyArray<DBCluster> }
+
 export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEither<RdsError, Environment> =>
   pipe(
     port.describeDBInstances(),
@@ -45,8 +72,11 @@ export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEit
         TE.Do,
         TE.bind('tags', () => tagsOf(port, involved)),
         TE.bind('snapshots', () => (snapshotPath ? port.describeDBSnapshots(source.DBInstanceIdentifier) : TE.right([]))),
-        TE.bind('clusters', () => (clustersMatter ? pipe(port.describeDBClusters(), TE.map((cs) => ({ clusters: cs }))) : TE.right({}))),
-        TE.map(({ tags, snapshots, clusters }): Environment => ({ region: port.region, instances, tags, snapshots, ...clusters })),
+        TE.bind('clusters', (): TE.TaskEither<RdsError, Clusters> =>
+          clustersMatter ? pipe(port.describeDBClusters(), TE.map((cs): Clusters => ({ clusters: cs }))) : TE.right({}),
+        ),
+        TE.bind('facts', ({ clusters }) => (clusters.clusters === undefined ? TE.right({}) : clusterFacts(port, req, clusters.clusters))),
+        TE.map(({ tags, snapshots, clusters, facts }): Environment => ({ region: port.region, instances, tags, snapshots, ...clusters, ...facts })),
       )
     }),
   )

@@ -23,7 +23,8 @@ export const renderRdsError = (e: RdsError): string => {
     case 'Unreachable':
       return e.message
     case 'AccessDenied':
-      return `access denied for rds:${e.action}: ${e.message}`
+      // RDS actions are named bare; other services' (ram:ListResources) with their prefix
+      return `access denied for ${e.action.includes(':') ? e.action : `rds:${e.action}`}: ${e.message}`
     case 'Api':
       return `${e.action} failed (${e.code}): ${e.message}`
     case 'Decode':
@@ -31,6 +32,18 @@ export const renderRdsError = (e: RdsError): string => {
     case 'ReadOnly':
       return `${e.action}: refused, this port only reads`
   }
+}
+
+/** One account quota as RDS's DescribeAccountAttributes tells it: how much is used of how much. */
+export interface AccountQuota {
+  readonly used: number
+  readonly max: number
+}
+
+/** The account's quotas in the port's region that an Aurora clone can run into. */
+export interface AccountQuotas {
+  readonly DBInstances?: AccountQuota
+  readonly DBClusters?: AccountQuota
 }
 
 export interface RdsPort {
@@ -44,6 +57,13 @@ export interface RdsPort {
   readonly describeDBSnapshots: (instanceId: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSnapshot>>
   /** DescribeDBClusters, every page: the region's Aurora clusters (with their members and tags). */
   readonly describeDBClusters: () => TE.TaskEither<RdsError, ReadonlyArray<DBCluster>>
+  /** DescribeAccountAttributes: the DBInstances and DBClusters quotas (those the answer carries). */
+  readonly describeAccountQuotas: () => TE.TaskEither<RdsError, AccountQuotas>
+  /**
+   * AWS RAM ListResources (resourceOwner SELF, resourceType rds:Cluster), every page: the ARNs of
+   * this account's clusters shared with others. Only the RAM API tells this; RDS does not.
+   */
+  readonly listRamSharedClusterArns: () => TE.TaskEither<RdsError, ReadonlyArray<string>>
   /**
    * Sends one plan step's RDS call with exactly its request. Resolves when RDS has accepted the
    * call, not when its effect is complete: the interpreter waits for that by describing.

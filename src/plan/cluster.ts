@@ -53,7 +53,7 @@ export type ClusterProblem =
   | { readonly _tag: 'SourceWithoutInstances'; readonly source: string }
   | { readonly _tag: 'SharedThroughRam'; readonly target: string; readonly arn: string }
   | { readonly _tag: 'MissingMember'; readonly cluster: string; readonly id: string }
-  | { readonly _tag: 'QuotaExceeded'; readonly resource: 'DB instances' | 'DB clusters'; readonly current: number; readonly extra: number; readonly limit: number }
+  | { readonly _tag: 'QuotaExceeded'; readonly resource: 'DB instances' | 'DB clusters'; readonly current: number; readonly extra: number; readonly limit: number; readonly defaulted?: boolean }
 
 export type ClusterPlanProblem = PlanProblem | ClusterProblem
 
@@ -86,7 +86,7 @@ export const renderClusterProblem = (p: ClusterPlanProblem): string => {
     case 'MissingMember':
       return `${p.cluster}: its member ${p.id} is not among the described DB instances`
     case 'QuotaExceeded':
-      return `quota: the clone needs ${p.extra} more ${p.resource} beside the ${p.current} there are, ${p.current + p.extra} in all, over the limit of ${p.limit}; raise the quota or make room first`
+      return `quota: the clone needs ${p.extra} more ${p.resource} beside the ${p.current} there are, ${p.current + p.extra} in all, over the limit of ${p.limit}${p.defaulted === true ? ' (default quota)' : ''}; raise the quota or make room first`
   }
 }
 
@@ -197,10 +197,10 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   const limits = { ...DEFAULT_QUOTAS, ...env.quotas }
   const extraInstances = membersOf(target).length
   if (env.instances.length + extraInstances > limits.DBInstances) {
-    problems.push({ _tag: 'QuotaExceeded', resource: 'DB instances', current: env.instances.length, extra: extraInstances, limit: limits.DBInstances })
+    problems.push({ _tag: 'QuotaExceeded', resource: 'DB instances', current: env.instances.length, extra: extraInstances, limit: limits.DBInstances, ...(env.quotas?.DBInstances === undefined ? { defaulted: true } : {}) })
   }
   if (clustersOf(env).length + 1 > limits.DBClusters) {
-    problems.push({ _tag: 'QuotaExceeded', resource: 'DB clusters', current: clustersOf(env).length, extra: 1, limit: limits.DBClusters })
+    problems.push({ _tag: 'QuotaExceeded', resource: 'DB clusters', current: clustersOf(env).length, extra: 1, limit: limits.DBClusters, ...(env.quotas?.DBClusters === undefined ? { defaulted: true } : {}) })
   }
   return problems.length > 0 ? E.left(problems) : E.right({ run: clusterRunIdFor(sourceId, target), source, target, members })
 }

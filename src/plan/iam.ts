@@ -86,6 +86,11 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
       Action: ['rds:DescribeDBInstances', 'rds:ListTagsForResource', ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : []), ...(usesClusters ? ['rds:DescribeDBClusters'] : [])],
       Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : []), ...(usesClusters ? [arn('cluster', '*')] : [])],
     },
+    // an Aurora clone also reads the account's quotas and the clusters shared through RAM; neither
+    // action has resources of its own
+    ...(plan.steps.some((s) => s.op === 'RestoreDBClusterToPointInTime')
+      ? [{ Sid: 'ClusterCloneChecks', Effect: 'Allow' as const, Action: ['rds:DescribeAccountAttributes', 'ram:ListResources'], Resource: ['*'] }]
+      : []),
     ...[...byAction].map(([action, resources]) => ({
       Sid: action.replace(/^rds:/, ''),
       Effect: 'Allow' as const,

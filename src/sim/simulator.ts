@@ -22,6 +22,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBCluster, DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
 import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
+import { DEFAULT_QUOTAS } from '../plan/cluster.js'
 import { replicaForest } from '../plan/forest.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
@@ -1177,6 +1178,14 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         snapshots.filter((s) => s.snapshot.DBInstanceIdentifier === normalizeIdentifier(instanceId)).map(viewSnapshot),
       ),
     describeDBClusters: () => call('DescribeDBClusters', {}, undefined, (): ReadonlyArray<DBCluster> => allClusters()),
+    // the fixture's Quotas (its maxima) else RDS's defaults; what is used is what the world holds
+    describeAccountQuotas: () =>
+      call('DescribeAccountAttributes', {}, undefined, () => ({
+        DBInstances: { used: [...nodes.values()].length, max: env.quotas?.DBInstances ?? DEFAULT_QUOTAS.DBInstances },
+        DBClusters: { used: [...clusters.values()].length, max: env.quotas?.DBClusters ?? DEFAULT_QUOTAS.DBClusters },
+      })),
+    listRamSharedClusterArns: () =>
+      call('ram:ListResources', { resourceOwner: 'SELF', resourceType: 'rds:Cluster' }, undefined, () => [...(env.ramSharedClusterArns ?? [])]),
     send: (o) =>
       call(o.op, o.request, subjectOf(o), () => {
         switch (o.op) {

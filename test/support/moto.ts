@@ -349,6 +349,15 @@ function paramsOf(url: string, headers: http.IncomingHttpHeaders, body: Buffer):
   if (body.length > 0 && (contentType === '' || contentType.includes('application/x-www-form-urlencoded'))) {
     return Object.fromEntries(new URLSearchParams(body.toString('utf8')))
   }
+  if (body.length > 0 && contentType.includes('json')) {
+    // REST JSON (RAM): the body's top-level strings
+    try {
+      const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+      return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    } catch {
+      return {}
+    }
+  }
   const query = url.indexOf('?')
   return query >= 0 ? Object.fromEntries(new URLSearchParams(url.slice(query + 1))) : {}
 }
@@ -654,6 +663,27 @@ class AwsFixups {
   }
 }
 
+/**
+ * Calls moto 5.2.1 does not implement at all, answered by the proxy (always, not an opt-in fix-up) as AWS answers
+ * an account with RDS's default quotas and nothing shared through RAM: RDS DescribeAccountAttributes (moto raises
+ * NotImplementedError, HTTP 500) and RAM ListResources (moto has no such route, HTTP 404). Only the maxima matter
+ * to mitosis; Used is 0.
+ */
+function standInFor(action: string | undefined): { type: string; body: string } | undefined {
+  if (action === 'DescribeAccountAttributes') {
+    const quota = (name: string) => `<AccountQuota><AccountQuotaName>${name}</AccountQuotaName><Used>0</Used><Max>40</Max></AccountQuota>`
+    return {
+      type: 'text/xml',
+      body:
+        '<DescribeAccountAttributesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeAccountAttributesResult>' +
+        `<AccountQuotas>${quota('DBInstances')}${quota('DBClusters')}</AccountQuotas></DescribeAccountAttributesResult>` +
+        '<ResponseMetadata><RequestId>mitosis-test-proxy</RequestId></ResponseMetadata></DescribeAccountAttributesResponse>',
+    }
+  }
+  if (action === 'ListResources') return { type: 'application/json', body: JSON.stringify({ resources: [] }) }
+  return undefined
+}
+
 function startProxy(
   motoPort: number,
   record: (r: RecordedRequest) => void,
@@ -670,8 +700,17 @@ function startProxy(
       const url = req.url ?? '/'
       const q = url.indexOf('?')
       const params = Object.freeze(paramsOf(url, req.headers, body))
-      const action = actionOf(params, req.headers)
-      record(Object.freeze({ method, path: q >= 0 ? url.slice(0, q) : url, action, params }))
+      const path = q >= 0 ? url.slice(0, q) : url
+      // RAM is a REST API: its action is the path
+      const action = actionOf(params, req.headers) ?? (path === '/listresources' ? 'ListResources' : undefined)
+      record(Object.freeze({ method, path, action, params }))
+
+      const standIn = standInFor(action)
+      if (standIn !== undefined) {
+        res.writeHead(200, { 'content-type': standIn.type, 'content-length': String(Buffer.byteLength(standIn.body)) })
+        res.end(standIn.body)
+        return
+      }
 
       const headers: http.OutgoingHttpHeaders = { ...req.headers }
       delete headers['transfer-encoding']
