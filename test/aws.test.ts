@@ -13,6 +13,9 @@ test('SDK failures become one line that says what to do, without secrets', () =>
   assert.is(line(Object.assign(new Error('User: arn:aws:iam::1:user/x is not authorized'), { name: 'AccessDenied' })), 'access denied for rds:DescribeDBInstances: User: arn:aws:iam::1:user/x is not authorized')
   assert.is(line(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' })), 'cannot reach RDS at http://127.0.0.1:5000: ECONNREFUSED')
   assert.is(line(Object.assign(new Error('Rate exceeded\nmore'), { name: 'Throttling' })), 'DescribeDBInstances failed (Throttling): Rate exceeded')
+  // another service's action names that service
+  const ram = renderRdsError(fromSdkError('ram:ListResources', 'http://127.0.0.1:5000')(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })))
+  assert.is(ram, 'cannot reach RAM at http://127.0.0.1:5000: ECONNREFUSED')
 })
 
 test('the README\'s library example runs and prints the demo plan', () => {

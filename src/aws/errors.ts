@@ -8,7 +8,9 @@ const CREDENTIAL_CODES = new Set([
 
 const firstLine = (s: string): string => s.split('\n')[0]!.trim()
 
+/** `service` names what could not be reached: RDS unless the action says otherwise (`ram:…`, `sts:…`). */
 export const fromSdkError = (action: string, endpoint: string | undefined) => (e: unknown): RdsError => {
+  const service = /^([a-z]+):/.exec(action)?.[1]?.toUpperCase() ?? 'RDS'
   const err = e as { name?: string; code?: string; message?: string; Code?: string; $metadata?: unknown; cause?: { code?: string } }
   const name = err.name ?? err.Code ?? 'Error'
   const message = firstLine(err.message ?? String(e))
@@ -24,10 +26,10 @@ export const fromSdkError = (action: string, endpoint: string | undefined) => (e
     return { _tag: 'AccessDenied', action, message }
   }
   if (sysCode !== undefined && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH)$/.test(sysCode)) {
-    return { _tag: 'Unreachable', message: `cannot reach RDS${endpoint === undefined ? '' : ` at ${endpoint}`}: ${sysCode}` }
+    return { _tag: 'Unreachable', message: `cannot reach ${service}${endpoint === undefined ? '' : ` at ${endpoint}`}: ${sysCode}` }
   }
   if (name === 'TimeoutError' || name === 'RequestTimeout') {
-    return { _tag: 'Unreachable', message: `RDS did not answer ${action}${endpoint === undefined ? '' : ` at ${endpoint}`}: ${message}` }
+    return { _tag: 'Unreachable', message: `${service} did not answer ${action}${endpoint === undefined ? '' : ` at ${endpoint}`}: ${message}` }
   }
   return { _tag: 'Api', action, code: name, message }
 }
