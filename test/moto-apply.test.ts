@@ -17,9 +17,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeDBInstancesCommand, ListTagsForResourceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds'
 import { Plan, type Step } from '../src/plan/operations.js'
-import { cleanEnv, cli as runCli, onPath, planOf, show, startCli as startCliWithin, succeeded, type Run, type StartedCli } from './support/cli.js'
+import { cleanEnv, cli as runCli, planOf, show, startCli as startCliWithin, succeeded, type Run, type StartedCli } from './support/cli.js'
 import { fixturePath } from './support/fixtures.js'
-import { seedFromFixture, startMoto, type Fixture, type Moto, type RecordedRequest } from './support/moto.js'
+import { seedFromFixture, startMoto, type Fixture, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running the CLI (asynchronously: the recording proxy lives in this process and must keep answering)
@@ -374,18 +374,7 @@ let uninterrupted: string | undefined
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const ci = (process.env['CI'] ?? '') !== ''
-
-if (!onPath('moto_server')) {
-  if (ci) {
-    test('moto_server is on PATH', () => {
-      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
-    })
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the moto apply tests (set CI to make this a failure)\n')
-    test.skip('moto apply tests')
-  }
-} else {
+whenMotoAvailable('moto apply tests', () => {
   test.after(async () => {
     listener = undefined
     try {
@@ -467,6 +456,6 @@ if (!onPath('moto_server')) {
     assertEndState(before, after, plan, hookFile)
     if (uninterrupted !== undefined) assert.fixture(summary(after, plan.run), uninterrupted, 'the same end state as the uninterrupted clone')
   })
-}
+})
 
 test.run()

@@ -15,8 +15,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
 import type { Plan, Step } from '../src/plan/operations.js'
-import { cleanEnv, cli as runCli, onPath, planOf, show, succeeded, type Run } from './support/cli.js'
-import { startMoto, type Moto, type RecordedRequest } from './support/moto.js'
+import { cleanEnv, cli as runCli, planOf, show, succeeded, type Run } from './support/cli.js'
+import { startMoto, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
 
 const RUN_LIMIT_MS = 30_000
 const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => runCli(args, env, RUN_LIMIT_MS)
@@ -219,18 +219,7 @@ const assertSourceUntouched = (seen: ReadonlyArray<Seen>): void => {
 
 const hookCommand = (file: string): string => `{ env | grep '^MITOSIS_' | sort; echo '--'; } >> '${file}'`
 
-const ci = (process.env['CI'] ?? '') !== ''
-
-if (!onPath('moto_server')) {
-  if (ci) {
-    test('moto_server is on PATH', () => {
-      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
-    })
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the moto cluster apply tests (set CI to make this a failure)\n')
-    test.skip('moto cluster apply tests')
-  }
-} else {
+whenMotoAvailable('moto cluster apply tests', () => {
   test.after(async () => {
     listener = undefined
     try {
@@ -279,6 +268,6 @@ if (!onPath('moto_server')) {
     }
     assert.ok(existsSync(hookFile), 'the hook ran')
   })
-}
+})
 
 test.run()

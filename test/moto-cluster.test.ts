@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds'
-import { cleanEnv, cli, onPath, planOf, show } from './support/cli.js'
-import { mutatingActions, startMoto, type Moto } from './support/moto.js'
+import { cleanEnv, cli, planOf } from './support/cli.js'
+import { mutatingActions, startMoto, type Moto, whenMotoAvailable } from './support/moto.js'
 
 const REGION = 'us-east-1'
 let home: string | undefined
@@ -71,18 +71,7 @@ const seedClusters = async (moto: Moto): Promise<void> => {
   }
 }
 
-const ci = (process.env['CI'] ?? '') !== ''
-
-if (!onPath('moto_server')) {
-  if (ci) {
-    test('moto_server is on PATH', () => {
-      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
-    })
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the moto cluster tests (set CI to make this a failure)\n')
-    test.skip('moto cluster tests')
-  }
-} else {
+whenMotoAvailable('moto cluster tests', () => {
   test.after(async () => {
     try {
       if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
@@ -127,6 +116,6 @@ if (!onPath('moto_server')) {
     assert.equal(ram.map((r) => [r.path, r.params['resourceOwner'], r.params['resourceType']]), [['/listresources', 'SELF', 'rds:Cluster']])
     assert.equal(mutatingActions(moto.requests()), [])
   })
-}
+})
 
 test.run()

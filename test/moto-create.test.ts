@@ -18,9 +18,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
 import type { Plan, Step } from '../src/plan/operations.js'
-import { cleanEnv, cli, onPath, planOf, show, succeeded, type Run } from './support/cli.js'
+import { cleanEnv, cli, planOf, show, succeeded, type Run } from './support/cli.js'
 import { repoRoot } from './support/fixtures.js'
-import { createSubnets, startMoto, type Moto, type RecordedRequest } from './support/moto.js'
+import { createSubnets, startMoto, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
 
 const RUN_LIMIT_MS = 30_000
 const REGION = 'us-east-1'
@@ -199,18 +199,7 @@ const assertConversation = (plan: Plan, requests: ReadonlyArray<RecordedRequest>
   }
 }
 
-const ci = (process.env['CI'] ?? '') !== ''
-
-if (!onPath('moto_server')) {
-  if (ci) {
-    test('moto_server is on PATH', () => {
-      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
-    })
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the moto create tests (set CI to make this a failure)\n')
-    test.skip('moto create tests')
-  }
-} else {
+whenMotoAvailable('moto create tests', () => {
   test.after(async () => {
     try {
       if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
@@ -287,6 +276,6 @@ if (!onPath('moto_server')) {
     }
     assert.equal([...after.clusters.keys()].sort(), [SOURCE, TARGET].sort(), 'no other cluster')
   })
-}
+})
 
 test.run()

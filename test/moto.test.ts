@@ -11,9 +11,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
 import { Plan, type Step } from '../src/plan/operations.js'
-import { cleanEnv, cli, onPath, planOf, show, succeeded } from './support/cli.js'
+import { cleanEnv, cli, planOf, show, succeeded } from './support/cli.js'
 import { fixturePath, outline } from './support/fixtures.js'
-import { mutatingActions, seedFromFixture, startMoto, type Fixture, type Moto } from './support/moto.js'
+import { mutatingActions, seedFromFixture, startMoto, type Fixture, type Moto, whenMotoAvailable } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // moto: started by the first test that needs it, stopped after the last (also when tests fail)
@@ -82,18 +82,7 @@ const pick = (s: Step, keys: ReadonlyArray<string>): Record<string, unknown> => 
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const ci = (process.env['CI'] ?? '') !== ''
-
-if (!onPath('moto_server')) {
-  if (ci) {
-    test('moto_server is on PATH', () => {
-      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
-    })
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the moto tests (set CI to make this a failure)\n')
-    test.skip('moto tests')
-  }
-} else {
+whenMotoAvailable('moto tests', () => {
   test.after(async () => {
     try {
       if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
@@ -210,6 +199,6 @@ if (!onPath('moto_server')) {
     assert.ok(describes > 1, `${FILLERS + demoFixture.DBInstances.length} instances need more than one page of 100; DescribeDBInstances was sent ${describes} time(s)`)
     assert.equal(mutatingActions(moto.requests()), [])
   })
-}
+})
 
 test.run()

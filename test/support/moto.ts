@@ -24,9 +24,28 @@ import {
   type DBInstance as SdkDBInstance,
   type Tag as SdkTag,
 } from '@aws-sdk/client-rds'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { onPath } from './cli.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
+
+/**
+ * Registers a suite's moto tests (`register`) only where moto_server can run: without it the suite
+ * fails under CI, with one test saying why, and is skipped elsewhere with a notice.
+ */
+export const whenMotoAvailable = (suite: string, register: () => void): void => {
+  if (onPath('moto_server')) return register()
+  if ((process.env['CI'] ?? '') !== '') {
+    test('moto_server is on PATH', () => {
+      assert.unreachable('moto_server is not on PATH, and CI is set: install moto (pip install "moto[server]"), see /work/shared/reference/test-environment.md')
+    })
+  } else {
+    console.log(`\n  notice: moto_server is not on PATH; skipping the ${suite} (set CI to make this a failure)\n`)
+    test.skip(suite)
+  }
+}
 
 export interface RecordedRequest {
   readonly method: string
