@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
 import type { Plan, Step } from '../src/plan/operations.js'
 import { cleanEnv, cli as runCli, planOf, show, succeeded, type Run } from './support/cli.js'
-import { startMoto, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
+import { startMoto, type Moto, type RecordedRequest, whenMotoAvailable, seedAuroraPair } from './support/moto.js'
 
 const RUN_LIMIT_MS = 30_000
 const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => runCli(args, env, RUN_LIMIT_MS)
@@ -54,48 +54,6 @@ const awsEnv = (moto: Moto, home: string): NodeJS.ProcessEnv =>
 
 const sdk = (moto: Moto): RDSClient =>
   new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
-
-/** Two Aurora PostgreSQL clusters, each with a writer and a reader, created through the proxy as a user would. */
-const seedClusters = async (moto: Moto): Promise<void> => {
-  const rds = sdk(moto)
-  try {
-    for (const [cluster, env, classes] of [
-      [SOURCE, 'production', ['db.r6g.2xlarge', 'db.r6g.2xlarge']],
-      [TARGET, 'staging', ['db.r6g.large', 'db.t4g.medium']],
-    ] as const) {
-      await rds.send(
-        new CreateDBClusterCommand({
-          DBClusterIdentifier: cluster,
-          Engine: 'aurora-postgresql',
-          EngineVersion: '16.4',
-          MasterUsername: 'shop_admin',
-          MasterUserPassword: 'not-a-real-secret-1',
-          DatabaseName: 'shop',
-          Port: 5432,
-          BackupRetentionPeriod: 7,
-          StorageEncrypted: true,
-          Tags: [{ Key: 'environment', Value: env }, { Key: 'service', Value: 'shop' }],
-        }),
-      )
-      for (const [k, instanceClass] of classes.entries()) {
-        await rds.send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: `${cluster}-${k + 1}`,
-            DBClusterIdentifier: cluster,
-            DBInstanceClass: instanceClass,
-            Engine: 'aurora-postgresql',
-            PromotionTier: k + 1,
-            Tags: [{ Key: 'environment', Value: env }],
-          }),
-        )
-      }
-    }
-    // moto shows a new cluster as creating once, then available: the CLI should see what AWS would show later
-    await rds.send(new DescribeDBClustersCommand({}))
-  } finally {
-    rds.destroy()
-  }
-}
 
 interface World {
   readonly clusters: ReadonlyMap<string, { readonly members: ReadonlyArray<string>; readonly json: string }>
@@ -233,7 +191,7 @@ whenMotoAvailable('moto cluster apply tests', () => {
     const moto = await getMoto()
     listener = undefined
     await moto.reset()
-    await seedClusters(moto)
+    await seedAuroraPair(moto.endpoint)
     const dir = tempDir()
     const hookFile = join(dir, 'hook.log')
     const hook = hookCommand(hookFile)

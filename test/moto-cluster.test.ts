@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds'
 import { cleanEnv, cli, planOf } from './support/cli.js'
-import { mutatingActions, startMoto, type Moto, whenMotoAvailable } from './support/moto.js'
+import { mutatingActions, startMoto, type Moto, whenMotoAvailable, seedAuroraPair } from './support/moto.js'
 
 const REGION = 'us-east-1'
 let home: string | undefined
@@ -29,47 +28,6 @@ const awsEnv = (moto: Moto): NodeJS.ProcessEnv =>
     AWS_SHARED_CREDENTIALS_FILE: join(homeDir(), 'no-credentials'),
   })
 
-/** Two Aurora PostgreSQL clusters, each with a writer and a reader, created as a user would with the SDK. */
-const seedClusters = async (moto: Moto): Promise<void> => {
-  const rds = new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
-  try {
-    for (const [cluster, env, classes] of [
-      ['shop-prod', 'production', ['db.r6g.2xlarge', 'db.r6g.2xlarge']],
-      ['shop-staging', 'staging', ['db.r6g.large', 'db.t4g.medium']],
-    ] as const) {
-      await rds.send(
-        new CreateDBClusterCommand({
-          DBClusterIdentifier: cluster,
-          Engine: 'aurora-postgresql',
-          EngineVersion: '16.4',
-          MasterUsername: 'shop_admin',
-          MasterUserPassword: 'not-a-real-secret-1',
-          DatabaseName: 'shop',
-          Port: 5432,
-          BackupRetentionPeriod: 7,
-          StorageEncrypted: true,
-          Tags: [{ Key: 'environment', Value: env }, { Key: 'service', Value: 'shop' }],
-        }),
-      )
-      for (const [k, instanceClass] of classes.entries()) {
-        await rds.send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: `${cluster}-${k + 1}`,
-            DBClusterIdentifier: cluster,
-            DBInstanceClass: instanceClass,
-            Engine: 'aurora-postgresql',
-            PromotionTier: k + 1,
-            Tags: [{ Key: 'environment', Value: env }],
-          }),
-        )
-      }
-    }
-    // moto shows a new cluster as creating once, then available: the CLI should see what AWS would show later
-    await rds.send(new DescribeDBClustersCommand({}))
-  } finally {
-    rds.destroy()
-  }
-}
 
 whenMotoAvailable('moto cluster tests', () => {
   test.after(async () => {
@@ -83,7 +41,7 @@ whenMotoAvailable('moto cluster tests', () => {
   test('Aurora --plan --json against moto: the clone planned from DescribeDBClusters, nothing mutated', async () => {
     const moto = await (starting ??= startMoto())
     await moto.reset()
-    await seedClusters(moto)
+    await seedAuroraPair(moto.endpoint)
     moto.clearRequests()
 
     const p = planOf(await cli(['--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--json'], awsEnv(moto)))

@@ -13,7 +13,9 @@ import {
   CreateDBSubnetGroupCommand,
   CreateDBParameterGroupCommand,
   CreateOptionGroupCommand,
+  CreateDBClusterCommand,
   CreateDBInstanceCommand,
+  DescribeDBClustersCommand,
   CreateDBInstanceReadReplicaCommand,
   CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
@@ -1314,6 +1316,51 @@ export async function seedFromFixture(endpoint: string, fixture: Fixture): Promi
         present.delete(owner)
       }
     }
+  } finally {
+    rds.destroy()
+  }
+}
+
+/**
+ * Two Aurora PostgreSQL clusters, shop-prod and shop-staging, each with a writer and a reader, created
+ * through `endpoint` as a user would with the SDK.
+ */
+export async function seedAuroraPair(endpoint: string, region = 'us-east-1'): Promise<void> {
+  const rds = new RDSClient({ endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
+  try {
+    for (const [cluster, env, classes] of [
+      ['shop-prod', 'production', ['db.r6g.2xlarge', 'db.r6g.2xlarge']],
+      ['shop-staging', 'staging', ['db.r6g.large', 'db.t4g.medium']],
+    ] as const) {
+      await rds.send(
+        new CreateDBClusterCommand({
+          DBClusterIdentifier: cluster,
+          Engine: 'aurora-postgresql',
+          EngineVersion: '16.4',
+          MasterUsername: 'shop_admin',
+          MasterUserPassword: 'not-a-real-secret-1',
+          DatabaseName: 'shop',
+          Port: 5432,
+          BackupRetentionPeriod: 7,
+          StorageEncrypted: true,
+          Tags: [{ Key: 'environment', Value: env }, { Key: 'service', Value: 'shop' }],
+        }),
+      )
+      for (const [k, instanceClass] of classes.entries()) {
+        await rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: `${cluster}-${k + 1}`,
+            DBClusterIdentifier: cluster,
+            DBInstanceClass: instanceClass,
+            Engine: 'aurora-postgresql',
+            PromotionTier: k + 1,
+            Tags: [{ Key: 'environment', Value: env }],
+          }),
+        )
+      }
+    }
+    // moto shows a new cluster as creating once, then available: the CLI should see what AWS would show later
+    await rds.send(new DescribeDBClustersCommand({}))
   } finally {
     rds.destroy()
   }
