@@ -7,66 +7,15 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Plan } from '../src/plan/operations.js'
-import { applyPlan, renderApplyFailure, type ApplyEvent, type ApplyFailure, type Shell } from '../src/interpret/apply.js'
+import { applyPlan, renderApplyFailure } from '../src/interpret/apply.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../src/interpret/plan.js'
-import type { RdsPort } from '../src/interpret/port.js'
 import { clusterSettings, memberSettings } from '../src/plan/cluster-settings.js'
 import { predictCluster } from '../src/plan/cluster-predict.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
+import { fakeShell, killable, Killed, OPTIONS, run } from './support/apply.js'
 
-const HOUR = 3_600_000
-const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 60_000 }
 const REQ: WorldCloneRequest = { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh' }
-
-class Killed extends Error {}
-
-const fakeShell = (codes: number[] = [0]) => {
-  const calls: Array<{ command: string; env: Readonly<Record<string, string>> }> = []
-  const shell: Shell = {
-    run: async (command, env, onLine) => {
-      calls.push({ command, env })
-      onLine('stdout', `restarting ${env['MITOSIS_TARGET']}`)
-      return { code: codes[Math.min(calls.length - 1, codes.length - 1)]!, timedOut: false }
-    },
-  }
-  return { shell, calls }
-}
-
-/** The port, killed (the process dies) after `sends` accepted calls. */
-const killable = (sim: Simulator, sendsBeforeKill: number): { port: RdsPort } => {
-  let sends = 0
-  return {
-    port: {
-      ...sim,
-      send: (op) => async () => {
-        if (sends >= sendsBeforeKill) throw new Killed()
-        const r = await sim.send(op)()
-        if (E.isRight(r)) sends++
-        return r
-      },
-    },
-  }
-}
-
-const run = async (
-  sim: Simulator,
-  req: WorldCloneRequest,
-  opts: { port?: RdsPort; shell?: Shell } = {},
-): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
-  const port = opts.port ?? sim
-  const planned = await planFromWorld(port, req)()
-  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
-  const events: ApplyEvent[] = []
-  const result = await applyPlan(
-    planned.right.plan,
-    { rds: port, clock: sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    OPTIONS,
-    (e) => events.push(e),
-  )
-  return { plan: planned.right.plan, result, events }
-}
 
 /** What a user would check afterwards: clusters and instances, their states, members, settings and data. */
 const endState = (sim: Simulator) => {
@@ -165,7 +114,7 @@ test('aurora: killed after each accepted call, then re-run: the same end state',
   const total = (await run(simulate(fixture('aurora')), REQ)).plan.steps.filter((s) => s.op !== 'RunCommand').length
   for (let k = 0; k < total; k++) {
     const sim = simulate(fixture('aurora'))
-    const killed = await run(sim, REQ, killable(sim, k)).then(
+    const killed = await run(sim, REQ, killable(sim, { sends: k })).then(
       () => false,
       (e: unknown) => e instanceof Killed,
     )

@@ -7,16 +7,11 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
 import type { CloneRequest } from '../src/plan/planner.js'
-import type { Plan } from '../src/plan/operations.js'
-import { applyPlan, renderApplyFailure, type ApplyEvent, type ApplyFailure, type Shell } from '../src/interpret/apply.js'
-import { planFromWorld, renderPlanFailure } from '../src/interpret/plan.js'
-import type { RdsPort } from '../src/interpret/port.js'
+import { renderApplyFailure } from '../src/interpret/apply.js'
 import { predict } from '../src/plan/predict.js'
 import { simulate, type Simulator, type SimOptions } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
-
-const HOUR = 3_600_000
-const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 60_000 }
+import { fakeShell, killable, Killed, run } from './support/apply.js'
 
 const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['demo', { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }],
@@ -24,64 +19,6 @@ const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['postgres', { source: 'billing-prod', target: 'billing-qa', restart: 'true' }],
   ['cross-vpc', { source: 'ledger-prod', target: 'ledger-sandbox' }],
 ]
-
-class Killed extends Error {}
-
-/** A hook that records its calls and answers with `code` (a list: one per call, the last repeats). */
-const fakeShell = (codes: number[] = [0]) => {
-  const calls: Array<{ command: string; env: Readonly<Record<string, string>> }> = []
-  const shell: Shell = {
-    run: async (command, env, onLine) => {
-      calls.push({ command, env })
-      onLine('stdout', `restarting ${env['MITOSIS_TARGET']}`)
-      return { code: codes[Math.min(calls.length - 1, codes.length - 1)]!, timedOut: false }
-    },
-  }
-  return { shell, calls }
-}
-
-/** The port, killed (the process dies) after `sends` accepted calls or at the `sleeps`-th wait. */
-const killable = (sim: Simulator, kill: { sends?: number; sleeps?: number }): { port: RdsPort; clock: Simulator['clock'] } => {
-  let sends = 0
-  let sleeps = 0
-  return {
-    port: {
-      ...sim,
-      send: (op) => async () => {
-        if (kill.sends !== undefined && sends >= kill.sends) throw new Killed()
-        const r = await sim.send(op)()
-        if (E.isRight(r)) sends++
-        return r
-      },
-    },
-    clock: {
-      ...sim.clock,
-      sleep: async (ms) => {
-        if (kill.sleeps !== undefined && ++sleeps >= kill.sleeps) throw new Killed()
-        return sim.clock.sleep(ms)
-      },
-    },
-  }
-}
-
-/** What the mitosis command does: read the world, plan (resuming if a run is under way), apply. */
-const run = async (
-  sim: Simulator,
-  req: CloneRequest,
-  opts: { port?: RdsPort; clock?: Simulator['clock']; shell?: Shell; beforeStep?: () => Promise<string | undefined> } = {},
-): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
-  const port = opts.port ?? sim
-  const planned = await planFromWorld(port, req)()
-  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
-  const events: ApplyEvent[] = []
-  const result = await applyPlan(
-    planned.right.plan,
-    { rds: port, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }) },
-    (e) => events.push(e),
-  )
-  return { plan: planned.right.plan, result, events }
-}
 
 /** What a user would check afterwards: names, states, links, settings that matter, and whose data. */
 const endState = (sim: Simulator) =>
