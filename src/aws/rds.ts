@@ -64,7 +64,8 @@ export const commandFor = (o: RdsOperation) => {
     case 'RestoreDBClusterToPointInTime':
       return new RestoreDBClusterToPointInTimeCommand(o.request)
     case 'ModifyDBCluster':
-      return new ModifyDBClusterCommand(o.request)
+      // a new master password arrives here resolved, as for CreateDBCluster
+      return new ModifyDBClusterCommand(o.request as Omit<typeof o.request, 'MasterUserPassword'> & { MasterUserPassword?: string })
     case 'CreateDBInstance':
       return new CreateDBInstanceCommand(o.request)
     case 'DeleteDBCluster':

@@ -152,6 +152,8 @@ export const DBCluster = t.intersection(
       DatabaseName: t.string,
       ClusterCreateTime: Timestamp,
       ServerlessV2ScalingConfiguration: optional({ MinCapacity: t.number, MaxCapacity: t.number }),
+      /** Present when RDS manages the master password in Secrets Manager (ManageMasterUserPassword). */
+      MasterUserSecret: optional({ SecretArn: t.string, SecretStatus: t.string, KmsKeyId: t.string }),
     }),
   ],
   'DBCluster',

@@ -112,7 +112,20 @@ export const RestoreDBClusterToPointInTimeRequest = t.intersection([
 ])
 export type RestoreDBClusterToPointInTimeRequest = t.TypeOf<typeof RestoreDBClusterToPointInTimeRequest>
 
-/** ModifyDBCluster: settings the restore does not take, and a rename (NewDBClusterIdentifier). */
+/**
+ * Where a secret comes from at send time: the interpreter resolves it from the secrets it was given.
+ * A plan never holds a secret's value, only its name.
+ */
+export const SecretRef = t.type({ fromSecret: t.string })
+export type SecretRef = t.TypeOf<typeof SecretRef>
+
+/** The one secret a plan uses: the master user's password (a create's, or a clone's new one). */
+export const MASTER_PASSWORD_SECRET = 'master-password'
+
+/**
+ * ModifyDBCluster: settings the restore does not take, a rename (NewDBClusterIdentifier), or a new
+ * master password for the clone (a secret reference, or handed to Secrets Manager).
+ */
 export const ModifyDBClusterRequest = t.intersection([
   t.type({ DBClusterIdentifier: t.string, ApplyImmediately: t.boolean }),
   t.partial({
@@ -127,6 +140,8 @@ export const ModifyDBClusterRequest = t.intersection([
     Port: t.number,
     EnableIAMDatabaseAuthentication: t.boolean,
     CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
+    MasterUserPassword: SecretRef,
+    ManageMasterUserPassword: t.boolean,
   }),
 ])
 export type ModifyDBClusterRequest = t.TypeOf<typeof ModifyDBClusterRequest>
@@ -174,16 +189,6 @@ export const CreateDBSubnetGroupRequest = t.intersection([
   t.partial({ Tags: t.array(Tag) }),
 ])
 export type CreateDBSubnetGroupRequest = t.TypeOf<typeof CreateDBSubnetGroupRequest>
-
-/**
- * Where a secret comes from at send time: the interpreter resolves it from the secrets it was given.
- * A plan never holds a secret's value, only its name.
- */
-export const SecretRef = t.type({ fromSecret: t.string })
-export type SecretRef = t.TypeOf<typeof SecretRef>
-
-/** The one secret a create uses: the master user's password. */
-export const MASTER_PASSWORD_SECRET = 'master-password'
 
 /**
  * CreateDBCluster: the password is either managed by RDS in Secrets Manager (ManageMasterUserPassword)
