@@ -7,11 +7,11 @@
  * through the socket (trust) and every TCP login needs a password (scram-sha-256). stop() is idempotent and also
  * runs when the process exits, so no server outlives the test process.
  */
-import { execFile, spawnSync } from 'node:child_process'
-import { accessSync, chmodSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as net from 'node:net'
+import { spawnSync } from 'node:child_process'
+import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { capture, commandMissing, freePort, isRoot, LOOPBACK, logTail, stopOnExit, type Ran } from './servers.js'
 
 export interface Postgres {
   readonly host: string
@@ -34,7 +34,6 @@ export interface StartOptions {
   readonly password?: string
 }
 
-const LOOPBACK = '127.0.0.1'
 const SERVICE_USER = 'postgres'
 
 /** Where the server binaries are: PG_BIN, else Debian's PostgreSQL 15. */
@@ -52,41 +51,9 @@ export function postgresUnavailable(): string | undefined {
       return `${join(bin, tool)} is missing (Debian: apt-get install postgresql-15, or set PG_BIN to a PostgreSQL bin dir)`
     }
   }
-  if (isRoot() && runuserMissing()) return 'running as root, but runuser (util-linux) is not available to run the server as postgres'
+  if (isRoot() && commandMissing('runuser')) return 'running as root, but runuser (util-linux) is not available to run the server as postgres'
   if (isRoot() && serviceUserMissing()) return `running as root, but there is no '${SERVICE_USER}' user to run the server as`
   return undefined
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Process bookkeeping: every started server is stopped when the process exits.
-
-const live = new Map<string, () => void>() // dir -> synchronous stop
-let exitHooksInstalled = false
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return
-  exitHooksInstalled = true
-  const stopAll = (): void => {
-    for (const stop of [...live.values()]) stop()
-    live.clear()
-  }
-  process.on('exit', stopAll)
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      stopAll()
-      process.kill(process.pid, signal)
-    })
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0
-}
-
-function runuserMissing(): boolean {
-  return spawnSync('runuser', ['--help'], { stdio: 'ignore' }).error !== undefined
 }
 
 function serviceUserMissing(): boolean {
@@ -99,39 +66,15 @@ function asServiceUser(tool: string, args: ReadonlyArray<string>): [string, stri
   return isRoot() ? ['runuser', ['-u', SERVICE_USER, '--', path, ...args]] : [path, [...args]]
 }
 
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
 function run(tool: string, args: ReadonlyArray<string>, timeoutMs = 30_000): Promise<Ran> {
   const [file, argv] = asServiceUser(tool, args)
-  return new Promise((resolve) => {
-    execFile(file, argv, { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C', PGTZ: 'UTC' }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return capture(file, argv, { timeoutMs, env: { ...process.env, LC_ALL: 'C', PGTZ: 'UTC' } })
 }
 
 async function must(tool: string, args: ReadonlyArray<string>, what: string): Promise<string> {
   const r = await run(tool, args)
   if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`)
   return r.stdout
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, LOOPBACK, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : undefined
-      server.close(() => (port === undefined ? reject(new Error('could not get a free port')) : resolve(port)))
-    })
-  })
 }
 
 const sqlLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`
@@ -145,7 +88,6 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const database = options.database ?? 'mitosis_test'
   const username = options.username ?? 'mitosis_app'
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}-${process.pid}`
-  installExitHooks()
 
   const dir = mkdtempSync(join(tmpdir(), 'mitosis-pg-'))
   const data = join(dir, 'data')
@@ -162,14 +104,14 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   const stopSync = (): void => {
     if (stopped) return
     stopped = true
-    live.delete(dir)
+    forget()
     if (started) {
       const [file, argv] = asServiceUser('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '10'])
       spawnSync(file, argv, { stdio: 'ignore', timeout: 15_000 })
     }
     rmSync(dir, { recursive: true, force: true })
   }
-  live.set(dir, stopSync)
+  const forget = stopOnExit(dir, stopSync)
 
   const socket = dir
   const psql = async (sql: string, db = database): Promise<string> =>
@@ -195,13 +137,8 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       // pg_ctl may have left a server that came up late: stop it before trying another port
       const [file, argv] = asServiceUser('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '10'])
       spawnSync(file, argv, { stdio: 'ignore', timeout: 15_000 })
-      let serverLog = ''
-      try {
-        serverLog = readFileSync(log, 'utf8')
-      } catch {
-        /* none */
-      }
-      lastError = new Error(`pg_ctl start failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}\n--- server log ---\n${serverLog.slice(-4000)}`)
+      const serverLog = logTail(log)
+      lastError = new Error(`pg_ctl start failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}\n--- server log ---\n${serverLog}`)
       if (!/address already in use|could not bind/i.test(serverLog)) break
       writeFileSync(log, '')
     }
