@@ -121,11 +121,21 @@ if (unavailable !== undefined) {
   const tables = async (): Promise<string[]> =>
     (await pg!.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
 
+  // uvu reports a suite whose before hook throws as passed (0 of N run, exit 0): a server that does not start fails
+  // every test instead
+  let startError: unknown
   test.before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mitosis-schema-'))
     writeFileSync(join(dir, 'changelog.yaml'), TWO_TABLES)
     writeFileSync(join(dir, 'broken.yaml'), BROKEN)
-    pg = await startPostgres({ password: PASSWORD })
+    try {
+      pg = await startPostgres({ password: PASSWORD })
+    } catch (e) {
+      startError = e
+    }
+  })
+  test.before.each(() => {
+    if (startError !== undefined) throw startError
   })
 
   test.after(async () => {
