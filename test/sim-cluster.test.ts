@@ -6,9 +6,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster } from '../src/plan/domain.js'
-import type { RdsOperation } from '../src/plan/operations.js'
+import type { RdsOperation, SecretRef } from '../src/plan/operations.js'
 import { TYPICAL_DURATIONS } from '../src/plan/durations.js'
-import { simulate, type Simulator } from '../src/sim/simulator.js'
+import { AWS_DURATIONS, simulate, type InjectedFailure, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
 
 const ARN = 'arn:aws:rds:us-east-1:123456789012'
@@ -171,6 +171,202 @@ test('DeleteDBCluster: refused with members, with deletion protection, without a
   await sim.clock.sleep(TYPICAL_DURATIONS.delete)
   assert.is(cluster(sim, 'temp'), undefined)
   assert.is(sim.dataOf('temp'), undefined)
+})
+
+test('DeleteDBCluster with FinalDBSnapshotIdentifier: a cluster snapshot, creating until the cluster is gone, then available, of its data; the name once only', async () => {
+  const sim = await restored()
+  assert.equal(sim.clusterSnapshots(), [])
+  assert.is(await send(sim, { op: 'DeleteDBInstance', id: 'temp-1', request: { DBInstanceIdentifier: 'temp-1', SkipFinalSnapshot: true } }), 'ok')
+  assert.is(await send(sim, { op: 'ModifyDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', DeletionProtection: false, ApplyImmediately: true } }), 'ok')
+  await sim.clock.sleep(TYPICAL_DURATIONS.delete)
+  const at = sim.clock.now()
+  const prod = cluster(sim, 'shop-prod')!
+  assert.is(await send(sim, { op: 'DeleteDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', FinalDBSnapshotIdentifier: 'temp-final' } }), 'ok')
+  assert.equal(sim.clusterSnapshots(), [
+    {
+      DBClusterSnapshotIdentifier: 'temp-final',
+      DBClusterIdentifier: 'temp',
+      DBClusterSnapshotArn: `${ARN}:cluster-snapshot:temp-final`,
+      Status: 'creating',
+      SnapshotType: 'manual',
+      SnapshotCreateTime: new Date(at).toISOString(),
+      Engine: 'aurora-postgresql',
+      EngineVersion: prod.EngineVersion!,
+      StorageEncrypted: prod.StorageEncrypted!,
+      KmsKeyId: prod.KmsKeyId!,
+      Port: 5433,
+      MasterUsername: prod.MasterUsername!,
+    },
+  ])
+  await sim.clock.sleep(TYPICAL_DURATIONS.delete - 1)
+  assert.is(sim.clusterSnapshots()[0]?.Status, 'creating')
+  await sim.clock.sleep(1)
+  assert.is(cluster(sim, 'temp'), undefined)
+  assert.equal(sim.clusterSnapshots().map((s) => [s.DBClusterSnapshotIdentifier, s.Status]), [['temp-final', 'available']])
+  assert.is(sim.dataOf('temp-final'), 'shop-prod')
+  // describe of instance snapshots is another thing: the cluster snapshot is not there
+  assert.equal(sim.environment().snapshots.filter((s) => s.DBSnapshotIdentifier === 'temp-final'), [])
+  // the same name again is refused
+  const again = await restored()
+  await send(again, { op: 'DeleteDBInstance', id: 'temp-1', request: { DBInstanceIdentifier: 'temp-1', SkipFinalSnapshot: true } })
+  await send(again, { op: 'ModifyDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', DeletionProtection: false, ApplyImmediately: true } })
+  await again.clock.sleep(TYPICAL_DURATIONS.delete)
+  assert.is(await send(again, { op: 'DeleteDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', FinalDBSnapshotIdentifier: 'temp-final' } }), 'ok')
+  await send(again, restore('temp2'))
+  await again.clock.sleep(TYPICAL_DURATIONS.clusterRestore)
+  await send(again, { op: 'ModifyDBCluster', id: 'temp2', request: { DBClusterIdentifier: 'temp2', DeletionProtection: false, ApplyImmediately: true } })
+  await again.clock.sleep(TYPICAL_DURATIONS.modify)
+  assert.is(await send(again, { op: 'DeleteDBCluster', id: 'temp2', request: { DBClusterIdentifier: 'temp2', FinalDBSnapshotIdentifier: 'temp-final' } }), 'DBClusterSnapshotAlreadyExistsFault')
+})
+
+test('injected failures on cluster actions: a restore, a create and a modify end in a failed status and stay there; the failed cluster takes no instance, can be deleted, not snapshotted', async () => {
+  const failures: InjectedFailure[] = [
+    { op: 'RestoreDBClusterToPointInTime', id: 'temp', kind: 'status', status: 'inaccessible-encryption-credentials' },
+    { op: 'ModifyDBCluster', id: 'temp2', kind: 'status', status: 'failed' },
+    { op: 'CreateDBCluster', id: 'fresh', kind: 'status', status: 'failed' },
+  ]
+  const sim = simulate(fixture('aurora'), { failures })
+  const unprotected = (id: string): RdsOperation => {
+    const o = restore(id)
+    return { ...o, request: { ...o.request, DeletionProtection: false } } as RdsOperation
+  }
+  assert.is(await send(sim, unprotected('temp')), 'ok')
+  assert.is(await send(sim, unprotected('temp2')), 'ok')
+  assert.is(await send(sim, {
+    op: 'CreateDBCluster', id: 'fresh',
+    request: { DBClusterIdentifier: 'fresh', Engine: 'aurora-postgresql', MasterUsername: 'u', MasterUserPassword: 'long-enough-pw' as unknown as SecretRef },
+  }), 'ok')
+  assert.is(cluster(sim, 'temp')?.Status, 'creating')
+  await sim.clock.sleep(TYPICAL_DURATIONS.clusterRestore)
+  assert.is(cluster(sim, 'temp')?.Status, 'inaccessible-encryption-credentials')
+  assert.is(cluster(sim, 'temp2')?.Status, 'available')
+  assert.is(cluster(sim, 'fresh')?.Status, 'failed')
+  // a modify that fails: the settings stay as they were
+  assert.is(await send(sim, { op: 'ModifyDBCluster', id: 'temp2', request: { DBClusterIdentifier: 'temp2', BackupRetentionPeriod: 9, ApplyImmediately: true } }), 'ok')
+  assert.is(cluster(sim, 'temp2')?.Status, 'modifying')
+  await sim.clock.sleep(TYPICAL_DURATIONS.modify)
+  assert.is(cluster(sim, 'temp2')?.Status, 'failed')
+  assert.is(cluster(sim, 'temp2')?.BackupRetentionPeriod, 1)
+  // they stay failed
+  await sim.clock.sleep(24 * 3_600_000)
+  assert.equal(['temp', 'temp2', 'fresh'].map((id) => cluster(sim, id)?.Status), ['inaccessible-encryption-credentials', 'failed', 'failed'])
+  assert.is(await send(sim, create('temp-1', 'temp')), 'InvalidDBClusterStateFault')
+  assert.is(await send(sim, { op: 'ModifyDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', BackupRetentionPeriod: 2, ApplyImmediately: true } }), 'InvalidDBClusterStateFault')
+  assert.is(await send(sim, { op: 'DeleteDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', FinalDBSnapshotIdentifier: 'temp-final' } }), 'InvalidDBClusterStateFault')
+  assert.is(await send(sim, { op: 'DeleteDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', SkipFinalSnapshot: true } }), 'ok')
+  await sim.clock.sleep(TYPICAL_DURATIONS.delete)
+  assert.is(cluster(sim, 'temp'), undefined)
+  // the other clusters never saw a failure
+  assert.equal(sim.environment().clusters?.filter((c) => c.DBClusterIdentifier.startsWith('shop-')).map((c) => c.Status), ['available', 'available'])
+})
+
+test('injected errors on cluster actions: the call fails with the code the given number of times, naming the cluster (or any with *)', async () => {
+  const failures: InjectedFailure[] = [
+    { op: 'RestoreDBClusterToPointInTime', id: 'temp', kind: 'error', code: 'InsufficientDBClusterCapacityFault', times: 2 },
+    { op: 'ModifyDBCluster', id: 'temp', kind: 'error', code: 'InvalidDBClusterStateFault' },
+    { op: 'AddRoleToDBCluster', id: '*', kind: 'error', code: 'AccessDenied', message: 'not allowed' },
+    { op: 'DeleteDBCluster', id: 'shop-staging', kind: 'error', code: 'InvalidParameterCombination' },
+    { op: 'CreateDBCluster', id: 'fresh', kind: 'error', code: 'StorageQuotaExceeded' },
+  ]
+  const sim = simulate(fixture('aurora'), { failures })
+  assert.is(await send(sim, restore('other')), 'ok')
+  assert.is(await send(sim, restore('temp')), 'InsufficientDBClusterCapacityFault')
+  assert.is(await send(sim, restore('temp')), 'InsufficientDBClusterCapacityFault')
+  assert.is(cluster(sim, 'temp'), undefined)
+  assert.is(await send(sim, restore('temp')), 'ok')
+  await sim.clock.sleep(TYPICAL_DURATIONS.clusterRestore)
+  const modify: RdsOperation = { op: 'ModifyDBCluster', id: 'temp', request: { DBClusterIdentifier: 'temp', BackupRetentionPeriod: 9, ApplyImmediately: true } }
+  assert.is(await send(sim, modify), 'InvalidDBClusterStateFault')
+  assert.is(await send(sim, modify), 'ok')
+  const r = await sim.send({ op: 'AddRoleToDBCluster', id: 'other', request: { DBClusterIdentifier: 'other', RoleArn: 'arn:aws:iam::1:role/r' } })()
+  assert.equal(r, E.left({ _tag: 'Api', action: 'AddRoleToDBCluster', code: 'AccessDenied', message: 'not allowed' }))
+  assert.is(await send(sim, { op: 'DeleteDBCluster', id: 'shop-staging', request: { DBClusterIdentifier: 'shop-staging', SkipFinalSnapshot: true } }), 'InvalidParameterCombination')
+  assert.is(await send(sim, {
+    op: 'CreateDBCluster', id: 'fresh',
+    request: { DBClusterIdentifier: 'fresh', Engine: 'aurora-postgresql', MasterUsername: 'u', MasterUserPassword: 'long-enough-pw' as unknown as SecretRef },
+  }), 'StorageQuotaExceeded')
+  assert.is(cluster(sim, 'fresh'), undefined)
+  assert.equal(sim.calls().filter((c) => c.action === 'RestoreDBClusterToPointInTime').map((c) => c.outcome), ['ok', 'InsufficientDBClusterCapacityFault', 'InsufficientDBClusterCapacityFault', 'ok'])
+})
+
+const PASSWORD = 'N3w-master-passw0rd'
+/** A password as it reaches the port: the interpreter has replaced the plan's {fromSecret} with the value. */
+const wirePassword = (pw: string) => pw as unknown as SecretRef
+const modifyPassword = (id: string, request: Record<string, unknown>): RdsOperation =>
+  ({ op: 'ModifyDBCluster', id, request: { DBClusterIdentifier: id, ApplyImmediately: true, ...request } }) as RdsOperation
+
+test('ModifyDBCluster MasterUserPassword: resetting-master-credentials for a short while, then available; the password is kept nowhere describe or the log shows', async () => {
+  const sim = await restored()
+  assert.equal(sim.masterCredentials('temp'), { sets: 0, lastSetAt: undefined, managed: false })
+  const at = sim.clock.now()
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword(PASSWORD) })), 'ok')
+  assert.is(cluster(sim, 'temp')?.Status, 'resetting-master-credentials')
+  // busy meanwhile, as RDS answers
+  assert.is(await send(sim, modifyPassword('temp', { BackupRetentionPeriod: 9 })), 'InvalidDBClusterStateFault')
+  assert.is(await send(sim, create('temp-2', 'temp')), 'InvalidDBClusterStateFault')
+  assert.is(AWS_DURATIONS.resetMasterCredentials >= 60_000 && AWS_DURATIONS.resetMasterCredentials <= 120_000, true)
+  await sim.clock.sleep(AWS_DURATIONS.resetMasterCredentials - 1)
+  assert.is(cluster(sim, 'temp')?.Status, 'resetting-master-credentials')
+  assert.equal(sim.masterCredentials('temp'), { sets: 0, lastSetAt: undefined, managed: false })
+  await sim.clock.sleep(1)
+  const c = cluster(sim, 'temp')!
+  assert.is(c.Status, 'available')
+  assert.is(c.MasterUserSecret, undefined)
+  assert.equal(sim.masterCredentials('temp'), { sets: 1, lastSetAt: at + AWS_DURATIONS.resetMasterCredentials, managed: false })
+  assert.ok(sim.masterPasswordIs('temp', PASSWORD))
+  assert.not.ok(sim.masterPasswordIs('temp', `${PASSWORD}x`))
+  assert.not.ok(sim.masterPasswordIs('shop-prod', PASSWORD))
+  // nowhere to be read: describe, the environment, the call log
+  const described = await sim.describeDBClusters()()
+  const everything = JSON.stringify([described, sim.environment(), sim.calls(), sim.masterCredentials('temp'), sim.clusterSnapshots()])
+  assert.not.ok(everything.includes(PASSWORD))
+  assert.equal(sim.calls().find((x) => x.action === 'ModifyDBCluster')?.input, { DBClusterIdentifier: 'temp', ApplyImmediately: true, MasterUserPassword: '***' })
+  // with settings too: both apply, after the longer of the two
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword(`${PASSWORD}2`), BackupRetentionPeriod: 9 })), 'ok')
+  assert.is(cluster(sim, 'temp')?.Status, 'resetting-master-credentials')
+  await sim.clock.sleep(Math.max(AWS_DURATIONS.modify, AWS_DURATIONS.resetMasterCredentials))
+  assert.equal([cluster(sim, 'temp')?.Status, cluster(sim, 'temp')?.BackupRetentionPeriod], ['available', 9])
+  assert.is(sim.masterCredentials('temp')?.sets, 2)
+  assert.ok(sim.masterPasswordIs('temp', `${PASSWORD}2`))
+  assert.not.ok(sim.masterPasswordIs('temp', PASSWORD))
+  // a clone of it keeps its master password
+  assert.is(await send(sim, restore('clone', 'temp')), 'ok')
+  await sim.clock.sleep(TYPICAL_DURATIONS.clusterRestore)
+  assert.ok(sim.masterPasswordIs('clone', `${PASSWORD}2`))
+})
+
+test('ModifyDBCluster ManageMasterUserPassword: the cluster shows its Secrets Manager secret (creating, then active); the refused combinations', async () => {
+  const sim = await restored()
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword(PASSWORD), ManageMasterUserPassword: true })), 'InvalidParameterCombination')
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword('short') })), 'InvalidParameterValue')
+  assert.is(cluster(sim, 'temp')?.Status, 'available')
+  assert.is(await send(sim, modifyPassword('temp', { ManageMasterUserPassword: true })), 'ok')
+  let c = cluster(sim, 'temp')!
+  assert.is(c.Status, 'resetting-master-credentials')
+  const arn = c.MasterUserSecret?.SecretArn ?? ''
+  assert.match(arn, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[A-Za-z0-9]{6}$/)
+  assert.is(c.MasterUserSecret?.SecretStatus, 'creating')
+  await sim.clock.sleep(AWS_DURATIONS.resetMasterCredentials)
+  c = cluster(sim, 'temp')!
+  assert.is(c.Status, 'available')
+  assert.equal(c.MasterUserSecret, { SecretArn: arn, SecretStatus: 'active' })
+  assert.equal(sim.masterCredentials('temp'), { sets: 1, lastSetAt: sim.clock.now(), managed: true })
+  assert.not.ok(sim.masterPasswordIs('temp', PASSWORD))
+  // managed: a password of one's own only with management turned off
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword(PASSWORD) })), 'InvalidParameterCombination')
+  assert.is(await send(sim, modifyPassword('temp', { ManageMasterUserPassword: false })), 'InvalidParameterCombination')
+  assert.is(await send(sim, modifyPassword('temp', { MasterUserPassword: wirePassword(PASSWORD), ManageMasterUserPassword: false })), 'ok')
+  await sim.clock.sleep(AWS_DURATIONS.resetMasterCredentials)
+  c = cluster(sim, 'temp')!
+  assert.is(c.MasterUserSecret, undefined)
+  assert.equal([c.Status, sim.masterCredentials('temp')?.sets, sim.masterCredentials('temp')?.managed], ['available', 2, false])
+  assert.ok(sim.masterPasswordIs('temp', PASSWORD))
+  // CreateDBCluster with ManageMasterUserPassword shows the secret too
+  assert.is(await send(sim, { op: 'CreateDBCluster', id: 'fresh', request: { DBClusterIdentifier: 'fresh', Engine: 'aurora-postgresql', MasterUsername: 'u', ManageMasterUserPassword: true } }), 'ok')
+  assert.is(cluster(sim, 'fresh')?.MasterUserSecret?.SecretStatus, 'creating')
+  await sim.clock.sleep(TYPICAL_DURATIONS.createCluster)
+  assert.is(cluster(sim, 'fresh')?.MasterUserSecret?.SecretStatus, 'active')
+  assert.equal(sim.masterCredentials('fresh'), { sets: 1, lastSetAt: sim.clock.now(), managed: true })
 })
 
 test.run()

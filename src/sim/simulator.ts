@@ -16,6 +16,7 @@
  * Rules and numbers follow docs/aws-facts (the RDS API reference and user guide); error codes and
  * messages are the ones RDS sends (as seen in SDK errors users report).
  */
+import { createHash } from 'node:crypto'
 import { TYPICAL_DURATIONS } from '../plan/durations.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
@@ -41,6 +42,8 @@ export interface Durations {
   readonly createInstance: number
   readonly addRole: number
   readonly createCluster: number
+  /** ModifyDBCluster with a new master password (or handing it to Secrets Manager): `resetting-master-credentials`. */
+  readonly resetMasterCredentials: number
 }
 
 /** Typical times on AWS (aws-facts.md). */
@@ -55,17 +58,27 @@ export const AWS_DURATIONS: Durations = {
   createInstance: TYPICAL_DURATIONS.createInstance,
   addRole: TYPICAL_DURATIONS.addRole,
   createCluster: TYPICAL_DURATIONS.createCluster,
+  // aws-facts.md gives no number; a password reset takes a minute or two on Aurora
+  resetMasterCredentials: 90_000,
 }
 
 /**
  * A failure to inject. `op` is the RDS action (`ModifyDBInstance` for a rename too, or a reading
  * action such as `DescribeDBInstances`); `id` the instance the call names (its
- * DBInstanceIdentifier, the old name for a rename, the instance of an ARN), or `*` for any.
+ * DBInstanceIdentifier, the old name for a rename, the instance of an ARN), or `*` for any. For a
+ * cluster action (`RestoreDBClusterToPointInTime`, `CreateDBCluster`, `ModifyDBCluster`,
+ * `DeleteDBCluster`, `AddRoleToDBCluster`, a tag on a cluster ARN) `id` is the cluster the call
+ * names (its DBClusterIdentifier, the old name for a rename); `CreateDBInstance` names its instance.
  */
 export type InjectedFailure =
   /** The call itself fails with this error, `times` times (default once). */
   | { readonly op: string; readonly id: string; readonly kind: 'error'; readonly code: string; readonly message?: string; readonly times?: number }
-  /** The call is accepted, but the instance ends in this status (e.g. `failed`) instead of `available`, and stays in it. */
+  /**
+   * The call is accepted, but the instance ends in this status (e.g. `failed`) instead of
+   * `available`, and stays in it. On RestoreDBClusterToPointInTime, CreateDBCluster and
+   * ModifyDBCluster the cluster does (e.g. `inaccessible-encryption-credentials`), and a
+   * ModifyDBCluster's settings are then not applied (a rename has already taken the new name).
+   */
   | { readonly op: string; readonly id: string; readonly kind: 'status'; readonly status: string }
 
 export interface SimOptions {
@@ -98,9 +111,48 @@ export interface Simulator extends RdsPort {
   /**
    * The identifier (at seed time) of the instance whose data `id` holds; for an Aurora cluster, or
    * an instance of one, the seed-time identifier of the cluster whose data it holds; undefined if
-   * no such instance or cluster.
+   * no such instance or cluster. For a DB cluster snapshot, that of the cluster it was taken of.
    */
   readonly dataOf: (id: string) => string | undefined
+  /**
+   * The DB cluster snapshots (final snapshots of deleted clusters), as DescribeDBClusterSnapshots
+   * would show them: `creating` until the delete is done, then `available`. Not a call (the port
+   * has no cluster-snapshot describe).
+   */
+  readonly clusterSnapshots: () => ReadonlyArray<SimClusterSnapshot>
+  /**
+   * What is known of a cluster's master password, never the password: how many times one was set
+   * (CreateDBCluster, ModifyDBCluster MasterUserPassword) and when the last took effect, and whether
+   * RDS manages it in Secrets Manager. A clone keeps its source's record. Undefined for no such cluster.
+   */
+  readonly masterCredentials: (clusterId: string) => MasterCredentials | undefined
+  /** Whether `candidate` is the cluster's master password as last set (only a salted hash is kept). */
+  readonly masterPasswordIs: (clusterId: string, candidate: string) => boolean
+}
+
+/** A DB cluster snapshot with DescribeDBClusterSnapshots's field names. */
+export interface SimClusterSnapshot {
+  readonly DBClusterSnapshotIdentifier: string
+  readonly DBClusterIdentifier: string
+  readonly DBClusterSnapshotArn: string
+  readonly Status: string
+  readonly SnapshotType: string
+  readonly SnapshotCreateTime: string
+  readonly Engine?: string
+  readonly EngineVersion?: string
+  readonly StorageEncrypted?: boolean
+  readonly KmsKeyId?: string
+  readonly Port?: number
+  readonly MasterUsername?: string
+  readonly VpcId?: string
+}
+
+export interface MasterCredentials {
+  /** How many times a password was set (a managed one counts as well). */
+  readonly sets: number
+  /** Virtual epoch ms when the last one took effect; undefined if none was set here (a seeded cluster). */
+  readonly lastSetAt: number | undefined
+  readonly managed: boolean
 }
 
 export const DEFAULT_START = Date.parse('2026-11-22T12:00:00Z')
@@ -369,7 +421,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       ...dueClusters.map((c) => ({ until: c.work!.until, seq: c.work!.seq, run: () => {
         const w = c.work!
         c.work = undefined
-        if (w.finish(c)) c.status = 'available'
+        if (w.finish(c, w.failAs !== undefined)) c.status = w.failAs ?? 'available'
       } })),
     ].sort((a, b) => a.until - b.until || a.seq - b.seq)
     for (const x of ordered) x.run()
@@ -759,7 +811,17 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   interface ClusterWork {
     readonly until: number
     readonly seq: number
-    readonly finish: (c: ClusterRecord) => boolean
+    /** The status the cluster ends in instead of `available` (an injected failure). */
+    readonly failAs: string | undefined
+    /** Applies the effect (`failed`: the work ended in failAs); returns false when the cluster is gone afterwards. */
+    readonly finish: (c: ClusterRecord, failed: boolean) => boolean
+  }
+  /** The master password as far as the simulator knows it: never the password itself. */
+  interface Credentials {
+    sets: number
+    lastSetAt: number | undefined
+    /** sha-256 of the simulator's salt and the password; undefined when unknown (seeded) or managed. */
+    hash: string | undefined
   }
   interface ClusterRecord {
     readonly key: number
@@ -777,6 +839,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     work: ClusterWork | undefined
     /** Key of the writer instance, if any. */
     writer: number | undefined
+    credentials: Credentials
   }
   const clusters = new Map<number, ClusterRecord>()
   /** Instance key → the cluster it belongs to and its promotion tier. */
@@ -799,10 +862,37 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
   const membersOfCluster = (c: ClusterRecord): Node[] =>
     [...nodes.values()].filter((n) => memberships.get(n.key)?.cluster === c.key)
-  const clusterBusy = (c: ClusterRecord, status: string, duration: number, finish: ClusterWork['finish'] = () => true) => {
+  const clusterBusy = (c: ClusterRecord, status: string, duration: number, failAs: string | undefined, finish: ClusterWork['finish'] = () => true) => {
     c.status = status
-    c.work = { until: clock.now() + duration, seq: seq++, finish }
+    c.work = { until: clock.now() + duration, seq: seq++, failAs, finish }
   }
+  // the master password: never kept, only a salted hash of it, how often and when it was set
+  const account = arnPrefix.split(':')[4] ?? '123456789012'
+  const passwordHash = (password: string) => createHash('sha256').update(`mitosis-simulator:${start}:`).update(password).digest('hex')
+  /** A secret's ARN as RDS names the ones it manages: `rds!cluster-<uuid>` and Secrets Manager's six-character suffix. */
+  const secretArnFor = (c: ClusterRecord): string => {
+    const h = createHash('sha256').update(`${c.resourceId}:${clock.now()}`).digest('hex')
+    const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    const suffix = Array.from({ length: 6 }, (_, k) => alphabet[parseInt(h.slice(32 + 2 * k, 34 + 2 * k), 16) % alphabet.length]).join('')
+    return `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${uuid}-${suffix}`
+  }
+  const isManaged = (c: ClusterRecord) => record(c.fields['MasterUserSecret']) !== undefined
+  /** RDS hands the password to Secrets Manager: the secret shows at once, `creating` until the work is done. */
+  const startManagedSecret = (c: ClusterRecord) => {
+    const arn = record(c.fields['MasterUserSecret'])?.['SecretArn']
+    c.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(c), SecretStatus: 'creating' }
+  }
+  /** A new password took effect: the given one (management ends), or one RDS keeps in Secrets Manager. */
+  const setPassword = (c: ClusterRecord, how: { readonly managed: true } | { readonly password: string }) => {
+    c.credentials = { sets: c.credentials.sets + 1, lastSetAt: clock.now(), hash: 'password' in how ? passwordHash(how.password) : undefined }
+    if ('password' in how) delete c.fields['MasterUserSecret']
+    else {
+      const arn = record(c.fields['MasterUserSecret'])?.['SecretArn']
+      c.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(c), SecretStatus: 'active' }
+    }
+  }
+
   const newClusterIdentifier = (param: string, raw: string): string => {
     if (identifierProblem(raw) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER(param))
     const id = normalizeIdentifier(raw)
@@ -834,6 +924,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       status,
       work: undefined,
       writer: undefined,
+      credentials: { sets: 0, lastSetAt: undefined, hash: undefined },
     })
     for (const m of DBClusterMembers ?? []) {
       const n = keyOfSeed.get(m.DBInstanceIdentifier)
@@ -898,9 +989,11 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       status: 'creating',
       work: undefined,
       writer: undefined,
+      // a clone keeps its source's master user and password (not a managed secret: RDS does not carry that over)
+      credentials: { ...src.credentials },
     }
     clusters.set(key, c)
-    clusterBusy(c, 'creating', durations.clusterRestore)
+    clusterBusy(c, 'creating', durations.clusterRestore, failStatus('RestoreDBClusterToPointInTime', id))
   }
 
   const createSubnetGroup = (r: Extract<RdsOperation, { op: 'CreateDBSubnetGroup' }>['request']) => {
@@ -965,9 +1058,15 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       status: 'creating',
       work: undefined,
       writer: undefined,
+      credentials: { sets: 0, lastSetAt: undefined, hash: undefined },
     }
     clusters.set(key, c)
-    clusterBusy(c, 'creating', durations.createCluster)
+    const managed = r.ManageMasterUserPassword === true
+    clusterBusy(c, 'creating', durations.createCluster, failStatus('CreateDBCluster', id), (x, failed) => {
+      if (!failed) setPassword(x, managed ? { managed: true } : { password: password as string })
+      return true
+    })
+    if (managed) startManagedSecret(c)
   }
 
   const createClusterInstance = (r: Extract<RdsOperation, { op: 'CreateDBInstance' }>['request']) => {
@@ -1023,20 +1122,43 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         f['EnabledCloudwatchLogsExports'] = [...on]
       }
     }
-    if (r.NewDBClusterIdentifier === undefined) {
-      clusterBusy(c, 'modifying', durations.modify, (x) => {
-        settings(x.fields)
-        return true
-      })
+    // a new master password: by the time it reaches the port the interpreter has put the secret's value in
+    const password: unknown = r.MasterUserPassword
+    const manage = r.ManageMasterUserPassword
+    if (password !== undefined && manage === true) {
+      fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
+    }
+    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
+      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
+    }
+    if (password !== undefined && isManaged(c) && manage !== false) {
+      fault('InvalidParameterCombination', `The master user password of DB cluster ${c.id} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
+    }
+    if (password === undefined && manage === false && isManaged(c)) {
+      fault('InvalidParameterCombination', 'MasterUserPassword is required when ManageMasterUserPassword is false for a DB cluster whose master user password AWS Secrets Manager manages.')
+    }
+    const credentials = typeof password === 'string' ? { password } : manage === true ? { managed: true as const } : undefined
+    const { DBClusterIdentifier: _id, ApplyImmediately: _a, NewDBClusterIdentifier: _n, MasterUserPassword: _p, ManageMasterUserPassword: _m, ...rest } = r
+    const hasSettings = Object.values(rest).some((v) => v !== undefined)
+    const newId = r.NewDBClusterIdentifier === undefined ? undefined : newClusterIdentifier('NewDBClusterIdentifier', r.NewDBClusterIdentifier)
+    const failAs = failStatus('ModifyDBCluster', c.id)
+    // a failed modification leaves the settings and the password as they were
+    const effect = (x: ClusterRecord, failed: boolean) => {
+      if (failed) return true
+      settings(x.fields)
+      if (credentials !== undefined) setPassword(x, credentials)
+      return true
+    }
+    if (credentials !== undefined && 'managed' in credentials) startManagedSecret(c)
+    if (newId === undefined) {
+      const reset = credentials !== undefined
+      const duration = !reset ? durations.modify : hasSettings ? Math.max(durations.modify, durations.resetMasterCredentials) : durations.resetMasterCredentials
+      clusterBusy(c, reset ? 'resetting-master-credentials' : 'modifying', duration, failAs, effect)
       return
     }
     // a rename: the cluster shows under the new name at once, its members follow
-    const newId = newClusterIdentifier('NewDBClusterIdentifier', r.NewDBClusterIdentifier)
     c.id = newId
-    clusterBusy(c, 'renaming', durations.rename, (x) => {
-      settings(x.fields)
-      return true
-    })
+    clusterBusy(c, 'renaming', durations.rename, failAs, effect)
   }
 
   const addRole = (r: Extract<RdsOperation, { op: 'AddRoleToDBCluster' }>['request']) => {
@@ -1053,7 +1175,9 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
 
   const removeCluster = (r: Extract<RdsOperation, { op: 'DeleteDBCluster' }>['request']) => {
     const c = mustFindCluster(r.DBClusterIdentifier)
-    requireClusterAvailable(c)
+    // a cluster a failure left behind can be deleted (RDS allows it), not snapshotted
+    const failed = FAILED_STATUSES.has(c.status)
+    if (!failed) requireClusterAvailable(c)
     if (membersOfCluster(c).length > 0) {
       fault('InvalidDBClusterStateFault', `Cluster ${c.id} cannot be deleted while it has DB instances; delete them first.`)
     }
@@ -1065,19 +1189,41 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.')
     }
     if (final !== undefined) {
+      if (failed) fault('InvalidDBClusterStateFault', `DB cluster ${c.id} is ${c.status}; delete it with SkipFinalSnapshot.`)
       if (identifierProblem(final) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('FinalDBSnapshotIdentifier'))
-      if (clusterSnapshots.some((s) => s.DBClusterSnapshotIdentifier === final)) {
+      if (clusterSnapshots.some((s) => s.snapshot.DBClusterSnapshotIdentifier === normalizeIdentifier(final))) {
         fault('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${final} already exists.`)
       }
-      clusterSnapshots.push({ DBClusterSnapshotIdentifier: final, DBClusterIdentifier: c.id, data: c.data })
     }
-    clusterBusy(c, 'deleting', durations.delete, (x) => {
+    clusterBusy(c, 'deleting', durations.delete, undefined, (x) => {
       clusters.delete(x.key)
       return false
     })
+    if (final !== undefined) {
+      // taken as the delete begins; `creating` until the cluster is gone
+      const id = normalizeIdentifier(final)
+      const f = c.fields
+      const group = typeof f['DBSubnetGroup'] === 'string' ? subnetGroups.get(f['DBSubnetGroup']) : undefined
+      clusterSnapshots.push({
+        data: c.data,
+        readyAt: c.work!.until,
+        snapshot: {
+          DBClusterSnapshotIdentifier: id,
+          DBClusterIdentifier: c.id,
+          DBClusterSnapshotArn: `${arnPrefix}:cluster-snapshot:${id}`,
+          Status: 'available',
+          SnapshotType: 'manual',
+          SnapshotCreateTime: new Date(clock.now()).toISOString(),
+          ...(copyFrom(f, ['Engine', 'EngineVersion', 'StorageEncrypted', 'KmsKeyId', 'Port', 'MasterUsername']) as Partial<SimClusterSnapshot>),
+          ...(typeof group?.['VpcId'] === 'string' ? { VpcId: group['VpcId'] } : {}),
+        },
+      })
+    }
   }
-  /** Final snapshots of deleted clusters (not described; kept so a second one of the same name is refused). */
-  const clusterSnapshots: Array<{ DBClusterSnapshotIdentifier: string; DBClusterIdentifier: string; data: string }> = []
+  /** Final snapshots of deleted clusters: `creating` until the delete is done (DescribeDBClusterSnapshots). */
+  const clusterSnapshots: Array<{ readonly snapshot: SimClusterSnapshot; readonly data: string; readonly readyAt: number }> = []
+  const viewClusterSnapshot = (s: (typeof clusterSnapshots)[number]): SimClusterSnapshot =>
+    ({ ...clone(s.snapshot), Status: clock.now() < s.readyAt ? 'creating' : s.snapshot.Status })
 
   const viewCluster = (c: ClusterRecord): DBCluster => {
     const members = membersOfCluster(c)
@@ -1161,7 +1307,23 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         const membership = memberships.get(n.key)
         return membership === undefined ? n.data : (clusters.get(membership.cluster)?.data ?? n.data)
       }
-      return clusterById(id)?.data
+      const c = clusterById(id)
+      if (c !== undefined) return c.data
+      return clusterSnapshots.find((s) => s.snapshot.DBClusterSnapshotIdentifier === normalizeIdentifier(id))?.data
+    },
+    clusterSnapshots: () => {
+      settle()
+      return clusterSnapshots.map(viewClusterSnapshot)
+    },
+    masterCredentials: (id) => {
+      settle()
+      const c = clusterById(id)
+      return c === undefined ? undefined : { sets: c.credentials.sets, lastSetAt: c.credentials.lastSetAt, managed: isManaged(c) }
+    },
+    masterPasswordIs: (id, candidate) => {
+      settle()
+      const hash = clusterById(id)?.credentials.hash
+      return hash !== undefined && hash === passwordHash(candidate)
     },
     describeDBInstances: (ids) =>
       call('DescribeDBInstances', ids === undefined ? {} : { ids }, ids?.length === 1 ? ids[0] : undefined, () => {
