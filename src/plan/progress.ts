@@ -139,6 +139,8 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       }
       const c = clusterById.get(step.id)
       if (c === undefined) return pending
+      // a modification that failed leaves its settings unapplied: the status tells, not the settings
+      if (FAILED_STATUSES.has(c.Status)) return settleCluster(c, false)
       const { DBClusterIdentifier: _id, ApplyImmediately: _a, CloudwatchLogsExportConfiguration: _l, ...wanted } = step.request
       const actual = clusterSettings(c) as Record<string, unknown>
       const applied = Object.entries(wanted).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))
