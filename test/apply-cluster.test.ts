@@ -159,6 +159,76 @@ test('aurora: --final-snapshot applies too; the old cluster goes with a final sn
   const del = sim.calls().filter((c) => c.action === 'DeleteDBCluster')
   assert.equal(del.map((c) => [c.input, c.outcome]), [[{ DBClusterIdentifier: 'old-shop-staging', FinalDBSnapshotIdentifier: `shop-staging-final-${plan.run}` }, 'ok']])
   assert.equal(endState(sim), uninterrupted)
+  // the final snapshot is there, available, of the old target's data
+  const snapshots = sim.clusterSnapshots()
+  assert.equal(snapshots.map((s) => [s.DBClusterSnapshotIdentifier, s.DBClusterIdentifier, s.Status, s.SnapshotType]), [
+    [`shop-staging-final-${plan.run}`, 'old-shop-staging', 'available', 'manual'],
+  ])
+  assert.is(sim.dataOf(`shop-staging-final-${plan.run}`), 'shop-staging')
+})
+
+/** A call that only reads (RDS describes and lists, AWS RAM's ListResources). */
+const reads = (action: string) => /^(Describe|List|ram:)/.test(action)
+
+/** What a user would check of the target after a run that stopped early: the cluster and its members as they were. */
+const targetUntouched = (sim: Simulator, label: string) => {
+  const before = endState(simulate(fixture('aurora')))
+  const now = endState(sim)
+  const target = (s: ReturnType<typeof endState>) => ({
+    clusters: s.clusters.filter((c) => c.id === 'shop-staging'),
+    instances: s.instances.filter((i) => i.id.startsWith('shop-staging-')),
+  })
+  assert.equal(target(now), target(before), `${label}: the target as it was`)
+  const staging = sim.environment().clusters?.find((c) => c.DBClusterIdentifier === 'shop-staging')
+  assert.is(staging?.Status, 'available', `${label}: the target cluster serves under its name`)
+  assert.is(sim.dataOf('shop-staging'), 'shop-staging')
+  assert.not.ok((staging?.TagList ?? []).some((t) => t.Key.startsWith('mitosis:')), `${label}: no run tag on the target`)
+  // nothing was renamed or deleted
+  const touched = sim.calls().filter(
+    (c) =>
+      c.action.startsWith('Delete') ||
+      ((c.action === 'ModifyDBCluster' || c.action === 'ModifyDBInstance') && /"New(DBCluster|DBInstance)Identifier"/.test(JSON.stringify(c.input))) ||
+      (/"(DBInstanceIdentifier|DBClusterIdentifier)":"shop-staging/.test(JSON.stringify(c.input)) && !reads(c.action)),
+  )
+  assert.equal(touched, [], `${label}: no call renamed or deleted anything, or named the target`)
+  assert.not.ok((sim.environment().clusters ?? []).some((c) => c.DBClusterIdentifier.startsWith('old-')))
+}
+
+test('aurora: a restore that ends in a failed status stops the run naming the cluster and its status; the target untouched; a re-run stops the same', async () => {
+  const sim = simulate(fixture('aurora'), {
+    failures: [{ op: 'RestoreDBClusterToPointInTime', id: 'temp-shop-staging', kind: 'status', status: 'inaccessible-encryption-credentials' }],
+  })
+  const first = await run(sim, REQ)
+  assert.ok(E.isLeft(first.result), 'the apply fails')
+  if (E.isLeft(first.result)) {
+    assert.equal(first.result.left, { _tag: 'StepFailed', n: 1, id: 'temp-shop-staging', status: 'inaccessible-encryption-credentials' })
+    assert.is(
+      renderApplyFailure(first.result.left, first.plan),
+      'step 1: temp-shop-staging is inaccessible-encryption-credentials; stopped (re-run the same command once it is fixed to go on)',
+    )
+  }
+  // it stopped once the restore showed its status: nothing after it was sent
+  const mutating = sim.calls().filter((c) => !reads(c.action))
+  assert.equal(mutating.map((c) => [c.action, c.outcome]), [['RestoreDBClusterToPointInTime', 'ok']])
+  assert.is(sim.environment().clusters?.find((c) => c.DBClusterIdentifier === 'temp-shop-staging')?.Status, 'inaccessible-encryption-credentials')
+  targetUntouched(sim, 'after the failed restore')
+  // a re-run sees the failed cluster and stops at once, sending nothing
+  const again = await run(sim, REQ)
+  assert.ok(E.isLeft(again.result))
+  if (E.isLeft(again.result)) assert.match(renderApplyFailure(again.result.left, again.plan), /^step 1: temp-shop-staging is inaccessible-encryption-credentials; stopped/)
+  assert.is(sim.calls().filter((c) => !reads(c.action)).length, 1)
+  targetUntouched(sim, 'after the re-run')
+})
+
+test('aurora: a ModifyDBCluster of the clone that ends in a failed status stops the run at that step (not at the step timeout); the target untouched', async () => {
+  const sim = simulate(fixture('aurora'), { failures: [{ op: 'ModifyDBCluster', id: 'temp-shop-staging', kind: 'status', status: 'failed' }] })
+  const started = sim.clock.now()
+  const { plan, result } = await run(sim, REQ)
+  assert.ok(E.isLeft(result), 'the apply fails')
+  const modify = plan.steps.find((s) => s.op === 'ModifyDBCluster' && s.id === 'temp-shop-staging')!
+  if (E.isLeft(result)) assert.is(renderApplyFailure(result.left, plan), `step ${modify.n}: temp-shop-staging is failed; stopped (re-run the same command once it is fixed to go on)`)
+  assert.ok(sim.clock.now() - started < OPTIONS.stepTimeoutMs, 'stopped long before the step timeout')
+  targetUntouched(sim, 'after the failed modify')
 })
 
 test('aurora: a failing hook stops before the deletes, keeps old-*, and a re-run finishes', async () => {
