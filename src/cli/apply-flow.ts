@@ -1,6 +1,6 @@
 /** Applying a plan from the CLI: show it, ask, run it with progress, say how it ended. */
 import * as E from 'fp-ts/lib/Either.js'
-import { applyPlan, renderApplyFailure } from '../interpret/apply.js'
+import { applyPlan, renderApplyFailure, secretsNamed } from '../interpret/apply.js'
 import { processShell } from '../interpret/shell.js'
 import type { Environment } from '../plan/domain.js'
 import type { Plan } from '../plan/operations.js'
@@ -33,6 +33,12 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   if (progress.every((p) => p._tag === 'done')) {
     if (!flags.json) process.stdout.write(`Nothing to do: run ${plan.run} is complete.\n`)
     return
+  }
+  // a password the plan needs and was not given: before the question, not at its step
+  for (const s of plan.steps) {
+    if (progress[s.n - 1]?._tag === 'done') continue
+    const name = secretsNamed(s).find((x) => extras.secrets?.[x] === undefined)
+    if (name !== undefined) throw new UserError(renderApplyFailure({ _tag: 'MissingSecret', n: s.n, name }, plan))
   }
   if (!flags.json) process.stdout.write(renderText(plan, progress))
   if (!flags.yes) {

@@ -181,6 +181,10 @@ const isTransient = (e: RdsError): boolean =>
 const isSecretRef = (v: unknown): v is SecretRef =>
   typeof v === 'object' && v !== null && typeof (v as { fromSecret?: unknown }).fromSecret === 'string'
 
+/** The names of the secrets a step's request refers to. */
+export const secretsNamed = (s: Step): ReadonlyArray<string> =>
+  Object.values(s.request as Record<string, unknown>).flatMap((v) => (isSecretRef(v) ? [v.fromSecret] : []))
+
 /**
  * The request as it goes to RDS: a {fromSecret} reference replaced by the secret's value (right for a
  * missing secret: its name). The result is only ever handed to the port, never emitted.
@@ -242,6 +246,12 @@ export const applyPlan = async (
       state.set(s.n, 'sent')
       sentAt.set(s.n, clock.now())
     }
+  }
+  // a secret the rest of the plan needs and was not given: say so before anything is sent
+  for (const s of plan.steps) {
+    if (state.get(s.n) !== 'pending') continue
+    const missing = secretsNamed(s).find((name) => options.secrets?.[name] === undefined)
+    if (missing !== undefined) return E.left({ _tag: 'MissingSecret', n: s.n, name: missing })
   }
   const skipped = [...state.values()].filter((v) => v === 'done').length
   if (skipped > 0 || sentAt.size > 0) {
@@ -341,8 +351,9 @@ export const applyPlan = async (
       sentAt.set(s.n, clock.now())
       emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
       for (const id of changes(s)) busy.add(id)
-      // a tag and a subnet group are there once the call is taken
-      const immediate = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup'
+      // a tag and a subnet group are there once the call is taken; so is a new master password, which
+      // no describe shows (what comes next on the cluster waits for it to be available again)
+      const immediate = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup' || (s.op === 'ModifyDBCluster' && s.request.MasterUserPassword !== undefined)
       state.set(s.n, immediate ? 'done' : 'sent')
       if (immediate) {
         finish(s)

@@ -34,6 +34,8 @@ export interface PlannedClone {
 export interface WorldCloneRequest extends CloneRequest {
   /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot (Aurora clusters only). */
   readonly finalSnapshot?: boolean | undefined
+  /** A new master password for the clone (see ClusterCloneRequest.password). */
+  readonly password?: 'secret' | 'managed' | undefined
 }
 
 /**
@@ -52,7 +54,7 @@ export const plannerFor = (env: Environment, req: WorldCloneRequest): 'instance'
 export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, PlannedClone> => {
   if (plannerFor(environment, req) === 'cluster') {
     return pipe(
-      planClusterClone(environment, { source: req.source, target: req.target, restart: req.restart, finalSnapshot: req.finalSnapshot }),
+      planClusterClone(environment, { source: req.source, target: req.target, restart: req.restart, finalSnapshot: req.finalSnapshot, password: req.password }),
       E.bimap(
         (problems): PlanFailure => ({ _tag: 'ClusterPlan', problems }),
         (plan): PlannedClone => ({ environment, plan, kind: 'cluster' }),

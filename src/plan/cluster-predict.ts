@@ -29,6 +29,8 @@ export interface PredictedCluster {
   readonly dataFrom: string
   readonly settings: ClusterSettings
   readonly roles: ReadonlyArray<string>
+  /** Set by the plan: a new master password (`secret`) or one RDS keeps in Secrets Manager (`managed`). */
+  readonly password?: 'secret' | 'managed'
 }
 
 export interface PredictedMember {
@@ -136,13 +138,17 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
       const c = needCluster(step.id)
       notSource(c)
       if (c === undefined) break
+      if (step.request.MasterUserPassword !== undefined && step.request.ManageMasterUserPassword === true) {
+        v.push(`${at}: sets a master password and hands it to Secrets Manager at once; RDS takes one or the other`)
+      }
       const r = step.request as Record<string, unknown>
       const changed: Partial<ClusterSettings> = pickDefined<ClusterSettings>(r, CLUSTER_SETTING_KEYS)
       const logs = step.request.CloudwatchLogsExportConfiguration?.EnableLogTypes
       const settings = { ...c.settings, ...changed, ...(logs === undefined ? {} : { EnableCloudwatchLogsExports: logs }) }
       const newId = step.request.NewDBClusterIdentifier
+      const password = step.request.ManageMasterUserPassword === true ? 'managed' : step.request.MasterUserPassword !== undefined ? 'secret' : c.password
       if (newId === undefined) {
-        clusters.set(step.id, { ...c, settings })
+        clusters.set(step.id, { ...c, settings, ...(password === undefined ? {} : { password }) })
         break
       }
       claim(newId, clusters)
@@ -276,6 +282,9 @@ const namesUsed = (s: Step): ReadonlyArray<string> => {
   return [...namesChanged(s), own, ...extra]
 }
 
+const setsPassword = (s: Step): boolean =>
+  s.op === 'ModifyDBCluster' && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true)
+
 const checkGraph = (plan: Plan): string[] => {
   const v: string[] = []
   const ancestors = new Map<number, Set<number>>()
@@ -309,6 +318,10 @@ const checkGraph = (plan: Plan): string[] => {
       }
       if (later.op === 'DeleteDBCluster' && earlier.op === 'DeleteDBInstance' && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} deletes the cluster ${later.id} without waiting for step ${earlier.n}, which deletes its instance ${earlier.id}`)
+      }
+      // a clone with the source's password must not take the target's name before it has its own
+      if (setsPassword(earlier) && later.op === 'ModifyDBCluster' && later.id === earlier.id && later.request.NewDBClusterIdentifier !== undefined && !waitsFor(later, earlier)) {
+        v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
       }
       if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} renames ${later.id} away before the new cluster is complete (step ${earlier.n})`)
@@ -357,6 +370,7 @@ export const checkClusterPlan = (env: Environment, plan: Plan): ReadonlyArray<st
     if (after.dataFrom !== sourceData) v.push(`end state: ${plan.target} holds the data of ${after.dataFrom}, not of ${plan.source}`)
     const diffs = differences(CLUSTER_SETTING_KEYS, wanted.settings, after.settings)
     if (diffs.length > 0) v.push(`end state: ${plan.target} does not keep the target's settings: ${diffs.join(', ')}`)
+    if (plan.steps.some(setsPassword) && after.password === undefined) v.push(`end state: ${plan.target} still has ${plan.source}'s master password, not its new one`)
     if (JSON.stringify(after.roles) !== JSON.stringify(wanted.roles)) {
       v.push(`end state: ${plan.target} has the IAM roles [${after.roles.join(', ')}], not [${wanted.roles.join(', ')}]`)
     }

@@ -4,7 +4,8 @@
  *
  *   copy        RestoreDBClusterToPointInTime(temp-<target>, copy-on-write, latest restorable time,
  *               the target's settings) → ModifyDBCluster (what the restore does not take) →
- *               AddRoleToDBCluster for each IAM role → CreateDBInstance per target member, writer first
+ *               ModifyDBCluster (a new master password, when asked) → AddRoleToDBCluster for each IAM
+ *               role → CreateDBInstance per target member, writer first
  *   rename-old  the target cluster and its instances are tagged as this run's, then renamed to old-
  *   rename-temp the temp- cluster and instances take the real names
  *   restart     the hook, then a tag on the cluster saying it ran
@@ -16,7 +17,7 @@ import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './
 import type { PlanProblem } from './errors.js'
 import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { PLAN_VERSION, type Plan } from './operations.js'
+import { MASTER_PASSWORD_SECRET, PLAN_VERSION, type Plan } from './operations.js'
 import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
 import {
   clusterRoles,
@@ -36,6 +37,12 @@ export interface ClusterCloneRequest {
   readonly restart?: string | undefined
   /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot. */
   readonly finalSnapshot?: boolean | undefined
+  /**
+   * A clone inherits the source's master password. `secret`: set a new one, given to the interpreter as
+   * MASTER_PASSWORD_SECRET (the plan holds only its name); `managed`: RDS makes one and keeps it in
+   * Secrets Manager. Either happens before the clone takes the target's name.
+   */
+  readonly password?: 'secret' | 'managed' | undefined
 }
 
 /** RDS's default quotas per region (aws-facts.md). */
@@ -253,6 +260,23 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   if (Object.keys(rest).length > 0) {
     clusterReady = list.add(
       { op: 'ModifyDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, ...rest, ApplyImmediately: true } },
+      'copy',
+      [clusterReady],
+    )
+  }
+  // the source's password stays with the source: the clone gets its own before it is ever reachable
+  // under the target's name (a step of its own, so that a re-run can tell the settings apart from it)
+  if (req.password !== undefined) {
+    clusterReady = list.add(
+      {
+        op: 'ModifyDBCluster',
+        id: tempCluster,
+        request: {
+          DBClusterIdentifier: tempCluster,
+          ...(req.password === 'managed' ? { ManageMasterUserPassword: true } : { MasterUserPassword: { fromSecret: MASTER_PASSWORD_SECRET } }),
+          ApplyImmediately: true,
+        },
+      },
       'copy',
       [clusterReady],
     )

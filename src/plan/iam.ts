@@ -98,6 +98,15 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
       Resource: [...resources].sort(),
     })),
   ]
+  // RDS makes the managed password's secret (rds!cluster-…) as the caller, so the caller needs Secrets Manager
+  if (plan.steps.some((s) => (s.op === 'CreateDBCluster' || s.op === 'ModifyDBCluster') && s.request.ManageMasterUserPassword === true)) {
+    statements.push({
+      Sid: 'ManagedMasterPassword',
+      Effect: 'Allow',
+      Action: ['secretsmanager:CreateSecret', 'secretsmanager:RotateSecret', 'secretsmanager:TagResource'],
+      Resource: [`${prefix.replace(':rds:', ':secretsmanager:')}:secret:rds!*`],
+    })
+  }
   if (passRoles.size > 0) {
     statements.push({ Sid: 'PassMonitoringRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: [...passRoles].sort() })
   }

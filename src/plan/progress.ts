@@ -141,6 +141,10 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       if (c === undefined) return pending
       // a modification that failed leaves its settings unapplied: the status tells, not the settings
       if (FAILED_STATUSES.has(c.Status)) return settleCluster(c, false)
+      // a managed password shows as the cluster's secret; a new password shows nowhere, so it is sent
+      // again on a re-run (the same password: harmless) unless a later step has begun
+      if (step.request.ManageMasterUserPassword === true) return c.MasterUserSecret?.SecretArn !== undefined ? settleCluster(c, true) : pending
+      if (step.request.MasterUserPassword !== undefined) return pending
       const { DBClusterIdentifier: _id, ApplyImmediately: _a, CloudwatchLogsExportConfiguration: _l, ...wanted } = step.request
       const actual = clusterSettings(c) as Record<string, unknown>
       const applied = Object.entries(wanted).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))

@@ -13,11 +13,14 @@ import { applyFlow } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+import { checkPasswordConfirmation, passwordInputFlags, readPasswordSecrets } from '../password.js'
 
 export default class Apply extends Command {
   static override summary = 'Apply a plan saved with --plan --out, exactly as it was shown.'
 
-  static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.`
+  static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.
+
+A plan that sets a master password (made with --db-password-stdin or --db-password-file) holds only the password's name: give the password again here, the same way.`
 
   static override examples = [
     { description: 'Save a plan, review it, apply it', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --plan --out plan.json\n<%= config.bin %> apply plan.json' },
@@ -29,6 +32,7 @@ export default class Apply extends Command {
 
   static override flags = {
     json: Flags.boolean({ summary: 'JSON lines of events instead of text.' }),
+    ...passwordInputFlags,
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,
@@ -36,6 +40,7 @@ export default class Apply extends Command {
 
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply)
+    checkPasswordConfirmation(flags, true)
     let text: string
     try {
       text = readFileSync(args.file, 'utf8')
@@ -66,6 +71,8 @@ export default class Apply extends Command {
       : (runInProgress(environment, plan.source, plan.target)?.original ?? environment)
     const violations = cluster ? checkClusterPlan(original, plan) : checkPlan(original, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
-    await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
+    // a plan that sets a master password names it only: the password comes from stdin or a file, now
+    const secrets = await readPasswordSecrets(flags)
+    await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }

@@ -11,6 +11,7 @@ import { applyFlow } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
 
 export default class Clone extends Command {
   static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too.'
@@ -18,6 +19,8 @@ export default class Clone extends Command {
   static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
 
 When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans are reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied as instance plans are (to AWS, or to the simulator with --simulate).
+
+A clone starts with the source's master password. For an Aurora clone, --db-password-stdin or --db-password-file sets a new one (ModifyDBCluster MasterUserPassword, before the clone takes the target's name; the plan holds only the password's name, never the password), and --manage-master-password has RDS make one and keep it in Secrets Manager.
 
 Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
 
@@ -31,6 +34,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     { description: 'The least-privilege IAM policy for this clone', command: '<%= config.bin %> --source mitosis-prod --target mitosis-demo --iam-policy --profile prod-admin' },
     { description: 'The plan for an Aurora cluster clone', command: '<%= config.bin %> --simulate fixtures/aurora.json --source shop-prod --target shop-staging --plan' },
     { description: 'An Aurora cluster clone applied on the simulator', command: '<%= config.bin %> --simulate fixtures/aurora.json --source shop-prod --target shop-staging --yes' },
+    { description: 'An Aurora clone with a new master password, read from a file', command: '<%= config.bin %> --source shop-prod --target shop-staging --db-password-file staging-password.txt' },
   ]
 
   static override flags = {
@@ -43,6 +47,8 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     restart: Flags.string({ summary: 'Shell command that restarts the application after the swap, before old- is deleted.', helpValue: 'CMD' }),
     'restore-snapshot': Flags.boolean({ summary: "Restore the source's latest snapshot instead of replicating from it (automatic across VPCs)." }),
     'final-snapshot': Flags.boolean({ summary: 'Aurora clusters only: keep a final snapshot of the old cluster when it is deleted.' }),
+    ...passwordInputFlags,
+    ...managedPasswordFlag,
     'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
     ...worldFlags,
     ...applyFlags,
@@ -55,6 +61,8 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     if (flags.json && flags.format !== 'text' && flags.format !== 'json') {
       throw new UserError(`--json and --format ${flags.format} ask for two different outputs; choose one`)
     }
+    const password = passwordChoice(flags)
+    checkPasswordConfirmation(flags, !flags.plan && !flags['iam-policy'])
     const connected = await connect(flags)
     const request = {
       source: flags.source,
@@ -62,12 +70,16 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       restart: flags.restart,
       restoreSnapshot: flags['restore-snapshot'],
       finalSnapshot: flags['final-snapshot'],
+      password,
     }
     const planned = await planFromWorld(connected.port, request)()
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
     const { environment, plan, kind } = planned.right
     if (kind === 'instance' && flags['final-snapshot']) {
       throw new UserError(`--final-snapshot applies to Aurora cluster clones only; ${plan.source} and ${plan.target} are DB instances`)
+    }
+    if (kind === 'instance' && password !== undefined) {
+      throw new UserError(`--db-password-stdin, --db-password-file and --manage-master-password apply to Aurora cluster clones only; ${plan.source} and ${plan.target} are DB instances`)
     }
     if (kind === 'cluster' && flags['restore-snapshot']) {
       throw new UserError(`--restore-snapshot applies to DB instance clones only; ${plan.source} and ${plan.target} are Aurora clusters, cloned copy-on-write`)
@@ -93,6 +105,8 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       return
     }
     if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
-    await applyFlow(plan, environment, connected, { ...flags, json: flags.json })
+    // the password: read only now, from stdin or a file, and handed to the interpreter alone
+    const secrets = await readPasswordSecrets(flags)
+    await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }

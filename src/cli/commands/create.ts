@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
@@ -6,30 +6,13 @@ import { renderRdsError } from '../../interpret/port.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../plan/create.js'
 import type { Environment } from '../../plan/domain.js'
 import { iamPolicy } from '../../plan/iam.js'
-import { MASTER_PASSWORD_SECRET } from '../../plan/operations.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderText } from '../../plan/render.js'
 import { applyFlow } from '../apply-flow.js'
 import { connect, type Connected } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-
-/** RDS's rule for an Aurora master password: 8–128 printable ASCII characters but / " @ and space. */
-export const passwordProblem = (p: string): string | undefined => {
-  if (p.length < 8 || p.length > 128) return 'must be 8 to 128 characters long'
-  if (!/^[\x21-\x7e]+$/.test(p)) return 'must be printable ASCII without spaces'
-  if (/[/"@]/.test(p)) return 'must not contain /, " or @'
-  return undefined
-}
-
-/** The password as given on stdin or in a file: the trailing line break is not part of it. */
-const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
-
-const readStdin = async (): Promise<string> => {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
-}
+import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
 
 const observe = async (connected: Connected): Promise<Environment> => {
   const { port } = connected
@@ -68,9 +51,8 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     instances: Flags.integer({ summary: 'How many instances (the first is the writer).', default: 1, helpValue: 'N' }),
     'database-name': Flags.string({ summary: "The database to create (default: the source's).", helpValue: 'NAME' }),
     'master-username': Flags.string({ summary: "The master user (default: the source's).", helpValue: 'USER' }),
-    'db-password-stdin': Flags.boolean({ summary: 'Read the master password from stdin.', exclusive: ['db-password-file', 'manage-master-password'] }),
-    'db-password-file': Flags.string({ summary: 'Read the master password from this file.', helpValue: 'FILE', exclusive: ['db-password-stdin', 'manage-master-password'] }),
-    'manage-master-password': Flags.boolean({ summary: 'Let RDS manage the master password in Secrets Manager.', exclusive: ['db-password-stdin', 'db-password-file'] }),
+    ...passwordInputFlags,
+    ...managedPasswordFlag,
     changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
     'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
     plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
@@ -84,12 +66,9 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(Create)
-    const fromStdin = flags['db-password-stdin']
-    const fromFile = flags['db-password-file']
-    const managed = flags['manage-master-password']
-    if (!fromStdin && fromFile === undefined && !managed) {
-      throw new UserError('the master password: give --db-password-stdin, --db-password-file FILE or --manage-master-password')
-    }
+    const password = passwordChoice(flags)
+    if (password === undefined) throw new UserError('the master password: give --db-password-stdin, --db-password-file FILE or --manage-master-password')
+    checkPasswordConfirmation(flags, !flags.plan && !flags['iam-policy'])
     let changelog: string | undefined
     if (flags.changelog !== undefined) {
       changelog = resolve(flags.changelog)
@@ -110,7 +89,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       instances: flags.instances,
       databaseName: flags['database-name'],
       masterUsername: flags['master-username'],
-      password: managed ? 'managed' : 'secret',
+      password,
       changelog,
       engineVersion: flags['engine-version'],
     }
@@ -129,24 +108,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       return
     }
     // the password: read only now, from stdin or a file, and handed to the interpreter alone
-    let secrets: Record<string, string> | undefined
-    if (!managed) {
-      let password: string
-      if (fromFile !== undefined) {
-        try {
-          password = stripNewline(readFileSync(fromFile, 'utf8'))
-        } catch (e) {
-          throw new UserError(`--db-password-file ${fromFile}: cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`)
-        }
-      } else {
-        if (process.stdin.isTTY === true) throw new UserError('--db-password-stdin: stdin is a terminal; pipe the password in (or use --db-password-file)')
-        password = stripNewline(await readStdin())
-      }
-      const problem = passwordProblem(password)
-      if (problem !== undefined) throw new UserError(`the master password ${problem}`)
-      secrets = { [MASTER_PASSWORD_SECRET]: password }
-    }
-    if (!flags.yes && fromStdin) throw new UserError('with --db-password-stdin there is no terminal to confirm on: pass --yes (review with --plan first)')
+    const secrets = await readPasswordSecrets(flags)
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }
