@@ -34,8 +34,11 @@ export const cleanEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return { ...env, ...extra }
 }
 
-/** Starts the CLI from the repository root with stdin closed; killed with SIGKILL after `timeoutMs`. */
-export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 60_000): StartedCli => {
+/**
+ * Starts the CLI from the repository root with `input` (if any) piped on its stdin, which is then closed; killed with
+ * SIGKILL after `timeoutMs`.
+ */
+export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 60_000, input?: string): StartedCli => {
   const started = Date.now()
   let child: ChildProcess | undefined
   const done = new Promise<Run>((resolve) => {
@@ -45,14 +48,14 @@ export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = c
       { cwd: repoRoot, env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       (_error, stdout, stderr) => resolve({ code: child!.exitCode, signal: child!.signalCode, stdout, stderr, ms: Date.now() - started }),
     )
-    child.stdin?.end()
+    child.stdin?.end(input)
   })
   return { child: child!, done }
 }
 
 /** Runs the CLI to its end (see startCli). */
-export const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 60_000): Promise<Run> =>
-  startCli(args, env, timeoutMs).done
+export const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), timeoutMs = 60_000, input?: string): Promise<Run> =>
+  startCli(args, env, timeoutMs, input).done
 
 export const show = (r: Run): string => `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`
 

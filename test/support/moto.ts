@@ -175,11 +175,13 @@ export interface FixtureDBSnapshot {
   readonly TagList?: ReadonlyArray<FixtureTag> | undefined
 }
 
+/** Whether a recorded request may change something: its action is not Describe* / List*. */
+export const isMutating = (r: RecordedRequest): boolean =>
+  r.action !== undefined && !r.action.startsWith('Describe') && !r.action.startsWith('List')
+
 /** The actions of the recorded requests that may change something: everything not Describe* / List*. */
 export function mutatingActions(requests: ReadonlyArray<RecordedRequest>): string[] {
-  return requests
-    .map((r) => r.action)
-    .filter((a): a is string => a !== undefined && !a.startsWith('Describe') && !a.startsWith('List'))
+  return requests.filter(isMutating).map((r) => r.action!)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
