@@ -10,29 +10,23 @@
  * renamed replica answered as AWS answers it). The product is not told and not changed.
  */
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { DescribeDBInstancesCommand, ListTagsForResourceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds'
-import { Plan, type Step } from '../src/plan/operations.js'
-import { cleanEnv, cli as runCli, planOf, show, startCli as startCliWithin, succeeded, type Run, type StartedCli } from './support/cli.js'
+import { DescribeDBInstancesCommand, ListTagsForResourceCommand, type DBInstance } from '@aws-sdk/client-rds'
+import type { Plan } from '../src/plan/operations.js'
+import { planOf, show, succeeded } from './support/cli.js'
 import { fixturePath } from './support/fixtures.js'
-import { seedFromFixture, startMoto, type Fixture, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
+import { isMutating, seedFromFixture, type Fixture, type Moto, type RecordedRequest } from './support/moto.js'
+import { assertConversation, describeRequest, hookCommand, motoSuite, sdk, type Seen } from './support/moto-e2e.js'
 
-// ---------------------------------------------------------------------------------------------------------------
-// Running the CLI (asynchronously: the recording proxy lives in this process and must keep answering)
+/**
+ * moto (started by the first test that needs it, stopped after the last, also when tests fail), with the AWS fix-ups;
+ * this suite's limit for one run of the CLI is 20 s (the shared default is 60 s).
+ */
+const e2e = motoSuite({ name: 'moto-apply', awsFixups: true, runLimitMs: 20_000 })
 
-/** This suite's limit for one run is 20 s (the shared default is 60 s). */
-const RUN_LIMIT_MS = 20_000
-const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): StartedCli => startCliWithin(args, env, RUN_LIMIT_MS)
-const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Promise<Run> => runCli(args, env, RUN_LIMIT_MS)
-
-// ---------------------------------------------------------------------------------------------------------------
-// moto: started by the first test that needs it, stopped after the last (also when tests fail)
-
-const REGION = 'us-east-1'
 const SOURCE = 'mitosis-prod'
 const TARGET = 'mitosis-demo'
 const DEMO: ReadonlyArray<string> = ['--source', SOURCE, '--target', TARGET]
@@ -40,48 +34,13 @@ const demoFixture = JSON.parse(readFileSync(fixturePath('demo'), 'utf8')) as Fix
 /** Never to be touched (the source tree and the unrelated instance). */
 const UNTOUCHED = ['mitosis-prod', 'mitosis-prod-replica', 'analytics-warehouse'] as const
 
-const tempDirs: string[] = []
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'mitosis-moto-apply-'))
-  tempDirs.push(dir)
-  return dir
-}
-
-/** Every request as the proxy received it, with whether the restart hook had already run at that moment. */
-interface Seen {
-  readonly request: RecordedRequest
-  readonly hookHadRun: boolean
-}
-/** What the current test wants to know of each request (called synchronously by the proxy, before forwarding). */
-let listener: ((r: RecordedRequest) => void) | undefined
-
-let starting: Promise<Moto> | undefined
-const getMoto = (): Promise<Moto> => (starting ??= startMoto({ awsFixups: true, onRequest: (r) => listener?.(r) }))
-
 /** moto holding exactly the demo fixture, freshly seeded (an apply changes the world). */
 const freshDemo = async (): Promise<Moto> => {
-  const moto = await getMoto()
-  listener = undefined
-  await moto.reset()
+  const moto = await e2e.reset()
   await seedFromFixture(moto.endpoint, demoFixture)
   moto.clearRequests()
   return moto
 }
-
-/** The CLI's environment: moto through the proxy, dummy keys, an empty HOME (no ~/.aws of the machine's). */
-const awsEnv = (moto: Moto, home: string): NodeJS.ProcessEnv =>
-  cleanEnv({
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    HOME: home,
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-  })
-
-const sdk = (moto: Moto): RDSClient =>
-  new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
 
 interface Observed {
   readonly instance: DBInstance
@@ -144,8 +103,6 @@ const summary = (w: ReadonlyMap<string, Observed>, run: string): string =>
 // ---------------------------------------------------------------------------------------------------------------
 // The restart hook: appends the MITOSIS_* part of its environment to a file, one block per run of the hook
 
-const hookCommand = (file: string): string => `{ env | grep '^MITOSIS_' | sort; echo '--'; } >> '${file}'`
-
 const hookRuns = (file: string): Array<Record<string, string>> => {
   if (!existsSync(file)) return []
   return readFileSync(file, 'utf8')
@@ -163,100 +120,7 @@ const hookRuns = (file: string): Array<Record<string, string>> => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The conversation: every mutating request is one of the plan's RDS steps, sent once, in an order the graph allows
-
-const isMutating = (r: RecordedRequest): boolean =>
-  r.action !== undefined && !r.action.startsWith('Describe') && !r.action.startsWith('List')
-
-/** A query-protocol request's parameters as the input object they carry (list member names dropped). */
-const fromQuery = (params: Readonly<Record<string, string>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(params)) {
-    if (key === 'Action' || key === 'Version') continue
-    // Tags.Tag.1.Key → Tags[0].Key; VpcSecurityGroupIds.VpcSecurityGroupId.2 → VpcSecurityGroupIds[1]; x.member.1 → x[0]
-    const path: Array<string | number> = []
-    for (const part of key.split('.')) {
-      if (/^\d+$/.test(part)) {
-        path.pop()
-        path.push(Number(part) - 1)
-      } else path.push(part)
-    }
-    let node: Record<string | number, unknown> = out
-    for (const [k, segment] of path.entries()) {
-      if (k === path.length - 1) {
-        node[segment] = value
-      } else {
-        node[segment] ??= typeof path[k + 1] === 'number' ? [] : {}
-        node = node[segment] as Record<string | number, unknown>
-      }
-    }
-  }
-  return out
-}
-
-/** A plan request as the query protocol carries it: scalars as text, an empty list as an empty value. */
-const asQuery = (v: unknown): unknown => {
-  if (Array.isArray(v)) return v.length === 0 ? '' : v.map(asQuery)
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, asQuery(x)]))
-  }
-  return String(v)
-}
-
-const describeRequest = (r: RecordedRequest): string => `${r.action} ${JSON.stringify(fromQuery(r.params))}`
-
-/**
- * Each mutating request matched to the plan step whose request it carries exactly; every RDS step of the plan sent
- * exactly once; every step's request after the requests of the steps it waits for, the hook after the steps it waits
- * for and before the steps that wait for it. Returns the step numbers in the order they were sent.
- */
-const assertConversation = (plan: Plan, seen: ReadonlyArray<Seen>): number[] => {
-  const mutating = seen.filter((s) => isMutating(s.request))
-  const rdsSteps = plan.steps.filter((s) => s.op !== 'RunCommand')
-  const sentAt = new Map<number, number>()
-  const hookHadRun = new Map<number, boolean>()
-  for (const [k, { request, hookHadRun: hook }] of mutating.entries()) {
-    const carried = fromQuery(request.params)
-    const step = rdsSteps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request), carried))
-    if (step === undefined) {
-      const again = rdsSteps.find((s) => s.op === request.action && equalJson(asQuery(s.request), carried))
-      assert.unreachable(
-        again !== undefined
-          ? `step ${again.n} (${again.op} ${again.id}) was sent twice: ${describeRequest(request)}`
-          : `a mutating request that is no step of the plan: ${describeRequest(request)}`,
-      )
-      return []
-    }
-    sentAt.set(step.n, k)
-    hookHadRun.set(step.n, hook)
-  }
-  const missing = rdsSteps.filter((s) => !sentAt.has(s.n)).map((s) => `${s.n} ${s.op} ${s.id}`)
-  assert.equal(missing, [], `plan steps never sent: ${missing.join('; ')}`)
-  assert.is(mutating.length, rdsSteps.length, 'one mutating request per RDS step of the plan')
-
-  const label = (s: Step) => `step ${s.n} (${s.op} ${s.id})`
-  for (const s of plan.steps) {
-    for (const a of s.after) {
-      const before = plan.steps[a - 1]!
-      if (s.op === 'RunCommand') {
-        assert.not.ok(hookHadRun.get(a), `${label(before)} was sent after the hook, which waits for it`)
-      } else if (before.op === 'RunCommand') {
-        assert.ok(hookHadRun.get(s.n), `${label(s)} was sent before the hook had run, but waits for it`)
-      } else {
-        assert.ok(sentAt.get(a)! < sentAt.get(s.n)!, `${label(s)} was sent before ${label(before)}, which it waits for`)
-      }
-    }
-  }
-  return [...sentAt].sort((x, y) => x[1] - y[1]).map(([n]) => n)
-}
-
-const equalJson = (a: unknown, b: unknown): boolean => {
-  try {
-    assert.equal(a, b)
-    return true
-  } catch {
-    return false
-  }
-}
+// (assertConversation), and none touches the source tree
 
 const PROD_IDS: ReadonlyArray<string> = ['mitosis-prod', 'mitosis-prod-replica']
 const namesProd = (value: string): boolean => PROD_IDS.some((id) => value === id || value.endsWith(`:db:${id}`))
@@ -348,23 +212,13 @@ const planned = (plan: Plan, op: string, id: string): Record<string, unknown> =>
 /** The plan of the demo as `--plan --json` prints it against the same seeded moto (nothing mutated). */
 const demoPlan = async (moto: Moto, env: NodeJS.ProcessEnv, hook: string): Promise<Plan> => {
   moto.clearRequests()
-  const plan = planOf(await cli([...DEMO, '--restart', hook, '--plan', '--json'], env))
+  const plan = planOf(await e2e.cli([...DEMO, '--restart', hook, '--plan', '--json'], env))
   assert.equal(moto.requests().filter(isMutating).map((r) => r.action), [], '--plan mutates nothing')
   assert.is(plan.source, SOURCE)
   assert.is(plan.target, TARGET)
   assert.is(plan.steps.length, 16)
   moto.clearRequests()
   return plan
-}
-
-/** Records every request with whether the hook had run when it arrived; `also` reacts to each. */
-const watch = (hookFile: string, also?: (r: RecordedRequest) => void): Seen[] => {
-  const seen: Seen[] = []
-  listener = (request) => {
-    seen.push({ request, hookHadRun: existsSync(hookFile) })
-    also?.(request)
-  }
-  return seen
 }
 
 const applyArgs = (hook: string): string[] => [...DEMO, '--restart', hook, '--yes', '--poll-interval', '0.2']
@@ -374,28 +228,19 @@ let uninterrupted: string | undefined
 
 // ---------------------------------------------------------------------------------------------------------------
 
-whenMotoAvailable('moto apply tests', () => {
-  test.after(async () => {
-    listener = undefined
-    try {
-      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
-    } finally {
-      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-    }
-  })
-
+e2e.tests('moto apply tests', () => {
   test('the demo cloned end to end against moto: exit 0, the new tree in place, the source untouched, the plan sent as planned', async () => {
     const moto = await freshDemo()
-    const dir = tempDir()
+    const dir = e2e.tempDir()
     const hookFile = join(dir, 'hook.log')
     const hook = hookCommand(hookFile)
-    const env = awsEnv(moto, dir)
+    const env = e2e.env(moto, dir)
     const before = await world(moto)
     const plan = await demoPlan(moto, env, hook)
 
-    const seen = watch(hookFile)
-    const r = await cli(applyArgs(hook), env)
-    listener = undefined
+    const seen = e2e.watch(hookFile)
+    const r = await e2e.cli(applyArgs(hook), env)
+    e2e.listen(undefined)
     succeeded(r)
     assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/m, show(r))
     assert.match(r.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in [^\n]*\.$/m, show(r))
@@ -409,23 +254,23 @@ whenMotoAvailable('moto apply tests', () => {
 
   test('killed (SIGKILL) right after RDS accepted the first rename, the same command run again finishes: the same end state, every step sent once', async () => {
     const moto = await freshDemo()
-    const dir = tempDir()
+    const dir = e2e.tempDir()
     const hookFile = join(dir, 'hook.log')
     const hook = hookCommand(hookFile)
-    const env = awsEnv(moto, dir)
+    const env = e2e.env(moto, dir)
     const before = await world(moto)
     const plan = await demoPlan(moto, env, hook)
 
     // the proxy calls the listener before it forwards the request: the CLI dies while RDS carries out the rename
     let victim: ChildProcess | undefined
     let rename: RecordedRequest | undefined
-    const seen = watch(hookFile, (r) => {
+    const seen = e2e.watch(hookFile, (r) => {
       if (rename === undefined && r.action === 'ModifyDBInstance' && r.params['NewDBInstanceIdentifier'] !== undefined) {
         rename = r
         victim?.kill('SIGKILL')
       }
     })
-    const first = startCli(applyArgs(hook), env)
+    const first = e2e.startCli(applyArgs(hook), env)
     victim = first.child
     const killed = await first.done
     assert.ok(rename !== undefined, `the CLI never sent a rename\n${show(killed)}`)
@@ -442,8 +287,8 @@ whenMotoAvailable('moto apply tests', () => {
     assert.ok(renamed.has(to) && !renamed.has(from), `${from} → ${to} should be done in moto: ${[...renamed.keys()].join(', ')}`)
     const sentBeforeKill = seen.filter((s) => isMutating(s.request)).length
 
-    const again = await cli(applyArgs(hook), env)
-    listener = undefined
+    const again = await e2e.cli(applyArgs(hook), env)
+    e2e.listen(undefined)
     succeeded(again)
     assert.match(again.stdout, new RegExp(`resuming run ${plan.run}: \\d+ of 16 steps already done`), show(again))
     assert.match(again.stdout, /^Cloned mitosis-prod into mitosis-demo: \d+ steps in [^\n]*\(\d+ were already done\)\.$/m, show(again))

@@ -10,62 +10,20 @@
  * No --changelog: moto's endpoints are no databases (the schema step is tested against a real PostgreSQL in
  * test/create.test.ts). The proxy runs with its AWS fix-up layer (awsFixups, documented in test/support/moto.ts).
  */
-import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
+import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds'
 import type { Plan, Step } from '../src/plan/operations.js'
-import { cleanEnv, cli, planOf, show, succeeded, type Run } from './support/cli.js'
-import { repoRoot } from './support/fixtures.js'
-import { createSubnets, startMoto, type Moto, type RecordedRequest, whenMotoAvailable } from './support/moto.js'
+import { planOf, show, succeeded } from './support/cli.js'
+import { createSubnets, isMutating, type Moto, type RecordedRequest } from './support/moto.js'
+import { asQuery, clusterWorld, equalJson, fromQuery, motoSuite, REGION, sdk } from './support/moto-e2e.js'
 
-const RUN_LIMIT_MS = 30_000
-const REGION = 'us-east-1'
+const e2e = motoSuite({ name: 'moto-create', awsFixups: true, runLimitMs: 30_000 })
+
 const SOURCE = 'shop-prod'
 const TARGET = 'shop-new'
 const SOURCE_IDS: ReadonlyArray<string> = [SOURCE, 'shop-prod-1']
 const PASSWORD = 'Piped-On-Stdin-7f3a9c'
-
-const tempDirs: string[] = []
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'mitosis-moto-create-'))
-  tempDirs.push(dir)
-  return dir
-}
-
-let starting: Promise<Moto> | undefined
-const getMoto = (): Promise<Moto> => (starting ??= startMoto({ awsFixups: true }))
-
-const awsEnv = (moto: Moto, home: string): NodeJS.ProcessEnv =>
-  cleanEnv({
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    HOME: home,
-    AWS_CONFIG_FILE: join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
-  })
-
-/** The CLI with `input` piped on its stdin (then closed). */
-const cliWithStdin = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, input: string): Promise<Run> => {
-  const started = Date.now()
-  return new Promise<Run>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args],
-      { cwd: repoRoot, env, encoding: 'utf8', timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (_error, stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr, ms: Date.now() - started }),
-    )
-    child.stdin?.end(input)
-  })
-}
-
-const sdk = (moto: Moto): RDSClient =>
-  new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
 
 /** An encrypted Aurora PostgreSQL cluster with one writer, created through the proxy as a user would. */
 const seedSource = async (moto: Moto): Promise<void> => {
@@ -102,79 +60,7 @@ const seedSource = async (moto: Moto): Promise<void> => {
   }
 }
 
-interface World {
-  readonly clusters: ReadonlyMap<string, { readonly members: ReadonlyArray<string>; readonly json: string; readonly raw: Record<string, unknown> }>
-  readonly instances: ReadonlyMap<string, { readonly cluster: string | undefined; readonly json: string }>
-}
-
-const world = async (moto: Moto): Promise<World> => {
-  const rds = sdk(moto)
-  try {
-    const cs = (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? []
-    const is = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []
-    return {
-      clusters: new Map(
-        cs.map((c) => [
-          c.DBClusterIdentifier!,
-          {
-            members: (c.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier!).sort(),
-            json: JSON.stringify({ ...c, Status: undefined, LatestRestorableTime: undefined }),
-            raw: c as Record<string, unknown>,
-          },
-        ]),
-      ),
-      instances: new Map(is.map((i) => [i.DBInstanceIdentifier!, { cluster: i.DBClusterIdentifier, json: JSON.stringify({ ...i, DBInstanceStatus: undefined, LatestRestorableTime: undefined }) }])),
-    }
-  } finally {
-    rds.destroy()
-  }
-}
-
-const isMutating = (r: RecordedRequest): boolean => r.action !== undefined && !r.action.startsWith('Describe') && !r.action.startsWith('List')
-
-/** A query-protocol request's parameters as the input object they carry (list member names dropped). */
-const fromQuery = (params: Readonly<Record<string, string>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(params)) {
-    if (key === 'Action' || key === 'Version') continue
-    const path: Array<string | number> = []
-    for (const part of key.split('.')) {
-      if (/^\d+$/.test(part)) {
-        path.pop()
-        path.push(Number(part) - 1)
-      } else path.push(part)
-    }
-    let node: Record<string | number, unknown> = out
-    for (const [k, segment] of path.entries()) {
-      if (k === path.length - 1) node[segment] = value
-      else {
-        node[segment] ??= typeof path[k + 1] === 'number' ? [] : {}
-        node = node[segment] as Record<string | number, unknown>
-      }
-    }
-  }
-  return out
-}
-
-/** A plan request as the query protocol carries it, the secret filled in with what was piped on stdin. */
-const asQuery = (v: unknown): unknown => {
-  if (Array.isArray(v)) return v.length === 0 ? '' : v.map(asQuery)
-  if (v !== null && typeof v === 'object') {
-    if ('fromSecret' in v) return PASSWORD
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, asQuery(x)]))
-  }
-  return String(v)
-}
-
-const equalJson = (a: unknown, b: unknown): boolean => {
-  try {
-    assert.equal(a, b)
-    return true
-  } catch {
-    return false
-  }
-}
-
+/** A request as describeRequest (test/support/moto-e2e.ts) shows it, the password as ***. */
 const describeRequest = (r: RecordedRequest): string => `${r.action} ${JSON.stringify({ ...fromQuery(r.params), MasterUserPassword: r.params['MasterUserPassword'] === undefined ? undefined : '***' })}`
 
 /** Every step of the plan sent exactly once, each after the steps it waits for, and nothing else mutating. */
@@ -183,7 +69,7 @@ const assertConversation = (plan: Plan, requests: ReadonlyArray<RecordedRequest>
   const sentAt = new Map<number, number>()
   for (const [k, request] of mutating.entries()) {
     const carried = fromQuery(request.params)
-    const step = plan.steps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request), carried))
+    const step = plan.steps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request, PASSWORD), carried))
     if (step === undefined) {
       assert.unreachable(`a mutating request that is no (unsent) step of the plan: ${describeRequest(request)}`)
       return
@@ -199,27 +85,17 @@ const assertConversation = (plan: Plan, requests: ReadonlyArray<RecordedRequest>
   }
 }
 
-whenMotoAvailable('moto create tests', () => {
-  test.after(async () => {
-    try {
-      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
-    } finally {
-      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
-    }
-  })
-
+e2e.tests('moto create tests', () => {
   test('mitosis create applied against moto: exit 0, the plan sent as planned, the password from stdin and nowhere else, the new cluster with its instances, the source untouched', async () => {
-    const moto = await getMoto()
-    await moto.reset()
+    const moto = await e2e.reset()
     await seedSource(moto)
     const subnets = await createSubnets(moto.endpoint, REGION, 2)
-    const dir = tempDir()
-    const env = awsEnv(moto, dir)
-    const before = await world(moto)
+    const env = e2e.env(moto, e2e.tempDir())
+    const before = await clusterWorld(moto)
     const args = ['create', '--like', SOURCE, '--target', TARGET, '--subnets', subnets.join(','), '--instances', '2', '--db-password-stdin']
 
     moto.clearRequests()
-    const planRun = await cli([...args, '--plan', '--json'], env, RUN_LIMIT_MS)
+    const planRun = await e2e.cli([...args, '--plan', '--json'], env)
     const plan = planOf(planRun)
     assert.equal(moto.requests().filter(isMutating).map((r) => r.action), [], '--plan mutates nothing')
     assert.equal(
@@ -228,7 +104,7 @@ whenMotoAvailable('moto create tests', () => {
     )
 
     moto.clearRequests()
-    const r = await cliWithStdin([...args, '--yes', '--poll-interval', '0.2'], env, `${PASSWORD}\n`)
+    const r = await e2e.cli([...args, '--yes', '--poll-interval', '0.2'], env, `${PASSWORD}\n`)
     succeeded(r)
     assert.match(r.stdout, new RegExp(`^Created ${TARGET} like ${SOURCE}: ${plan.steps.length} steps in [^\\n]*\\.$`, 'm'), show(r))
     const requests = moto.requests()
@@ -260,7 +136,7 @@ whenMotoAvailable('moto create tests', () => {
       }
     }
 
-    const after = await world(moto)
+    const after = await clusterWorld(moto)
     assert.ok(after.clusters.has(TARGET), `${TARGET} exists`)
     assert.equal(after.clusters.get(TARGET)!.members, [`${TARGET}-1`, `${TARGET}-2`], 'the new cluster and its instances')
     for (const id of [`${TARGET}-1`, `${TARGET}-2`]) assert.is(after.instances.get(id)?.cluster, TARGET, `${id} is an instance of ${TARGET}`)
