@@ -4,47 +4,21 @@
  * test/support/moto.ts) plans the clone from what DescribeDBInstances and DescribeDBClusters answer, sending not one
  * mutating request. The apply itself is test/moto-cluster-apply.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cleanEnv, cli, planOf } from './support/cli.js'
-import { mutatingActions, startMoto, type Moto, whenMotoAvailable, seedAuroraPair } from './support/moto.js'
+import { planOf } from './support/cli.js'
+import { mutatingActions, seedAuroraPair } from './support/moto.js'
+import { motoSuite, REGION } from './support/moto-e2e.js'
 
-const REGION = 'us-east-1'
-let home: string | undefined
-const homeDir = (): string => (home ??= mkdtempSync(join(tmpdir(), 'mitosis-moto-cluster-test-')))
-let starting: Promise<Moto> | undefined
+const e2e = motoSuite({ name: 'moto-cluster-test' })
 
-const awsEnv = (moto: Moto): NodeJS.ProcessEnv =>
-  cleanEnv({
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    HOME: homeDir(),
-    AWS_CONFIG_FILE: join(homeDir(), 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(homeDir(), 'no-credentials'),
-  })
-
-
-whenMotoAvailable('moto cluster tests', () => {
-  test.after(async () => {
-    try {
-      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
-    } finally {
-      if (home !== undefined) rmSync(home, { recursive: true, force: true })
-    }
-  })
-
+e2e.tests('moto cluster tests', () => {
   test('Aurora --plan --json against moto: the clone planned from DescribeDBClusters, nothing mutated', async () => {
-    const moto = await (starting ??= startMoto())
-    await moto.reset()
+    const moto = await e2e.reset()
     await seedAuroraPair(moto.endpoint)
     moto.clearRequests()
 
-    const p = planOf(await cli(['--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--json'], awsEnv(moto)))
+    const p = planOf(await e2e.cli(['--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--json'], e2e.env(moto)))
     assert.is(p.source, 'shop-prod')
     assert.is(p.target, 'shop-staging')
     assert.is(p.region, REGION)

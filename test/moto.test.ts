@@ -4,34 +4,28 @@
  * page read, and not one mutating request sent. moto's own gaps are listed in test/support/moto.ts and
  * /work/shared/reference/test-environment.md; only what moto round-trips faithfully is compared.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
+import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds'
 import { Plan, type Step } from '../src/plan/operations.js'
 import { cleanEnv, cli, planOf, show, succeeded } from './support/cli.js'
 import { fixturePath, outline } from './support/fixtures.js'
-import { mutatingActions, seedFromFixture, startMoto, type Fixture, type Moto, whenMotoAvailable } from './support/moto.js'
+import { mutatingActions, seedFromFixture, type Fixture, type Moto } from './support/moto.js'
+import { motoSuite, REGION, sdk } from './support/moto-e2e.js'
 
 // ---------------------------------------------------------------------------------------------------------------
-// moto: started by the first test that needs it, stopped after the last (also when tests fail)
+// moto: started by the first test that needs it, stopped after the last (also when tests fail); the CLI gets an
+// empty HOME, so no ~/.aws of the machine's plays a part
 
-const REGION = 'us-east-1'
+const e2e = motoSuite({ name: 'moto-test' })
 const DEMO: ReadonlyArray<string> = ['--source', 'mitosis-prod', '--target', 'mitosis-demo', '--plan']
 const demoFixture = JSON.parse(readFileSync(fixturePath('demo'), 'utf8')) as Fixture
-/** An empty HOME for the CLI, so no ~/.aws of the machine's plays a part. */
-let home: string | undefined
-const homeDir = (): string => (home ??= mkdtempSync(join(tmpdir(), 'mitosis-moto-test-')))
-
-let starting: Promise<Moto> | undefined
-const getMoto = (): Promise<Moto> => (starting ??= startMoto())
 let seeded: 'demo' | 'other' | undefined
 
 /** moto holding exactly the demo fixture (seeded once, re-seeded after a test that changed the world). */
 const demoWorld = async (): Promise<Moto> => {
-  const moto = await getMoto()
+  const moto = await e2e.moto()
   if (seeded !== 'demo') {
     seeded = undefined
     await moto.reset()
@@ -40,20 +34,6 @@ const demoWorld = async (): Promise<Moto> => {
   }
   return moto
 }
-
-const awsEnv = (moto: Moto): NodeJS.ProcessEnv =>
-  cleanEnv({
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    HOME: homeDir(),
-    AWS_CONFIG_FILE: join(homeDir(), 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(homeDir(), 'no-credentials'),
-  })
-
-const sdk = (moto: Moto): RDSClient =>
-  new RDSClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 })
 
 /** The security groups moto reports active on an instance (moto marks every group active, whatever was sent). */
 const activeGroupsInMoto = async (moto: Moto, id: string): Promise<string[]> => {
@@ -82,15 +62,7 @@ const pick = (s: Step, keys: ReadonlyArray<string>): Record<string, unknown> => 
 
 // ---------------------------------------------------------------------------------------------------------------
 
-whenMotoAvailable('moto tests', () => {
-  test.after(async () => {
-    try {
-      if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
-    } finally {
-      if (home !== undefined) rmSync(home, { recursive: true, force: true })
-    }
-  })
-
+e2e.tests('moto tests', () => {
   test('--plan --json against moto: the simulator\'s plan, from DescribeDBInstances and ListTagsForResource, nothing mutated', async () => {
     const moto = await demoWorld()
     const expectedGroups = new Map<string, string[]>()
@@ -98,7 +70,7 @@ whenMotoAvailable('moto tests', () => {
     const simulated = await simulatedDemoPlan()
     moto.clearRequests()
 
-    const p = planOf(await cli([...DEMO, '--json'], awsEnv(moto)))
+    const p = planOf(await e2e.cli([...DEMO, '--json'], e2e.env(moto)))
     // the run id is derived from the target's DbiResourceId, which moto makes up: compare with it in place
     assert.match(p.run, /^r[0-9a-f]{8}$/)
     const sim = JSON.parse(JSON.stringify(simulated).split(simulated.run).join(p.run)) as Plan
@@ -138,7 +110,7 @@ whenMotoAvailable('moto tests', () => {
   test('--plan (text) against moto', async () => {
     const moto = await demoWorld()
     moto.clearRequests()
-    const r = await cli(DEMO, awsEnv(moto))
+    const r = await e2e.cli(DEMO, e2e.env(moto))
     succeeded(r)
     assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 14 steps\n/)
     assert.match(r.stdout, /^ 1 {2}CreateDBInstanceReadReplica +temp-mitosis-demo +now +from mitosis-prod /m)
@@ -149,7 +121,7 @@ whenMotoAvailable('moto tests', () => {
   test('a missing source against moto: one line, no mutating request', async () => {
     const moto = await demoWorld()
     moto.clearRequests()
-    const r = await cli(['--source', 'mitosis-nope', '--target', 'mitosis-demo', '--plan'], awsEnv(moto))
+    const r = await e2e.cli(['--source', 'mitosis-nope', '--target', 'mitosis-demo', '--plan'], e2e.env(moto))
     assert.ok(r.code !== null && r.code !== 0, show(r))
     assert.is(r.stdout, '', show(r))
     assert.is(r.stderr, 'Error: mitosis-nope: no such DB instance in us-east-1\n', show(r))
@@ -158,7 +130,7 @@ whenMotoAvailable('moto tests', () => {
   })
 
   test('more than 100 instances: every DescribeDBInstances page is read and the target is found', async () => {
-    const moto = await getMoto()
+    const moto = await e2e.moto()
     seeded = 'other'
     await moto.reset()
     const FILLERS = 105
@@ -188,7 +160,7 @@ whenMotoAvailable('moto tests', () => {
     const simulated = await simulatedDemoPlan()
     moto.clearRequests()
 
-    const p = planOf(await cli([...DEMO, '--json'], awsEnv(moto)))
+    const p = planOf(await e2e.cli([...DEMO, '--json'], e2e.env(moto)))
     // the run id is derived from the target's DbiResourceId, which moto makes up: compare with it in place
     assert.match(p.run, /^r[0-9a-f]{8}$/)
     const sim = JSON.parse(JSON.stringify(simulated).split(simulated.run).join(p.run)) as Plan
