@@ -13,7 +13,7 @@ import { clusterSettings, memberSettings } from '../src/plan/cluster-settings.js
 import { predictCluster } from '../src/plan/cluster-predict.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
-import { fakeShell, killable, Killed, OPTIONS, run } from './support/apply.js'
+import { fakeShell, killable, Killed, OPTIONS, reads, run } from './support/apply.js'
 
 const REQ: WorldCloneRequest = { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh' }
 
@@ -166,9 +166,6 @@ test('aurora: --final-snapshot applies too; the old cluster goes with a final sn
   ])
   assert.is(sim.dataOf(`shop-staging-final-${plan.run}`), 'shop-staging')
 })
-
-/** A call that only reads (RDS describes and lists, AWS RAM's ListResources). */
-const reads = (action: string) => /^(Describe|List|ram:)/.test(action)
 
 /** What a user would check of the target after a run that stopped early: the cluster and its members as they were. */
 const targetUntouched = (sim: Simulator, label: string) => {

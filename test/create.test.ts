@@ -20,7 +20,9 @@ import { iamPolicy } from '../src/plan/iam.js'
 import { MASTER_PASSWORD_SECRET, type CreateDBClusterRequest, type CreateDBInstanceRequest, type Plan } from '../src/plan/operations.js'
 import { planProgress } from '../src/plan/progress.js'
 import { renderJson, renderText } from '../src/plan/render.js'
-import { simulate } from '../src/sim/simulator.js'
+import { clusterSettings } from '../src/plan/cluster-settings.js'
+import { simulate, type Simulator } from '../src/sim/simulator.js'
+import { killable, Killed, reads, runCreate } from './support/apply.js'
 import { cli, cleanEnv, show } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
 import { postgresUnavailable, startPostgres, type Postgres } from './support/postgres.js'
@@ -163,6 +165,101 @@ test('apply on the simulator: the cluster and its instances; a re-run finds them
   const again = planned(after, { subnets: ['subnet-aaa', 'subnet-bbb'], instances: 2 })
   assert.equal(again, p)
   assert.ok(planProgress(after, again).every((x) => x._tag === 'done'))
+})
+
+/** What a user would check after a create: every cluster and instance, their states, members, settings, tags and data. */
+const createEndState = (sim: Simulator) => {
+  const env = sim.environment()
+  return {
+    clusters: (env.clusters ?? [])
+      .map((c) => ({
+        id: c.DBClusterIdentifier,
+        status: c.Status,
+        members: (c.DBClusterMembers ?? []).map((m) => `${m.DBInstanceIdentifier}${m.IsClusterWriter ? ' (writer)' : ''}`).sort(),
+        settings: clusterSettings(c),
+        engine: [c.Engine, c.EngineVersion, c.StorageEncrypted, c.KmsKeyId, c.MasterUsername, c.DatabaseName],
+        tags: c.TagList ?? [],
+        data: sim.dataOf(c.DBClusterIdentifier),
+        passwordSets: sim.masterCredentials(c.DBClusterIdentifier)?.sets,
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+    instances: env.instances
+      .map((i) => ({
+        id: i.DBInstanceIdentifier,
+        status: i.DBInstanceStatus,
+        cluster: i.DBClusterIdentifier,
+        class: i.DBInstanceClass,
+        parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+        tags: i.TagList ?? [],
+        data: sim.dataOf(i.DBInstanceIdentifier),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  }
+}
+
+/** The calls RDS took that change the world, as `action name`, sorted. */
+const accepted = (sim: Simulator): string[] =>
+  sim
+    .calls()
+    .filter((c) => c.outcome === 'ok' && !reads(c.action))
+    .map((c) => {
+      const input = c.input as Record<string, unknown>
+      return `${c.action} ${String(input['DBInstanceIdentifier'] ?? input['DBClusterIdentifier'] ?? input['DBSubnetGroupName'])}`
+    })
+    .sort()
+
+const CREATE: CreateRequest = { ...REQ, subnets: ['subnet-aaa', 'subnet-bbb'], instances: 3 }
+const SECRETS = { [MASTER_PASSWORD_SECRET]: PASSWORD }
+
+test('apply on the simulator: killed after each accepted call (or in its waits), then re-run: the same end state as a run without a kill', async () => {
+  const whole = simulate(fixture('aurora'))
+  const first = await runCreate(whole, CREATE, { secrets: SECRETS })
+  assert.ok(E.isRight(first.result), E.isLeft(first.result) ? renderApplyFailure(first.result.left, first.plan) : '')
+  assert.equal(first.plan.steps.map((s) => s.op), ['CreateDBSubnetGroup', 'CreateDBCluster', 'CreateDBInstance', 'CreateDBInstance', 'CreateDBInstance'])
+  const expected = createEndState(whole)
+  const once = accepted(whole)
+  assert.equal(once, ['CreateDBCluster shop-new', 'CreateDBInstance shop-new-1', 'CreateDBInstance shop-new-2', 'CreateDBInstance shop-new-3', 'CreateDBSubnetGroup shop-new-subnets'])
+  // the uninterrupted end state is the one asked for: the cluster and its instances available and tagged, the source as it was
+  const created = expected.clusters.find((c) => c.id === 'shop-new')!
+  assert.is(created.status, 'available')
+  assert.equal(created.members, ['shop-new-1 (writer)', 'shop-new-2', 'shop-new-3'])
+  assert.is(created.settings.DBSubnetGroupName, 'shop-new-subnets')
+  assert.is(created.passwordSets, 1)
+  assert.ok(whole.masterPasswordIs('shop-new', PASSWORD))
+  assert.ok(created.tags.some((t) => t.Key === 'mitosis:run' && t.Value === first.plan.run))
+  for (const id of ['shop-new-1', 'shop-new-2', 'shop-new-3']) {
+    const i = expected.instances.find((x) => x.id === id)!
+    assert.equal([i.status, i.cluster], ['available', 'shop-new'], id)
+    assert.ok(i.tags.some((t) => t.Key === 'mitosis:copy-of' && t.Value === id), `${id} tagged`)
+  }
+  const untouched = createEndState(simulate(fixture('aurora')))
+  const others = (s: ReturnType<typeof createEndState>) => ({
+    clusters: s.clusters.filter((c) => c.id !== 'shop-new'),
+    instances: s.instances.filter((i) => !i.id.startsWith('shop-new-')),
+  })
+  assert.equal(others(expected), others(untouched), 'the source and the other clusters as they were')
+
+  const kills: Array<{ sends?: number; sleeps?: number }> = [
+    ...Array.from({ length: first.plan.steps.length }, (_, k) => ({ sends: k })),
+    ...[1, 2, 5, 10, 20, 40, 60].map((sleeps) => ({ sleeps })),
+  ]
+  for (const kill of kills) {
+    const label = kill.sends !== undefined ? `a kill after ${kill.sends} accepted calls` : `a kill at wait ${kill.sleeps}`
+    const sim = simulate(fixture('aurora'))
+    const outcome = await runCreate(sim, CREATE, { ...killable(sim, kill), secrets: SECRETS }).then(
+      (r) => (E.isRight(r.result) ? 'finished' : renderApplyFailure(r.result.left, r.plan)),
+      (e: unknown) => (e instanceof Killed ? 'killed' : String(e)),
+    )
+    if (kill.sleeps !== undefined && outcome === 'finished') continue
+    assert.is(outcome, 'killed', label)
+    const again = await runCreate(sim, CREATE, { secrets: SECRETS })
+    assert.ok(E.isRight(again.result), `re-run after ${label}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+    assert.equal(again.plan, first.plan, `${label}: the re-run plans the same run`)
+    assert.equal(createEndState(sim), expected, `end state after ${label}`)
+    // nothing made twice: every call RDS took, over both runs, is one of the uninterrupted run's
+    assert.equal(accepted(sim), once, `${label}: each step accepted once`)
+    assert.ok(sim.masterPasswordIs('shop-new', PASSWORD), `${label}: the password`)
+  }
 })
 
 test('apply without the secret: stops before the cluster is created, naming the secret only', async () => {

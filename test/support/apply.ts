@@ -3,6 +3,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { applyPlan, type ApplyEvent, type ApplyFailure, type Shell } from '../../src/interpret/apply.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
 import type { RdsPort } from '../../src/interpret/port.js'
+import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
+import type { Environment } from '../../src/plan/domain.js'
 import type { Plan } from '../../src/plan/operations.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 
@@ -68,3 +70,34 @@ export const run = async (
   return { plan: planned.right.plan, result, events }
 }
 
+
+/** A call that only reads (RDS describes and lists, AWS RAM's ListResources): the rest change the world. */
+export const reads = (action: string): boolean => /^(Describe|List|ram:)/.test(action)
+
+/** What `mitosis create` reads before planning: every instance and every cluster, through the port. */
+export const observeForCreate = async (port: RdsPort): Promise<Environment> => {
+  const instances = await port.describeDBInstances()()
+  if (E.isLeft(instances)) throw new Error(`DescribeDBInstances: ${JSON.stringify(instances.left)}`)
+  const clusters = await port.describeDBClusters()()
+  if (E.isLeft(clusters)) throw new Error(`DescribeDBClusters: ${JSON.stringify(clusters.left)}`)
+  return { region: port.region, instances: instances.right, tags: {}, snapshots: [], clusters: clusters.right }
+}
+
+/** What `mitosis create` does: read the world, plan the create (a re-run finds its own cluster), apply with the secrets. */
+export const runCreate = async (
+  sim: Simulator,
+  req: CreateRequest,
+  opts: { port?: RdsPort; clock?: Simulator['clock']; shell?: Shell; secrets?: Readonly<Record<string, string>> } = {},
+): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
+  const port = opts.port ?? sim
+  const planned = planCreate(await observeForCreate(port), req)
+  if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
+  const events: ApplyEvent[] = []
+  const result = await applyPlan(
+    planned.right,
+    { rds: port, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
+    { ...OPTIONS, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) },
+    (e) => events.push(e),
+  )
+  return { plan: planned.right, result, events }
+}
