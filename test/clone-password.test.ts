@@ -20,7 +20,7 @@ import { MASTER_PASSWORD_SECRET, type Plan, type Step } from '../src/plan/operat
 import { renderJson, renderText } from '../src/plan/render.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { cleanEnv, cli, show } from './support/cli.js'
-import { fixture, fixturePath } from './support/fixtures.js'
+import { ancestors, fixture, fixturePath } from './support/fixtures.js'
 import { fakeShell, killable, Killed, OPTIONS } from './support/apply.js'
 
 const PASSWORD = 'Staging-Only-9f3k2'
@@ -34,14 +34,6 @@ const planOf = (req: WorldCloneRequest): Plan => {
 }
 const passwordStep = (p: Plan): Step | undefined =>
   p.steps.find((s) => s.op === 'ModifyDBCluster' && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true))
-const ancestors = (p: Plan, n: number): Set<number> => {
-  const all = new Set<number>()
-  const visit = (k: number) => {
-    for (const a of p.steps[k - 1]!.after) if (!all.has(a)) (all.add(a), visit(a))
-  }
-  visit(n)
-  return all
-}
 
 test('plan: the new password goes to the temp- cluster as a secret reference, before its instances and before it takes the name', () => {
   const p = planOf(REQ)
@@ -51,10 +43,10 @@ test('plan: the new password goes to the temp- cluster as a secret reference, be
   assert.is(step.phase, 'copy')
   // after the restore (and the settings), before every instance and the rename into place
   const restore = p.steps.find((s) => s.op === 'RestoreDBClusterToPointInTime')!
-  assert.ok(ancestors(p, step.n).has(restore.n))
-  for (const s of p.steps.filter((x) => x.op === 'CreateDBInstance')) assert.ok(ancestors(p, s.n).has(step.n), `${s.id} does not wait for the password`)
+  assert.ok(ancestors(p, step).has(restore.n))
+  for (const s of p.steps.filter((x) => x.op === 'CreateDBInstance')) assert.ok(ancestors(p, s).has(step.n), `${s.id} does not wait for the password`)
   const renameIn = p.steps.find((s) => s.op === 'ModifyDBCluster' && s.request.NewDBClusterIdentifier === 'shop-staging')!
-  assert.ok(ancestors(p, renameIn.n).has(step.n))
+  assert.ok(ancestors(p, renameIn).has(step.n))
   // one step more than without, and nothing else different
   const plain = planOf({ ...REQ, password: undefined })
   assert.is(p.steps.length, plain.steps.length + 1)

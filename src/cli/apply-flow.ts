@@ -1,5 +1,7 @@
 /** Applying a plan from the CLI: show it, ask, run it with progress, say how it ended. */
+import { writeFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
+import { basisOf, type PlanFile } from '../plan/basis.js'
 import { applyPlan, renderApplyFailure, secretsNamed } from '../interpret/apply.js'
 import { processShell } from '../interpret/shell.js'
 import type { Environment } from '../plan/domain.js'
@@ -23,6 +25,21 @@ export interface ApplyFlowFlags {
 export interface ApplyFlowExtras {
   /** Secrets the plan names ({fromSecret}), handed to the interpreter only. */
   readonly secrets?: Readonly<Record<string, string>>
+}
+
+/**
+ * Writes a plan with what it was made from, for `mitosis apply FILE` (--plan --out); returns the line
+ * that tells how to apply it (with where the password comes from, when the plan names one).
+ */
+export const savePlan = (path: string, plan: Plan, environment: Environment): string => {
+  const file: PlanFile = { kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) }
+  try {
+    writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`)
+  } catch (e) {
+    throw new UserError(`${path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+  }
+  const password = plan.steps.some((s) => secretsNamed(s).length > 0) ? ' --db-password-file FILE (or --db-password-stdin)' : ''
+  return `Saved to ${path}; apply exactly this plan with: mitosis apply ${path}${password}\n`
 }
 
 export const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {

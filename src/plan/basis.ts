@@ -7,6 +7,7 @@ import * as t from 'io-ts'
 import type { Environment } from './domain.js'
 import { instanceSettings } from './attributes.js'
 import { clusterRunInProgress } from './cluster-runs.js'
+import { isCreatePlan } from './create.js'
 import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './cluster-settings.js'
 import { replicaForest } from './forest.js'
 import { isClusterOperation, Plan } from './operations.js'
@@ -42,13 +43,17 @@ export type PlanFile = t.TypeOf<typeof PlanFile>
 /** Whether a saved plan is an Aurora cluster plan (by its steps, or by what its basis holds). */
 export const isClusterPlan = (plan: Plan, basis?: Basis): boolean => plan.steps.some(isClusterOperation) || (basis?.clusters ?? []).length > 0
 
-/** The basis of an Aurora plan: the source and target clusters as they were before the run. */
+/**
+ * The basis of an Aurora plan: the source and target clusters as they were before the run; of a create
+ * plan, the cluster it is like (whose settings it copies; the names it takes are checked as it is applied).
+ */
 const clusterBasisOf = (current: Environment, plan: Plan): Basis => {
-  const env = clusterRunInProgress(current, plan.source, plan.target)?.original ?? current
+  const create = isCreatePlan(plan)
+  const env = create ? current : (clusterRunInProgress(current, plan.source, plan.target)?.original ?? current)
   const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
   return {
     instances: [],
-    clusters: [plan.source, plan.target].flatMap((id) => {
+    clusters: (create ? [plan.source] : [plan.source, plan.target]).flatMap((id) => {
       const c = (env.clusters ?? []).find((x) => x.DBClusterIdentifier === id)
       if (c === undefined) return []
       const members = [...(c.DBClusterMembers ?? [])]

@@ -87,6 +87,74 @@ export const createRunIdFor = (source: string, target: string): string => `r${fn
 export const subnetGroupName = (target: string): string => `${target}-subnets`
 export const instanceName = (target: string, k: number): string => `${target}-${k}`
 
+/**
+ * The names a create takes must be free, or be this run's own (a re-run): a problem for each that is
+ * not. A taken cluster name says enough: its instances' names are taken with it.
+ */
+const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>): CreatePlanProblem[] => {
+  const problems: CreatePlanProblem[] = []
+  const ours = (tags: ReadonlyArray<{ Key: string; Value: string }> | undefined) => tagValue(tags, TAG_RUN) === run
+  const existing = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === clusterId)
+  if (existing !== undefined && !ours(existing.TagList)) return [{ _tag: 'TargetTaken', id: clusterId, what: `a DB cluster, ${existing.Status}` }]
+  for (const name of [clusterId, ...instanceIds]) {
+    const problem = identifierProblem(name)
+    if (problem !== undefined && name !== clusterId) problems.push({ _tag: 'NameTooLong', id: name, problem })
+    const i = env.instances.find((x) => x.DBInstanceIdentifier === name)
+    if (i !== undefined && !ours(env.tags[name] ?? i.TagList)) problems.push({ _tag: 'TargetTaken', id: name, what: `a DB instance, ${i.DBInstanceStatus}` })
+  }
+  return problems
+}
+
+/** Whether a plan is a create plan (mitosis create) rather than a clone. */
+export const isCreatePlan = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBCluster')
+
+/**
+ * The check a saved (possibly hand-edited) create plan passes before it is applied, as the predictor
+ * checks a clone: it only creates (a subnet group, the plan's cluster, instances in it, the schema), in
+ * an order RDS takes, under names that are free or this run's own, and touches nothing that exists.
+ */
+export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
+  const v: string[] = []
+  const created = new Map<string, number>()
+  const clusters = plan.steps.filter((s) => s.op === 'CreateDBCluster')
+  if (clusters.length !== 1 || clusters[0]!.id !== plan.target) v.push(`a create plan makes exactly one cluster, ${plan.target}`)
+  if (!(env.clusters ?? []).some((c) => c.DBClusterIdentifier === plan.source)) v.push(`the cluster it is like, ${plan.source}, does not exist`)
+  for (const s of plan.steps) {
+    const at = `step ${s.n} (${s.op} ${s.id})`
+    if (s.after.some((a) => !(a < s.n))) v.push(`${at}: waits for a step that does not come before it`)
+    switch (s.op) {
+      case 'CreateDBSubnetGroup':
+        break
+      case 'CreateDBCluster':
+        if (s.request.DBClusterIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBClusterIdentifier}`)
+        if (s.request.MasterUserPassword !== undefined && s.request.ManageMasterUserPassword === true) v.push(`${at}: sets a master password and hands it to Secrets Manager at once`)
+        break
+      case 'CreateDBInstance':
+      case 'RunLiquibase': {
+        const cluster = s.request.DBClusterIdentifier
+        if (cluster !== plan.target) v.push(`${at}: is for ${cluster}, not the new cluster ${plan.target}`)
+        const made = created.get(cluster)
+        if (made === undefined || !waitsFor(plan, s.n, made)) v.push(`${at}: does not wait for the cluster ${cluster} to be created`)
+        if (s.op === 'CreateDBInstance' && s.request.DBInstanceIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBInstanceIdentifier}`)
+        break
+      }
+      default:
+        v.push(`${at}: a create plan only creates; ${s.op} does not belong in it`)
+    }
+    if (s.op === 'CreateDBCluster') created.set(s.id, s.n)
+  }
+  const instanceIds = plan.steps.flatMap((s) => (s.op === 'CreateDBInstance' ? [s.id] : []))
+  v.push(...namesTaken(env, plan.run, plan.target, instanceIds).map(renderCreateProblem))
+  return v
+}
+
+const waitsFor = (plan: Plan, later: number, earlier: number): boolean => {
+  const seen = new Set<number>()
+  const visit = (n: number): boolean =>
+    plan.steps[n - 1]!.after.some((a) => a === earlier || (!seen.has(a) && (seen.add(a), visit(a))))
+  return visit(later)
+}
+
 const schemaEngine = (engine: string): 'postgres' | 'mysql' | undefined =>
   engine.includes('postgres') ? 'postgres' : engine === 'aurora-mysql' || engine === 'aurora' ? 'mysql' : undefined
 
@@ -113,18 +181,7 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
   const count = req.instances ?? 1
   if (!Number.isInteger(count) || count < 1) problems.push({ _tag: 'InvalidInstanceCount', count })
 
-  // the names the create takes must be free, or be this run's own (a re-run)
-  const ours = (tags: ReadonlyArray<{ Key: string; Value: string }> | undefined) => tagValue(tags, TAG_RUN) === run
-  const existing = clusters.find((c) => c.DBClusterIdentifier === targetId)
-  if (existing !== undefined && !ours(existing.TagList)) problems.push({ _tag: 'TargetTaken', id: targetId, what: `a DB cluster, ${existing.Status}` })
-  // a taken cluster name says enough: its instances' names are taken with it
-  const names = existing !== undefined && !ours(existing.TagList) ? [] : [targetId, ...Array.from({ length: Math.max(0, Math.min(count, 64)) }, (_, k) => instanceName(targetId, k + 1))]
-  for (const name of names) {
-    const problem = identifierProblem(name)
-    if (problem !== undefined && name !== targetId) problems.push({ _tag: 'NameTooLong', id: name, problem })
-    const i = env.instances.find((x) => x.DBInstanceIdentifier === name)
-    if (i !== undefined && !ours(env.tags[name] ?? i.TagList)) problems.push({ _tag: 'TargetTaken', id: name, what: `a DB instance, ${i.DBInstanceStatus}` })
-  }
+  problems.push(...namesTaken(env, run, targetId, Array.from({ length: Math.max(0, Math.min(count, 64)) }, (_, k) => instanceName(targetId, k + 1))))
 
   let subnetGroup: string | undefined = source.DBSubnetGroup
   let subnetIds: ReadonlyArray<string> | undefined

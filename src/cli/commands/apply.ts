@@ -6,6 +6,7 @@ import { renderRdsError } from '../../interpret/port.js'
 import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js'
 import { checkClusterPlan } from '../../plan/cluster-predict.js'
 import { clusterRunInProgress } from '../../plan/cluster-runs.js'
+import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
@@ -16,7 +17,7 @@ import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, passwordInputFlags, readPasswordSecrets } from '../password.js'
 
 export default class Apply extends Command {
-  static override summary = 'Apply a plan saved with --plan --out, exactly as it was shown.'
+  static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
 
   static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.
 
@@ -66,10 +67,11 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const original = cluster
-      ? (clusterRunInProgress(environment, plan.source, plan.target)?.original ?? environment)
-      : (runInProgress(environment, plan.source, plan.target)?.original ?? environment)
-    const violations = cluster ? checkClusterPlan(original, plan) : checkPlan(original, plan)
+    const violations = isCreatePlan(plan)
+      ? checkCreatePlan(environment, plan)
+      : cluster
+        ? checkClusterPlan(clusterRunInProgress(environment, plan.source, plan.target)?.original ?? environment, plan)
+        : checkPlan(runInProgress(environment, plan.source, plan.target)?.original ?? environment, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
     const secrets = await readPasswordSecrets(flags)

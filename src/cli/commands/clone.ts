@@ -1,13 +1,11 @@
-import { writeFileSync } from 'node:fs'
 import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { planFromWorld, renderPlanFailure } from '../../interpret/plan.js'
-import { basisOf, type PlanFile } from '../../plan/basis.js'
 import { renderClusterMermaid } from '../../plan/cluster-render.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
-import { applyFlow } from '../apply-flow.js'
+import { applyFlow, savePlan } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
@@ -90,18 +88,11 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     }
     const format = flags.json ? 'json' : flags.format
     if (flags.plan) {
-      if (flags.out !== undefined) {
-        const file: PlanFile = { kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) }
-        try {
-          writeFileSync(flags.out, `${JSON.stringify(file, null, 2)}\n`)
-        } catch (e) {
-          throw new UserError(`${flags.out}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
-        }
-      }
+      const saved = flags.out === undefined ? undefined : savePlan(flags.out, plan, environment)
       const mermaid = kind === 'cluster' ? renderClusterMermaid : renderMermaid
       const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? mermaid(environment, plan) : renderText(plan, planProgress(environment, plan))
       process.stdout.write(out)
-      if (flags.out !== undefined && format === 'text') process.stdout.write(`\nSaved to ${flags.out}; apply exactly this plan with: mitosis apply ${flags.out}\n`)
+      if (saved !== undefined && format === 'text') process.stdout.write(`\n${saved}`)
       return
     }
     if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')

@@ -8,7 +8,7 @@ import type { Environment } from '../../plan/domain.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderText } from '../../plan/render.js'
-import { applyFlow } from '../apply-flow.js'
+import { applyFlow, savePlan } from '../apply-flow.js'
 import { connect, type Connected } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
@@ -56,6 +56,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
     'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
     plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
+    out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
     format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json'], default: 'text' }),
     json: Flags.boolean({ summary: 'Same as --format json; when applying, JSON lines of events.' }),
     'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
@@ -104,7 +105,9 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     }
     const format = flags.json ? 'json' : flags.format
     if (flags.plan) {
+      const saved = flags.out === undefined ? undefined : savePlan(flags.out, plan, environment)
       process.stdout.write(format === 'json' ? renderJson(plan) : renderText(plan, planProgress(environment, plan)))
+      if (saved !== undefined && format === 'text') process.stdout.write(`\n${saved}`)
       return
     }
     // the password: read only now, from stdin or a file, and handed to the interpreter alone
