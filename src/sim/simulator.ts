@@ -121,13 +121,17 @@ export interface Simulator extends RdsPort {
    */
   readonly clusterSnapshots: () => ReadonlyArray<SimClusterSnapshot>
   /**
-   * What is known of a cluster's master password, never the password: how many times one was set
-   * (CreateDBCluster, ModifyDBCluster MasterUserPassword) and when the last took effect, and whether
-   * RDS manages it in Secrets Manager. A clone keeps its source's record. Undefined for no such cluster.
+   * What is known of a cluster's or an instance's master password, never the password: how many times
+   * one was set (CreateDBCluster, ModifyDBCluster or ModifyDBInstance MasterUserPassword) and when the
+   * last took effect, and whether RDS manages it in Secrets Manager. A clone keeps its source's record,
+   * a read replica shows its source's. Undefined for no such cluster or instance.
    */
-  readonly masterCredentials: (clusterId: string) => MasterCredentials | undefined
-  /** Whether `candidate` is the cluster's master password as last set (only a salted hash is kept). */
-  readonly masterPasswordIs: (clusterId: string, candidate: string) => boolean
+  readonly masterCredentials: (id: string) => MasterCredentials | undefined
+  /**
+   * Whether `candidate` is the master password of the cluster or instance `id` as last set (only a
+   * salted hash is kept); a read replica's is its source's.
+   */
+  readonly masterPasswordIs: (id: string, candidate: string) => boolean
 }
 
 /** A DB cluster snapshot with DescribeDBClusterSnapshots's field names. */
@@ -226,6 +230,14 @@ interface Work {
   readonly finish: (n: Node, failed: boolean) => boolean
 }
 
+/** What the simulator knows of a master password: never the password, only a salted hash of it. */
+interface Credentials {
+  sets: number
+  lastSetAt: number | undefined
+  /** sha-256 of the simulator's salt and the password; undefined when unknown (seeded) or managed. */
+  hash: string | undefined
+}
+
 /** One instance. Links are by key, so renames carry them without bookkeeping. */
 interface Node {
   readonly key: number
@@ -241,6 +253,8 @@ interface Node {
   source: number | undefined
   status: string
   work: Work | undefined
+  /** Its own master password; a read replica's is its source's (see credentialsOf). */
+  credentials: Credentials
 }
 
 interface SnapshotRecord {
@@ -390,6 +404,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       source: undefined,
       status,
       work: undefined,
+      credentials: { sets: 0, lastSetAt: undefined, hash: undefined },
     })
     const group = record(rest.DBSubnetGroup)
     if (typeof group?.['DBSubnetGroupName'] === 'string' && !subnetGroups.has(group['DBSubnetGroupName'])) {
@@ -611,6 +626,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       source,
       status: 'creating',
       work: undefined,
+      credentials: { sets: 0, lastSetAt: undefined, hash: undefined },
     }
     nodes.set(key, n)
     return n
@@ -625,6 +641,10 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     requireAvailable(src)
     if (typeof src.fields['BackupRetentionPeriod'] !== 'number' || src.fields['BackupRetentionPeriod'] <= 0) fault('InvalidDBInstanceState', NO_BACKUPS)
     const engine = String(src.fields['Engine'] ?? '')
+    // aws docs, "Limitations for Secrets Manager integration with Amazon RDS": every engine but SQL Server
+    if (record(src.fields['MasterUserSecret']) !== undefined && !engine.startsWith('sqlserver')) {
+      fault('InvalidParameterCombination', `Cannot create a read replica of ${src.id}: its master user password is managed by AWS Secrets Manager.`)
+    }
     const version = typeof src.fields['EngineVersion'] === 'string' ? src.fields['EngineVersion'] : undefined
     if (depthOf(src) + 1 > replicaDepthLimit(engine, version)) {
       fault('InvalidParameterCombination', `Read replicas of ${engine} ${version ?? ''} can be at most ${replicaDepthLimit(engine, version)} level(s) below their primary; ${src.id} is ${depthOf(src)} level(s) down.`)
@@ -680,6 +700,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     }
     if (typeof snap['OptionGroupName'] === 'string') fields['OptionGroupMemberships'] = [{ OptionGroupName: snap['OptionGroupName'], Status: 'in-sync' }]
     const n = addNode(id, found.data, origin?.suffix ?? defaultSuffix, fields, undefined)
+    if (origin !== undefined) n.credentials = { ...credentialsOf(origin) }
     applySettings(n, request, 'new')
     busy(n, 'creating', durations.restore, failStatus('RestoreDBInstanceFromDBSnapshot', id))
   }
@@ -689,6 +710,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     requireAvailable(n)
     if (n.source === undefined) fault('InvalidDBInstanceState', `DB Instance ${n.id} is not a read replica.`)
     busy(n, 'modifying', durations.promote, failStatus('PromoteReadReplica', n.id), (m) => {
+      m.credentials = { ...credentialsOf(m) }
       m.source = undefined
       m.fields['BackupRetentionPeriod'] = r.BackupRetentionPeriod ?? 1
       if (r.PreferredBackupWindow !== undefined) m.fields['PreferredBackupWindow'] = r.PreferredBackupWindow
@@ -699,11 +721,17 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const modify = (r: Extract<RdsOperation, { op: 'ModifyDBInstance' }>['request']) => {
     const n = mustFind(r.DBInstanceIdentifier)
     requireAvailable(n)
+    if ((r.MasterUserPassword !== undefined || r.ManageMasterUserPassword !== undefined) && r.NewDBInstanceIdentifier !== undefined) {
+      // not an RDS rule: the interpreter never sends both, and the simulator keeps a rename simple
+      fault('InvalidParameterCombination', 'The simulator takes a new master password and a new identifier in separate calls.')
+    }
     const request = pickMembers('ModifyDBInstance', r)
     if (typeof request['NewDBInstanceIdentifier'] === 'string' && identifierProblem(request['NewDBInstanceIdentifier']) !== undefined) {
       fault('InvalidParameterValue', INVALID_IDENTIFIER('NewDBInstanceIdentifier'))
     }
     checkSettings(request, n.fields)
+    // a new master password: by the time it reaches the port the interpreter has put the secret's value in
+    const credentials = passwordChange(n, r.MasterUserPassword, r.ManageMasterUserPassword)
     let now = request
     if (r.ApplyImmediately !== true) {
       // what waits for the maintenance window shows in PendingModifiedValues (and the window never comes here)
@@ -722,8 +750,15 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     const newId = typeof now['NewDBInstanceIdentifier'] === 'string' ? newIdentifier('NewDBInstanceIdentifier', now['NewDBInstanceIdentifier']) : undefined
     const failAs = failStatus('ModifyDBInstance', n.id)
     if (newId === undefined) {
-      busy(n, 'modifying', durations.modify, failAs, (m) => {
+      const reset = credentials !== undefined
+      if (credentials !== undefined && 'managed' in credentials) startInstanceSecret(n)
+      const settingsToo = Object.keys(now).length > 0
+      const duration = !reset ? durations.modify : settingsToo ? Math.max(durations.modify, durations.resetMasterCredentials) : durations.resetMasterCredentials
+      // a modification that fails applies nothing
+      busy(n, reset ? 'resetting-master-credentials' : 'modifying', duration, failAs, (m, failed) => {
+        if (failed) return true
         applySettings(m, now, 'modify')
+        if (credentials !== undefined) setInstancePassword(m, credentials)
         return true
       })
       return
@@ -817,12 +852,6 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     readonly finish: (c: ClusterRecord, failed: boolean) => boolean
   }
   /** The master password as far as the simulator knows it: never the password itself. */
-  interface Credentials {
-    sets: number
-    lastSetAt: number | undefined
-    /** sha-256 of the simulator's salt and the password; undefined when unknown (seeded) or managed. */
-    hash: string | undefined
-  }
   interface ClusterRecord {
     readonly key: number
     id: string
@@ -870,7 +899,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const account = arnPrefix.split(':')[4] ?? '123456789012'
   const passwordHash = (password: string) => createHash('sha256').update(`mitosis-simulator:${start}:`).update(password).digest('hex')
   /** A secret's ARN as RDS names the ones it manages: `rds!cluster-<uuid>` and Secrets Manager's six-character suffix. */
-  const secretArnFor = (c: ClusterRecord): string => {
+  const secretArnFor = (c: Pick<ClusterRecord, 'resourceId'>): string => {
     const h = createHash('sha256').update(`${c.resourceId}:${clock.now()}`).digest('hex')
     const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
@@ -890,6 +919,45 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     else {
       const arn = record(c.fields['MasterUserSecret'])?.['SecretArn']
       c.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(c), SecretStatus: 'active' }
+    }
+  }
+
+  /** An instance's master password: a read replica's is its source's, all the way up. */
+  const credentialsOf = (n: Node): Credentials => {
+    let at = n
+    for (let s = at.source; s !== undefined; s = at.source) {
+      const up = nodes.get(s)
+      if (up === undefined) break
+      at = up
+    }
+    return at.credentials
+  }
+  const isInstanceManaged = (n: Node) => record(n.fields['MasterUserSecret']) !== undefined
+  /** The change a ModifyDBInstance asks for, checked as RDS checks it; undefined when none. */
+  const passwordChange = (n: Node, password: unknown, manage: boolean | undefined): { readonly managed: true } | { readonly password: string } | undefined => {
+    if (password === undefined && manage === undefined) return undefined
+    if (memberships.has(n.key)) fault('InvalidParameterCombination', `The master user password of ${n.id} belongs to its DB cluster: modify the cluster.`)
+    if (n.source !== undefined) fault('InvalidParameterCombination', `${n.id} is a read replica; its master user password is its source's.`)
+    if (password !== undefined && manage === true) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
+    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
+      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
+    }
+    if (password !== undefined && isInstanceManaged(n) && manage !== false) {
+      fault('InvalidParameterCombination', `The master user password of ${n.id} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
+    }
+    return typeof password === 'string' ? { password } : manage === true ? { managed: true } : undefined
+  }
+  const instanceSecretArn = (n: Node): string => secretArnFor({ resourceId: n.resourceId }).replace(':secret:rds!cluster-', ':secret:rds!db-')
+  const startInstanceSecret = (n: Node) => {
+    const arn = record(n.fields['MasterUserSecret'])?.['SecretArn']
+    n.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : instanceSecretArn(n), SecretStatus: 'creating' }
+  }
+  const setInstancePassword = (n: Node, how: { readonly managed: true } | { readonly password: string }) => {
+    n.credentials = { sets: n.credentials.sets + 1, lastSetAt: clock.now(), hash: 'password' in how ? passwordHash(how.password) : undefined }
+    if ('password' in how) delete n.fields['MasterUserSecret']
+    else {
+      const arn = record(n.fields['MasterUserSecret'])?.['SecretArn']
+      n.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : instanceSecretArn(n), SecretStatus: 'active' }
     }
   }
 
@@ -1318,11 +1386,17 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     masterCredentials: (id) => {
       settle()
       const c = clusterById(id)
-      return c === undefined ? undefined : { sets: c.credentials.sets, lastSetAt: c.credentials.lastSetAt, managed: isManaged(c) }
+      if (c !== undefined) return { sets: c.credentials.sets, lastSetAt: c.credentials.lastSetAt, managed: isManaged(c) }
+      const n = byId(id)
+      if (n === undefined) return undefined
+      const own = credentialsOf(n)
+      return { sets: own.sets, lastSetAt: own.lastSetAt, managed: isInstanceManaged(n) }
     },
     masterPasswordIs: (id, candidate) => {
       settle()
-      const hash = clusterById(id)?.credentials.hash
+      const c = clusterById(id)
+      const n = c === undefined ? byId(id) : undefined
+      const hash = c?.credentials.hash ?? (n === undefined ? undefined : credentialsOf(n).hash)
       return hash !== undefined && hash === passwordHash(candidate)
     },
     describeDBInstances: (ids) =>
