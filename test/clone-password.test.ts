@@ -16,11 +16,12 @@ import type { RdsPort } from '../src/interpret/port.js'
 import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { checkClusterPlan } from '../src/plan/cluster-predict.js'
 import { iamPolicy } from '../src/plan/iam.js'
-import { MASTER_PASSWORD_SECRET, type Plan, type Step } from '../src/plan/operations.js'
+import { MASTER_PASSWORD_SECRET, setsPassword, type Plan, type Step } from '../src/plan/operations.js'
 import { renderJson, renderText } from '../src/plan/render.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { cleanEnv, cli, show } from './support/cli.js'
-import { ancestors, fixture, fixturePath } from './support/fixtures.js'
+import { ancestors, fixture, fixturePath, plan } from './support/fixtures.js'
+import { checkPlan } from '../src/plan/predict.js'
 import { fakeShell, killable, Killed, OPTIONS } from './support/apply.js'
 
 const PASSWORD = 'Staging-Only-9f3k2'
@@ -32,8 +33,7 @@ const planOf = (req: WorldCloneRequest): Plan => {
   if (E.isLeft(p)) throw new Error(renderClusterProblems(p.left))
   return p.right
 }
-const passwordStep = (p: Plan): Step | undefined =>
-  p.steps.find((s) => s.op === 'ModifyDBCluster' && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true))
+const passwordStep = (p: Plan): Step | undefined => p.steps.find(setsPassword)
 
 test('plan: the new password goes to the temp- cluster as a secret reference, before its instances and before it takes the name', () => {
   const p = planOf(REQ)
@@ -143,7 +143,7 @@ test('apply without the password: stops before any call, naming what is missing'
 
 test('killed after each accepted call, then re-run: the clone ends with the new password all the same', async () => {
   const total = (await apply(simulate(fixture('aurora')), REQ)).plan.steps.filter((s) => s.op !== 'RunCommand').length
-  const passwordAt = (await apply(simulate(fixture('aurora')), REQ)).plan.steps.filter((s) => s.op !== 'RunCommand').findIndex((s) => passwordStep({ steps: [s] } as unknown as Plan) !== undefined)
+  const passwordAt = (await apply(simulate(fixture('aurora')), REQ)).plan.steps.filter((s) => s.op !== 'RunCommand').findIndex(setsPassword)
   for (let k = 0; k < total; k++) {
     const sim = simulate(fixture('aurora'))
     const killed = await apply(sim, REQ, killable(sim, { sends: k })).then(
@@ -183,6 +183,78 @@ test('--manage-master-password on the simulator: the clone gets a secret of its 
   }
 })
 
+// ---- DB instance clones: the copy of the root gets the password; its replicas follow it
+
+const DEMO: WorldCloneRequest = { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh', password: 'secret' }
+
+test('instance plan: the copy of the root gets the password once the new tree is built, before anything is renamed', () => {
+  const p = plan(fixture('demo'), DEMO)
+  const step = passwordStep(p)
+  assert.ok(step !== undefined && step.op === 'ModifyDBInstance', 'no password step')
+  assert.equal(step.request, { DBInstanceIdentifier: 'temp-mitosis-demo', MasterUserPassword: { fromSecret: MASTER_PASSWORD_SECRET }, ApplyImmediately: true })
+  for (const s of p.steps.filter((x) => x.phase === 'copy' && x.n !== step.n)) assert.ok(ancestors(p, step).has(s.n), `the password does not wait for step ${s.n}`)
+  for (const s of p.steps.filter((x) => x.phase === 'rename-old' || x.phase === 'rename-temp')) assert.ok(ancestors(p, s).has(step.n), `step ${s.n} does not wait for the password`)
+  assert.equal(checkPlan(fixture('demo'), p), [])
+  assert.is(p.steps.length, plan(fixture('demo'), { ...DEMO, password: undefined }).steps.length + 1)
+  assert.equal(passwordStep(plan(fixture('demo'), { ...DEMO, password: 'managed' }))?.request, { DBInstanceIdentifier: 'temp-mitosis-demo', ManageMasterUserPassword: true, ApplyImmediately: true })
+})
+
+test('instance predictor: refuses a password on a read replica, a rename that does not wait for it, and both kinds at once', () => {
+  const env = fixture('demo')
+  const p = plan(env, DEMO)
+  const step = passwordStep(p)!
+  const onReplica: Plan = { ...p, steps: p.steps.map((s) => (s.n === step.n && s.op === 'ModifyDBInstance' ? { ...s, id: 'temp-mitosis-demo-replica', request: { ...s.request, DBInstanceIdentifier: 'temp-mitosis-demo-replica' } } : s)) }
+  assert.ok(checkPlan(env, onReplica).some((v) => v.includes('temp-mitosis-demo-replica is a read replica, which takes its master password from its source')), checkPlan(env, onReplica).join('\n'))
+  assert.ok(checkPlan(env, onReplica).some((v) => v.includes("end state: mitosis-demo still has mitosis-prod's master password")), checkPlan(env, onReplica).join('\n'))
+  const cut: Plan = { ...p, steps: p.steps.map((s) => (s.after.includes(step.n) ? { ...s, after: [...step.after] } : s)) }
+  assert.ok(checkPlan(env, cut).some((v) => v.includes('which gives it its new master password')), checkPlan(env, cut).join('\n'))
+  const both: Plan = { ...p, steps: p.steps.map((s) => (s.n === step.n && s.op === 'ModifyDBInstance' ? { ...s, request: { ...s.request, ManageMasterUserPassword: true } } : s)) }
+  assert.ok(checkPlan(env, both).some((v) => v.includes('RDS takes one or the other')))
+})
+
+test('instance apply: the new root and its replica have the new password, the source tree its own; after a kill at every call too', async () => {
+  const check = (sim: Simulator, label: string) => {
+    assert.ok(sim.masterPasswordIs('mitosis-demo', PASSWORD), `${label}: mitosis-demo lacks the new password`)
+    assert.ok(sim.masterPasswordIs('mitosis-demo-replica', PASSWORD), `${label}: its replica lacks it`)
+    assert.not.ok(sim.masterPasswordIs('mitosis-prod', PASSWORD) || sim.masterPasswordIs('mitosis-prod-replica', PASSWORD), `${label}: the source tree has it`)
+    assert.equal(sim.environment().instances.map((i) => i.DBInstanceIdentifier).filter((id) => /^(temp|old)-/.test(id)), [], label)
+  }
+  const whole = simulate(fixture('demo'))
+  const { plan: p, result, events } = await apply(whole, DEMO)
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, p) : '')
+  check(whole, 'uninterrupted')
+  assert.not.ok(JSON.stringify(events).includes(PASSWORD) || JSON.stringify(whole.environment()).includes(PASSWORD))
+  const total = p.steps.filter((s) => s.op !== 'RunCommand').length
+  for (let k = 0; k < total; k++) {
+    const sim = simulate(fixture('demo'))
+    const killed = await apply(sim, DEMO, killable(sim, { sends: k })).then(() => false, (e: unknown) => e instanceof Killed)
+    assert.ok(killed, `not killed after ${k} calls`)
+    const again = await apply(sim, DEMO)
+    assert.ok(E.isRight(again.result), `re-run after a kill at ${k}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+    check(sim, `kill at ${k}`)
+  }
+})
+
+test('instance apply, managed: the new root gets a secret of its own; a source whose password Secrets Manager keeps is cloned through its snapshot', async () => {
+  const sim = simulate(fixture('demo'))
+  const { plan: p, result } = await apply(sim, { ...DEMO, password: 'managed' }, { secrets: {} })
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, p) : '')
+  const demo = sim.environment().instances.find((i) => i.DBInstanceIdentifier === 'mitosis-demo')
+  assert.match(demo?.MasterUserSecret?.SecretArn ?? '', /:secret:rds!db-/)
+  assert.is(sim.environment().instances.find((i) => i.DBInstanceIdentifier === 'mitosis-prod')?.MasterUserSecret, undefined)
+
+  // RDS refuses a read replica of an instance whose password Secrets Manager keeps: the plan restores a snapshot instead
+  const env = fixture('demo')
+  const managedSource = {
+    ...env,
+    instances: env.instances.map((i) => (i.DBInstanceIdentifier === 'mitosis-prod' ? { ...i, MasterUserSecret: { SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-abcdef', SecretStatus: 'active' } } : i)),
+    snapshots: [{ DBSnapshotIdentifier: 'rds:mitosis-prod-2026-11-22-03-00', DBInstanceIdentifier: 'mitosis-prod', Status: 'available', SnapshotCreateTime: '2026-11-22T03:00:00Z', Engine: 'postgres' }],
+  }
+  const viaSnapshot = plan(managedSource, { ...DEMO, password: undefined })
+  assert.is(viaSnapshot.steps[0]?.op, 'RestoreDBInstanceFromDBSnapshot')
+  assert.not.ok(viaSnapshot.steps.some((s) => s.op === 'CreateDBInstanceReadReplica' && s.request.SourceDBInstanceIdentifier === 'mitosis-prod'))
+})
+
 test('CLI: the flags plan, apply and refuse as a user would expect, and the password is never printed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mitosis-clone-password-'))
   try {
@@ -204,10 +276,6 @@ test('CLI: the flags plan, apply and refuse as a user would expect, and the pass
       [[...base, '--db-password-file', join(dir, 'nope'), '--yes'], `Error: --db-password-file ${join(dir, 'nope')}: cannot read: ENOENT`],
       [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must be 8 to 128 characters long', 'short'],
       [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must not contain /, " or @', 'has@sign-in-it'],
-      [
-        ['--simulate', fixturePath('demo'), '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--manage-master-password', '--plan'],
-        'Error: --db-password-stdin, --db-password-file and --manage-master-password apply to Aurora cluster clones only; mitosis-prod and mitosis-demo are DB instances',
-      ],
     ]
     for (const [args, message, input] of refusals) {
       const r = await cli(args, cleanEnv(), 60_000, input)

@@ -33,6 +33,7 @@ import type { AccountQuota, AccountQuotas, RdsError, RdsPort } from '../interpre
 import type { RdsOperation } from '../plan/operations.js'
 import type { ConnectedRds } from './client.js'
 import { fromSdkError } from './errors.js'
+import type { Resolved } from './requests.js'
 
 const decodeAs =
   <A>(action: string, codec: t.Type<A, unknown, unknown>) =>
@@ -47,6 +48,12 @@ const allPages = async <P, A>(pages: AsyncIterable<P>, items: (page: P) => Reado
 }
 
 /** One plan step as the SDK command that carries exactly its request. */
+/**
+ * A request whose master password the interpreter has put in place of its reference (see
+ * resolveSecrets) before it reached the port: a string on the wire.
+ */
+const resolved = <R extends { readonly MasterUserPassword?: unknown }>(r: R): Resolved<R> => r as Resolved<R>
+
 export const commandFor = (o: RdsOperation) => {
   switch (o.op) {
     case 'CreateDBInstanceReadReplica':
@@ -56,7 +63,7 @@ export const commandFor = (o: RdsOperation) => {
     case 'PromoteReadReplica':
       return new PromoteReadReplicaCommand(o.request)
     case 'ModifyDBInstance':
-      return new ModifyDBInstanceCommand(o.request)
+      return new ModifyDBInstanceCommand(resolved(o.request))
     case 'DeleteDBInstance':
       return new DeleteDBInstanceCommand(o.request)
     case 'AddTagsToResource':
@@ -64,8 +71,7 @@ export const commandFor = (o: RdsOperation) => {
     case 'RestoreDBClusterToPointInTime':
       return new RestoreDBClusterToPointInTimeCommand(o.request)
     case 'ModifyDBCluster':
-      // a new master password arrives here resolved, as for CreateDBCluster
-      return new ModifyDBClusterCommand(o.request as Omit<typeof o.request, 'MasterUserPassword'> & { MasterUserPassword?: string })
+      return new ModifyDBClusterCommand(resolved(o.request))
     case 'CreateDBInstance':
       return new CreateDBInstanceCommand(o.request)
     case 'DeleteDBCluster':
@@ -75,8 +81,7 @@ export const commandFor = (o: RdsOperation) => {
     case 'CreateDBSubnetGroup':
       return new CreateDBSubnetGroupCommand(o.request)
     case 'CreateDBCluster':
-      // the interpreter has put the password in place of its reference (see resolveSecrets)
-      return new CreateDBClusterCommand(o.request as Omit<typeof o.request, 'MasterUserPassword'> & { MasterUserPassword?: string })
+      return new CreateDBClusterCommand(resolved(o.request))
   }
 }
 

@@ -352,8 +352,9 @@ export const applyPlan = async (
       emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
       for (const id of changes(s)) busy.add(id)
       // a tag and a subnet group are there once the call is taken; so is a new master password, which
-      // no describe shows (what comes next on the cluster waits for it to be available again)
-      const immediate = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup' || (s.op === 'ModifyDBCluster' && s.request.MasterUserPassword !== undefined)
+      // no describe shows (what comes next on the instance or cluster waits for it to be available again)
+      const immediate =
+        s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup' || ((s.op === 'ModifyDBCluster' || s.op === 'ModifyDBInstance') && s.request.MasterUserPassword !== undefined)
       state.set(s.n, immediate ? 'done' : 'sent')
       if (immediate) {
         finish(s)

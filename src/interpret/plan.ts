@@ -34,8 +34,6 @@ export interface PlannedClone {
 export interface WorldCloneRequest extends CloneRequest {
   /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot (Aurora clusters only). */
   readonly finalSnapshot?: boolean | undefined
-  /** A new master password for the clone (see ClusterCloneRequest.password). */
-  readonly password?: 'secret' | 'managed' | undefined
 }
 
 /**
@@ -62,7 +60,7 @@ export const planOn = (environment: Environment, req: WorldCloneRequest): E.Eith
     )
   }
   return pipe(
-    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot }),
+    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password }),
     E.bimap(
       (problems): PlanFailure => ({ _tag: 'Plan', problems }),
       (plan): PlannedClone => ({ environment, plan, kind: 'instance' }),

@@ -7,7 +7,7 @@
  */
 import type { Environment } from './domain.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import type { Plan, Step } from './operations.js'
+import { setsPassword, type Plan, type Step } from './operations.js'
 import {
   CLUSTER_SETTING_KEYS,
   clusterRoles,
@@ -281,9 +281,6 @@ const namesUsed = (s: Step): ReadonlyArray<string> => {
     s.op === 'RestoreDBClusterToPointInTime' ? [`cluster:${s.request.SourceDBClusterIdentifier}`] : s.op === 'CreateDBInstance' ? [`cluster:${s.request.DBClusterIdentifier}`] : []
   return [...namesChanged(s), own, ...extra]
 }
-
-const setsPassword = (s: Step): boolean =>
-  s.op === 'ModifyDBCluster' && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true)
 
 const checkGraph = (plan: Plan): string[] => {
   const v: string[] = []

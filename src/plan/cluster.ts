@@ -17,7 +17,7 @@ import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './
 import type { PlanProblem } from './errors.js'
 import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { MASTER_PASSWORD_SECRET, PLAN_VERSION, type Plan } from './operations.js'
+import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
 import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
 import {
   clusterRoles,
@@ -37,12 +37,8 @@ export interface ClusterCloneRequest {
   readonly restart?: string | undefined
   /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot. */
   readonly finalSnapshot?: boolean | undefined
-  /**
-   * A clone inherits the source's master password. `secret`: set a new one, given to the interpreter as
-   * MASTER_PASSWORD_SECRET (the plan holds only its name); `managed`: RDS makes one and keeps it in
-   * Secrets Manager. Either happens before the clone takes the target's name.
-   */
-  readonly password?: 'secret' | 'managed' | undefined
+  /** A clone inherits the source's master password: a new one, set before the clone takes the target's name. */
+  readonly password?: NewPassword | undefined
 }
 
 /** RDS's default quotas per region (aws-facts.md). */
@@ -268,15 +264,7 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   // under the target's name (a step of its own, so that a re-run can tell the settings apart from it)
   if (req.password !== undefined) {
     clusterReady = list.add(
-      {
-        op: 'ModifyDBCluster',
-        id: tempCluster,
-        request: {
-          DBClusterIdentifier: tempCluster,
-          ...(req.password === 'managed' ? { ManageMasterUserPassword: true } : { MasterUserPassword: { fromSecret: MASTER_PASSWORD_SECRET } }),
-          ApplyImmediately: true,
-        },
-      },
+      { op: 'ModifyDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, ...passwordFields(req.password), ApplyImmediately: true } },
       'copy',
       [clusterReady],
     )

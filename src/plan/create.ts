@@ -19,7 +19,7 @@ import { type ClusterPlanProblem, renderClusterProblem } from './cluster.js'
 import { memberSettings } from './cluster-settings.js'
 import type { DBCluster, Environment } from './domain.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
-import { MASTER_PASSWORD_SECRET, PLAN_VERSION, type CreateDBClusterRequest, type Plan } from './operations.js'
+import { MASTER_PASSWORD_SECRET, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
 import { copyTags, fnv1a, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
@@ -38,7 +38,7 @@ export interface CreateRequest {
   /** Default: the source's MasterUsername. */
   readonly masterUsername?: string | undefined
   /** `managed`: RDS keeps it in Secrets Manager; `secret`: given to the interpreter as MASTER_PASSWORD_SECRET. */
-  readonly password: 'managed' | 'secret'
+  readonly password: NewPassword
   /** A local changelog for the schema step (its existence is the caller's to check). */
   readonly changelog?: string | undefined
   /** Default: the source's engine version. */
@@ -237,7 +237,7 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
       DatabaseName: databaseName,
     }),
     MasterUsername: masterUsername,
-    ...(req.password === 'managed' ? { ManageMasterUserPassword: true } : { MasterUserPassword: { fromSecret: MASTER_PASSWORD_SECRET } }),
+    ...passwordFields(req.password),
     StorageEncrypted: true,
     ...defined({
       KmsKeyId: source.KmsKeyId,

@@ -49,6 +49,8 @@ export const DBInstance = t.intersection(
     optional({
       DBInstanceArn: t.string,
       DbiResourceId: t.string,
+      /** Present when RDS manages the master password in Secrets Manager (ManageMasterUserPassword). */
+      MasterUserSecret: optional({ SecretArn: t.string, SecretStatus: t.string, KmsKeyId: t.string }),
       EngineVersion: t.string,
       DBClusterIdentifier: t.string,
       Endpoint,

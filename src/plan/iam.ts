@@ -98,8 +98,8 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
       Resource: [...resources].sort(),
     })),
   ]
-  // RDS makes the managed password's secret (rds!cluster-…) as the caller, so the caller needs Secrets Manager
-  if (plan.steps.some((s) => (s.op === 'CreateDBCluster' || s.op === 'ModifyDBCluster') && s.request.ManageMasterUserPassword === true)) {
+  // RDS makes the managed password's secret (rds!cluster-… or rds!db-…) as the caller, so the caller needs Secrets Manager
+  if (plan.steps.some((s) => (s.request as { ManageMasterUserPassword?: boolean }).ManageMasterUserPassword === true)) {
     statements.push({
       Sid: 'ManagedMasterPassword',
       Effect: 'Allow',

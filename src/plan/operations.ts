@@ -62,8 +62,29 @@ export const PromoteReadReplicaRequest = t.intersection([
 export type PromoteReadReplicaRequest = t.TypeOf<typeof PromoteReadReplicaRequest>
 
 /**
- * ModifyDBInstance names two settings differently from the create calls (DBPortNumber, and log
- * exports as a change set); a rename is a ModifyDBInstance with NewDBInstanceIdentifier.
+ * Where a secret comes from at send time: the interpreter resolves it from the secrets it was given.
+ * A plan never holds a secret's value, only its name.
+ */
+export const SecretRef = t.type({ fromSecret: t.string })
+export type SecretRef = t.TypeOf<typeof SecretRef>
+
+/** The one secret a plan uses: the master user's password (a create's, or a clone's new one). */
+export const MASTER_PASSWORD_SECRET = 'master-password'
+
+/**
+ * A new master password: `secret`, one of the user's, given to the interpreter as MASTER_PASSWORD_SECRET
+ * (the plan holds only its name); `managed`, one RDS makes and keeps in Secrets Manager.
+ */
+export type NewPassword = 'secret' | 'managed'
+
+/** The request fields that set a new master password (ModifyDBInstance, ModifyDBCluster, CreateDBCluster). */
+export const passwordFields = (p: NewPassword): { MasterUserPassword: SecretRef } | { ManageMasterUserPassword: true } =>
+  p === 'managed' ? { ManageMasterUserPassword: true } : { MasterUserPassword: { fromSecret: MASTER_PASSWORD_SECRET } }
+
+/**
+ * ModifyDBInstance: settings (two named differently from the create calls: DBPortNumber, and log
+ * exports as a change set), a rename (NewDBInstanceIdentifier), or a new master password for the
+ * clone's root (a secret reference, or handed to Secrets Manager).
  */
 export const ModifyDBInstanceRequest = t.intersection([
   t.type({ DBInstanceIdentifier: t.string, ApplyImmediately: t.boolean }),
@@ -72,6 +93,8 @@ export const ModifyDBInstanceRequest = t.intersection([
     NewDBInstanceIdentifier: t.string,
     DBPortNumber: t.number,
     CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
+    MasterUserPassword: SecretRef,
+    ManageMasterUserPassword: t.boolean,
   }),
 ])
 export type ModifyDBInstanceRequest = t.TypeOf<typeof ModifyDBInstanceRequest>
@@ -111,16 +134,6 @@ export const RestoreDBClusterToPointInTimeRequest = t.intersection([
   }),
 ])
 export type RestoreDBClusterToPointInTimeRequest = t.TypeOf<typeof RestoreDBClusterToPointInTimeRequest>
-
-/**
- * Where a secret comes from at send time: the interpreter resolves it from the secrets it was given.
- * A plan never holds a secret's value, only its name.
- */
-export const SecretRef = t.type({ fromSecret: t.string })
-export type SecretRef = t.TypeOf<typeof SecretRef>
-
-/** The one secret a plan uses: the master user's password (a create's, or a clone's new one). */
-export const MASTER_PASSWORD_SECRET = 'master-password'
 
 /**
  * ModifyDBCluster: settings the restore does not take, a rename (NewDBClusterIdentifier), or a new
@@ -324,3 +337,7 @@ export const isClusterOperation = (o: Operation): boolean =>
   o.op === 'RestoreDBClusterToPointInTime' || o.op === 'ModifyDBCluster' || o.op === 'DeleteDBCluster' || o.op === 'AddRoleToDBCluster' ||
   o.op === 'CreateDBCluster' || o.op === 'RunLiquibase' ||
   (o.op === 'AddTagsToResource' && o.request.ResourceName.includes(':cluster:'))
+
+/** Whether a step gives an instance or a cluster a new master password (of its own, or managed by RDS). */
+export const setsPassword = (s: Operation): boolean =>
+  (s.op === 'ModifyDBInstance' || s.op === 'ModifyDBCluster') && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true)

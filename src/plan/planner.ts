@@ -11,7 +11,7 @@ import type { PlanProblem } from './errors.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { accepts, instanceSettings, splitSettings } from './attributes.js'
-import { PLAN_VERSION, type Operation, type Plan, type Settings } from './operations.js'
+import { passwordFields, PLAN_VERSION, type NewPassword, type Operation, type Plan, type Settings } from './operations.js'
 import { checkPlan } from './predict.js'
 import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
 
@@ -22,11 +22,19 @@ export interface CloneRequest {
   readonly restart?: string | undefined
   /** Restore the latest snapshot of the source instead of replicating from it. */
   readonly restoreSnapshot?: boolean | undefined
+  /**
+   * A clone starts with the source's master password: a new one for the copy of the root (its replicas
+   * follow it), set once the whole new tree is built and before any of it takes a target name.
+   */
+  readonly password?: NewPassword | undefined
 }
 
 export type CopyPath =
   | { readonly _tag: 'replica' }
-  | { readonly _tag: 'snapshot'; readonly reason: 'flag' | 'vpc'; readonly snapshot: DBSnapshot | undefined }
+  | { readonly _tag: 'snapshot'; readonly reason: SnapshotReason; readonly snapshot: DBSnapshot | undefined }
+
+/** Why a clone restores a snapshot rather than replicating: asked to, across VPCs, or a managed source password. */
+export type SnapshotReason = 'flag' | 'vpc' | 'managed-password'
 
 const vpcOf = (i: DBInstance): string | undefined => i.DBSubnetGroup?.VpcId
 
@@ -34,8 +42,10 @@ const vpcOf = (i: DBInstance): string | undefined => i.DBSubnetGroup?.VpcId
  * A read replica lives in its source's VPC; a target in another VPC is reached through a snapshot
  * restore (which takes the target's subnet group) instead.
  */
-export const needsSnapshotPath = (source: DBInstance, target: DBInstance, restoreSnapshot: boolean | undefined): false | 'flag' | 'vpc' => {
+export const needsSnapshotPath = (source: DBInstance, target: DBInstance, restoreSnapshot: boolean | undefined): false | SnapshotReason => {
   if (restoreSnapshot === true) return 'flag'
+  // RDS makes no read replica of an instance whose password Secrets Manager keeps (but SQL Server's)
+  if (source.MasterUserSecret?.SecretArn !== undefined && !source.Engine.startsWith('sqlserver')) return 'managed-password'
   const [s, t] = [vpcOf(source), vpcOf(target)]
   return s !== undefined && t !== undefined && s !== t ? 'vpc' : false
 }
@@ -225,8 +235,15 @@ export const planClone = (current: Environment, req: CloneRequest): E.Either<Rea
   const r = resolved.right
   const list = new StepList()
 
-  // 1. copy: the whole new tree is built before any target name is touched
-  const built = copyPhase(env, r, list)
+  // 1. copy: the whole new tree is built before any target name is touched; then, if asked, the copy
+  //    of the root gets a password of its own (last: RDS makes no replica of an instance whose
+  //    password Secrets Manager keeps)
+  const tree = copyPhase(env, r, list)
+  const rootCopy = tempName(r.target.DBInstanceIdentifier)
+  const built =
+    req.password === undefined
+      ? tree
+      : [...tree, list.add({ op: 'ModifyDBInstance', id: rootCopy, request: { DBInstanceIdentifier: rootCopy, ...passwordFields(req.password), ApplyImmediately: true } }, 'copy', tree)]
 
   // 2. rename-old: each target instance steps aside once the new tree is complete, tagged first
   //    so that a re-run knows old-<name> as this run's own

@@ -7,7 +7,7 @@ import type { DBInstance, Environment } from './domain.js'
 import { accepts, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './attributes.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import type { Operation, Plan, SettingKey, Settings, Step } from './operations.js'
+import { setsPassword, type NewPassword, type Operation, type Plan, type SettingKey, type Settings, type Step } from './operations.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -20,6 +20,8 @@ export interface PredictedInstance {
   readonly dataFrom: string
   /** The planning-time identifier of the instance this one is (it keeps it through renames). */
   readonly origin: string
+  /** Set by the plan: a new master password of the user's (`secret`) or kept by Secrets Manager (`managed`). */
+  readonly password?: NewPassword
 }
 
 export type PredictedState = ReadonlyMap<string, PredictedInstance>
@@ -123,10 +125,15 @@ const applyStep = (
       notSource(step.id)
       const i = need(step.id)
       if (i === undefined) break
+      if (step.request.MasterUserPassword !== undefined && step.request.ManageMasterUserPassword === true) {
+        v.push(`${at}: sets a master password and hands it to Secrets Manager at once; RDS takes one or the other`)
+      }
+      if (setsPassword(step) && i.replicaSource !== undefined) v.push(`${at}: ${step.id} is a read replica, which takes its master password from its source`)
       const { NewDBInstanceIdentifier: newId } = step.request
       const settings = { ...i.settings, ...settingsOfRequest(step.request) }
+      const password = step.request.ManageMasterUserPassword === true ? 'managed' : step.request.MasterUserPassword !== undefined ? 'secret' : i.password
       if (newId === undefined) {
-        state.set(step.id, { ...i, settings })
+        state.set(step.id, { ...i, settings, ...(password === undefined ? {} : { password }) })
         break
       }
       claim(newId)
@@ -234,6 +241,10 @@ const checkGraph = (plan: Plan): string[] => {
       if (later.op === 'DeleteDBInstance' && (earlier.op === 'RunCommand' || earlier.phase === 'rename-temp') && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} deletes ${later.id} without waiting for step ${earlier.n} (${earlier.phase})`)
       }
+      // a copy with the source's password must not take a target name before it has its own
+      if (setsPassword(earlier) && later.op === 'ModifyDBInstance' && later.id === earlier.id && later.request.NewDBInstanceIdentifier !== undefined && !waitsFor(later, earlier)) {
+        v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
+      }
       if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} renames ${later.id} away before the new tree is complete (step ${earlier.n})`)
       }
@@ -303,6 +314,9 @@ export const checkPlan = (env: Environment, plan: Plan): ReadonlyArray<string> =
     const expected = instanceSettings(node.instance, env.tags[id] ?? node.instance.TagList ?? [], env.instances.find((i) => i.DBInstanceIdentifier === plan.source)?.AllocatedStorage)
     const diffs = settingDifferences(expected, after.settings).filter((d) => !(node.replicas.length > 0 && d.startsWith('BackupRetentionPeriod (unset)')))
     if (diffs.length > 0) v.push(`end state: ${id} does not keep the target's settings: ${diffs.join(', ')}`)
+  }
+  if (plan.steps.some(setsPassword) && state.get(plan.target)?.password === undefined) {
+    v.push(`end state: ${plan.target} still has ${plan.source}'s master password, not its new one`)
   }
   const deletes = plan.steps.some((s) => s.op === 'DeleteDBInstance')
   for (const [id, i] of state) {

@@ -87,6 +87,11 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       }
       const i = byId.get(step.id)
       if (i === undefined) return pending
+      // a modification that failed leaves its settings unapplied: the status tells, not the settings
+      if (FAILED_STATUSES.has(i.DBInstanceStatus)) return settle(i, false)
+      // a new password: as for a cluster (below)
+      if (step.request.ManageMasterUserPassword === true) return i.MasterUserSecret?.SecretArn !== undefined ? settle(i, true) : pending
+      if (step.request.MasterUserPassword !== undefined) return pending
       if (settingsApplied(env, i, step.request)) return settle(i, true)
       // `modifying` is this step's doing only once everything before it is done (a promotion
       // shows the same status)

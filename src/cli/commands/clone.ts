@@ -18,7 +18,7 @@ export default class Clone extends Command {
 
 When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans are reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied as instance plans are (to AWS, or to the simulator with --simulate).
 
-A clone starts with the source's master password. For an Aurora clone, --db-password-stdin or --db-password-file sets a new one (ModifyDBCluster MasterUserPassword, before the clone takes the target's name; the plan holds only the password's name, never the password), and --manage-master-password has RDS make one and keep it in Secrets Manager.
+A clone starts with the source's master password. --db-password-stdin or --db-password-file sets a new one (ModifyDBInstance on the copy of the root, whose replicas follow it, or ModifyDBCluster on an Aurora clone) before the copy takes the target's name; the plan holds only the password's name, never the password. --manage-master-password has RDS make one and keep it in Secrets Manager instead.
 
 Credentials, region and endpoint come from the standard AWS chain (environment, ~/.aws/config and credentials, SSO, instance roles; AWS_ENDPOINT_URL for emulators), as for the AWS CLI. --simulate reads a describe-style JSON file instead of AWS.`
 
@@ -75,9 +75,6 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const { environment, plan, kind } = planned.right
     if (kind === 'instance' && flags['final-snapshot']) {
       throw new UserError(`--final-snapshot applies to Aurora cluster clones only; ${plan.source} and ${plan.target} are DB instances`)
-    }
-    if (kind === 'instance' && password !== undefined) {
-      throw new UserError(`--db-password-stdin, --db-password-file and --manage-master-password apply to Aurora cluster clones only; ${plan.source} and ${plan.target} are DB instances`)
     }
     if (kind === 'cluster' && flags['restore-snapshot']) {
       throw new UserError(`--restore-snapshot applies to DB instance clones only; ${plan.source} and ${plan.target} are Aurora clusters, cloned copy-on-write`)
