@@ -3,7 +3,7 @@
  * expected times and ETA of the progress display, and the benchmark's critical path all read this
  * one table. Data only; nothing waits on it.
  */
-import type { Step } from './operations.js'
+import { setsPassword, type Step } from './operations.js'
 
 const MINUTE = 60_000
 
@@ -22,6 +22,11 @@ export interface TypicalDurations {
   readonly createCluster: number
   /** The schema step of a create (liquibase update on an empty database). */
   readonly schema: number
+  /**
+   * A new master password (ModifyDBInstance / ModifyDBCluster MasterUserPassword or
+   * ManageMasterUserPassword): `resetting-master-credentials`.
+   */
+  readonly resetMasterCredentials: number
 }
 
 export const TYPICAL_DURATIONS: TypicalDurations = {
@@ -36,6 +41,8 @@ export const TYPICAL_DURATIONS: TypicalDurations = {
   addRole: 1 * MINUTE,
   createCluster: 5 * MINUTE,
   schema: 1 * MINUTE,
+  // aws-facts.md gives no number; a password reset takes a minute or two
+  resetMasterCredentials: 1.5 * MINUTE,
 }
 
 export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): number => {
@@ -47,7 +54,7 @@ export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): 
     case 'PromoteReadReplica':
       return d.promote
     case 'ModifyDBInstance':
-      return s.request.NewDBInstanceIdentifier === undefined ? d.modify : d.rename
+      return setsPassword(s) ? d.resetMasterCredentials : s.request.NewDBInstanceIdentifier === undefined ? d.modify : d.rename
     case 'DeleteDBInstance':
       return d.delete
     case 'RestoreDBClusterToPointInTime':
@@ -55,7 +62,7 @@ export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): 
     case 'CreateDBInstance':
       return d.createInstance
     case 'ModifyDBCluster':
-      return s.request.NewDBClusterIdentifier === undefined ? d.modify : d.rename
+      return setsPassword(s) ? d.resetMasterCredentials : s.request.NewDBClusterIdentifier === undefined ? d.modify : d.rename
     case 'DeleteDBCluster':
       return d.delete
     case 'AddRoleToDBCluster':

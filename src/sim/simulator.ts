@@ -17,7 +17,7 @@
  * messages are the ones RDS sends (as seen in SDK errors users report).
  */
 import { createHash } from 'node:crypto'
-import { TYPICAL_DURATIONS } from '../plan/durations.js'
+import { TYPICAL_DURATIONS, type TypicalDurations } from '../plan/durations.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBCluster, DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
@@ -30,37 +30,11 @@ import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
 import { virtualClock } from './clock.js'
 
 
-/** How long each kind of work takes, in virtual milliseconds. */
-export interface Durations {
-  readonly createReplica: number
-  readonly restore: number
-  readonly promote: number
-  readonly modify: number
-  readonly rename: number
-  readonly delete: number
-  readonly clusterRestore: number
-  readonly createInstance: number
-  readonly addRole: number
-  readonly createCluster: number
-  /** ModifyDBCluster with a new master password (or handing it to Secrets Manager): `resetting-master-credentials`. */
-  readonly resetMasterCredentials: number
-}
+/** How long each kind of step takes in virtual time: the typical times (durations.ts) unless a test says otherwise. */
+export type Durations = Omit<TypicalDurations, 'schema'>
 
 /** Typical times on AWS (aws-facts.md). */
-export const AWS_DURATIONS: Durations = {
-  createReplica: TYPICAL_DURATIONS.createReplica,
-  restore: TYPICAL_DURATIONS.restore,
-  promote: TYPICAL_DURATIONS.promote,
-  modify: TYPICAL_DURATIONS.modify,
-  rename: TYPICAL_DURATIONS.rename,
-  delete: TYPICAL_DURATIONS.delete,
-  clusterRestore: TYPICAL_DURATIONS.clusterRestore,
-  createInstance: TYPICAL_DURATIONS.createInstance,
-  addRole: TYPICAL_DURATIONS.addRole,
-  createCluster: TYPICAL_DURATIONS.createCluster,
-  // aws-facts.md gives no number; a password reset takes a minute or two on Aurora
-  resetMasterCredentials: 90_000,
-}
+export const AWS_DURATIONS: Durations = TYPICAL_DURATIONS
 
 /**
  * A failure to inject. `op` is the RDS action (`ModifyDBInstance` for a rename too, or a reading
