@@ -15,12 +15,15 @@ export {
   PLAN_VERSION,
   MASTER_PASSWORD_SECRET,
   SecretRef,
+  passwordFields,
+  setsPassword,
+  type NewPassword,
   touchedIds,
   renameTarget,
   type OperationName,
   type Settings,
 } from './plan/operations.js'
-export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest } from './plan/planner.js'
+export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, type PlanProblem } from './plan/errors.js'
 export { renderJson, renderMermaid, renderText, stepParameters } from './plan/render.js'
@@ -31,14 +34,24 @@ export { planFromWorld, renderPlanFailure, type PlanFailure, type PlannedClone }
 export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
 export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'
-export { applyPlan, planIds, resolveSecrets, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary, type HookResult, type Shell } from './interpret/apply.js'
+export { applyPlan, planIds, resolveSecrets, secretsNamed, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary, type HookResult, type Shell } from './interpret/apply.js'
 export { systemClock, type Clock } from './interpret/port.js'
 export { processShell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
 export { planProgress, FAILED_STATUSES, type StepProgress } from './plan/progress.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
-export { simulate, AWS_DURATIONS, type Durations, type InjectedFailure, type SimOptions, type Simulator } from './sim/simulator.js'
+export {
+  simulate,
+  AWS_DURATIONS,
+  type Durations,
+  type InjectedFailure,
+  type MasterCredentials,
+  type SimClusterSnapshot,
+  type SimOptions,
+  type Simulator,
+} from './sim/simulator.js'
+export { TYPICAL_DURATIONS, stepDuration, type TypicalDurations } from './plan/durations.js'
 export { assumeRoleWithMfa, loadRoleFile, mfaCodeSource, profileCredentials, type ExpiringCredentials, type RoleFile } from './aws/credentials.js'
 export { DBCluster, Quotas } from './plan/domain.js'
 export {
@@ -58,6 +71,8 @@ export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan
 export { renderClusterMermaid } from './plan/cluster-render.js'
 export {
   planCreate,
+  checkCreatePlan,
+  isCreatePlan,
   renderCreateProblem,
   renderCreateProblems,
   createRunIdFor,
