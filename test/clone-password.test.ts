@@ -10,9 +10,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { applyPlan, renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
-import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../src/interpret/plan.js'
-import type { RdsPort } from '../src/interpret/port.js'
+import { renderApplyFailure } from '../src/interpret/apply.js'
+import type { WorldCloneRequest } from '../src/interpret/plan.js'
 import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { checkClusterPlan } from '../src/plan/cluster-predict.js'
 import { iamPolicy } from '../src/plan/iam.js'
@@ -22,7 +21,7 @@ import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { cleanEnv, cli, show } from './support/cli.js'
 import { ancestors, fixture, fixturePath, plan } from './support/fixtures.js'
 import { checkPlan } from '../src/plan/predict.js'
-import { fakeShell, killable, Killed, OPTIONS } from './support/apply.js'
+import { killable, Killed, run, type RunOptions } from './support/apply.js'
 
 const PASSWORD = 'Staging-Only-9f3k2'
 const SECRETS = { [MASTER_PASSWORD_SECRET]: PASSWORD }
@@ -93,20 +92,8 @@ test('predictor: refuses a plan that renames the clone into place before its pas
   assert.ok(checkClusterPlan(env, atSource).some((v) => v.includes('would modify the source cluster shop-prod')))
 })
 
-/** What the CLI does, with the password handed to the interpreter as a secret. */
-const apply = async (sim: Simulator, req: WorldCloneRequest, opts: { port?: RdsPort; clock?: Simulator['clock']; secrets?: Record<string, string> } = {}) => {
-  const port = opts.port ?? sim
-  const planned = await planFromWorld(port, req)()
-  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
-  const events: ApplyEvent[] = []
-  const result = await applyPlan(
-    planned.right.plan,
-    { rds: port, clock: opts.clock ?? sim.clock, shell: fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, secrets: opts.secrets ?? SECRETS },
-    (e) => events.push(e),
-  )
-  return { plan: planned.right.plan, result, events }
-}
+/** What the CLI does, with the password handed to the interpreter as a secret (none: `secrets: {}`). */
+const apply = (sim: Simulator, req: WorldCloneRequest, opts: RunOptions = {}) => run(sim, req, { secrets: SECRETS, ...opts })
 
 /** The ModifyDBCluster calls that carried a password, by the cluster they named. */
 const passwordCalls = (sim: Simulator) =>

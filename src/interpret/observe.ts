@@ -80,3 +80,15 @@ export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEit
       )
     }),
   )
+
+/**
+ * Reading the world for `mitosis create`: every instance and every cluster (the cluster it is like, and
+ * whether the names it would take are free or its own from an earlier attempt). Read-only.
+ */
+export const observeForCreate = (port: RdsPort): TE.TaskEither<RdsError, Environment> =>
+  pipe(
+    TE.Do,
+    TE.bind('instances', () => port.describeDBInstances()),
+    TE.bind('clusters', () => port.describeDBClusters()),
+    TE.map(({ instances, clusters }): Environment => ({ region: port.region, instances, tags: {}, snapshots: [], clusters })),
+  )

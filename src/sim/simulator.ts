@@ -705,7 +705,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     }
     checkSettings(request, n.fields)
     // a new master password: by the time it reaches the port the interpreter has put the secret's value in
-    const credentials = passwordChange(n, r.MasterUserPassword, r.ManageMasterUserPassword)
+    const credentials = instancePasswordChange(n, r.MasterUserPassword, r.ManageMasterUserPassword)
     let now = request
     if (r.ApplyImmediately !== true) {
       // what waits for the maintenance window shows in PendingModifiedValues (and the window never comes here)
@@ -725,14 +725,14 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     const failAs = failStatus('ModifyDBInstance', n.id)
     if (newId === undefined) {
       const reset = credentials !== undefined
-      if (credentials !== undefined && 'managed' in credentials) startInstanceSecret(n)
+      if (credentials !== undefined && 'managed' in credentials) startManagedSecret(n, 'db')
       const settingsToo = Object.keys(now).length > 0
       const duration = !reset ? durations.modify : settingsToo ? Math.max(durations.modify, durations.resetMasterCredentials) : durations.resetMasterCredentials
       // a modification that fails applies nothing
       busy(n, reset ? 'resetting-master-credentials' : 'modifying', duration, failAs, (m, failed) => {
         if (failed) return true
         applySettings(m, now, 'modify')
-        if (credentials !== undefined) setInstancePassword(m, credentials)
+        if (credentials !== undefined) setPassword(m, 'db', credentials)
         return true
       })
       return
@@ -873,27 +873,43 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const account = arnPrefix.split(':')[4] ?? '123456789012'
   const passwordHash = (password: string) => createHash('sha256').update(`mitosis-simulator:${start}:`).update(password).digest('hex')
   /** A secret's ARN as RDS names the ones it manages: `rds!cluster-<uuid>` and Secrets Manager's six-character suffix. */
-  const secretArnFor = (c: Pick<ClusterRecord, 'resourceId'>): string => {
-    const h = createHash('sha256').update(`${c.resourceId}:${clock.now()}`).digest('hex')
+  /** A cluster or an instance: what holds a master password. */
+  type PasswordHolder = { readonly resourceId: string; fields: Fields; credentials: Credentials }
+  type PasswordChange = { readonly managed: true } | { readonly password: string }
+  /** A secret's ARN as RDS names the ones it manages: `rds!cluster-<uuid>` or `rds!db-<uuid>`, and Secrets Manager's six-character suffix. */
+  const secretArnFor = (x: PasswordHolder, kind: 'cluster' | 'db'): string => {
+    const h = createHash('sha256').update(`${x.resourceId}:${clock.now()}`).digest('hex')
     const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
     const suffix = Array.from({ length: 6 }, (_, k) => alphabet[parseInt(h.slice(32 + 2 * k, 34 + 2 * k), 16) % alphabet.length]).join('')
-    return `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${uuid}-${suffix}`
+    return `arn:aws:secretsmanager:${region}:${account}:secret:rds!${kind}-${uuid}-${suffix}`
   }
-  const isManaged = (c: ClusterRecord) => record(c.fields['MasterUserSecret']) !== undefined
+  const isManaged = (x: PasswordHolder) => record(x.fields['MasterUserSecret']) !== undefined
+  const showSecret = (x: PasswordHolder, kind: 'cluster' | 'db', status: 'creating' | 'active') => {
+    const arn = record(x.fields['MasterUserSecret'])?.['SecretArn']
+    x.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(x, kind), SecretStatus: status }
+  }
   /** RDS hands the password to Secrets Manager: the secret shows at once, `creating` until the work is done. */
-  const startManagedSecret = (c: ClusterRecord) => {
-    const arn = record(c.fields['MasterUserSecret'])?.['SecretArn']
-    c.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(c), SecretStatus: 'creating' }
-  }
+  const startManagedSecret = (x: PasswordHolder, kind: 'cluster' | 'db') => showSecret(x, kind, 'creating')
   /** A new password took effect: the given one (management ends), or one RDS keeps in Secrets Manager. */
-  const setPassword = (c: ClusterRecord, how: { readonly managed: true } | { readonly password: string }) => {
-    c.credentials = { sets: c.credentials.sets + 1, lastSetAt: clock.now(), hash: 'password' in how ? passwordHash(how.password) : undefined }
-    if ('password' in how) delete c.fields['MasterUserSecret']
-    else {
-      const arn = record(c.fields['MasterUserSecret'])?.['SecretArn']
-      c.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : secretArnFor(c), SecretStatus: 'active' }
+  const setPassword = (x: PasswordHolder, kind: 'cluster' | 'db', how: PasswordChange) => {
+    x.credentials = { sets: x.credentials.sets + 1, lastSetAt: clock.now(), hash: 'password' in how ? passwordHash(how.password) : undefined }
+    if ('password' in how) delete x.fields['MasterUserSecret']
+    else showSecret(x, kind, 'active')
+  }
+  /** The change a ModifyDBCluster or ModifyDBInstance asks for, checked as RDS checks it; undefined when none. */
+  const passwordChange = (x: PasswordHolder, what: string, password: unknown, manage: boolean | undefined): PasswordChange | undefined => {
+    if (password !== undefined && manage === true) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
+    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
+      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
     }
+    if (password !== undefined && isManaged(x) && manage !== false) {
+      fault('InvalidParameterCombination', `The master user password of ${what} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
+    }
+    if (password === undefined && manage === false && isManaged(x)) {
+      fault('InvalidParameterCombination', `MasterUserPassword is required when ManageMasterUserPassword is false for ${what}, whose master user password AWS Secrets Manager manages.`)
+    }
+    return typeof password === 'string' ? { password } : manage === true ? { managed: true } : undefined
   }
 
   /** An instance's master password: a read replica's is its source's, all the way up. */
@@ -906,33 +922,12 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     }
     return at.credentials
   }
-  const isInstanceManaged = (n: Node) => record(n.fields['MasterUserSecret']) !== undefined
-  /** The change a ModifyDBInstance asks for, checked as RDS checks it; undefined when none. */
-  const passwordChange = (n: Node, password: unknown, manage: boolean | undefined): { readonly managed: true } | { readonly password: string } | undefined => {
+  /** An instance's own password can change only when it stands alone. */
+  const instancePasswordChange = (n: Node, password: unknown, manage: boolean | undefined): PasswordChange | undefined => {
     if (password === undefined && manage === undefined) return undefined
     if (memberships.has(n.key)) fault('InvalidParameterCombination', `The master user password of ${n.id} belongs to its DB cluster: modify the cluster.`)
     if (n.source !== undefined) fault('InvalidParameterCombination', `${n.id} is a read replica; its master user password is its source's.`)
-    if (password !== undefined && manage === true) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
-    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
-      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
-    }
-    if (password !== undefined && isInstanceManaged(n) && manage !== false) {
-      fault('InvalidParameterCombination', `The master user password of ${n.id} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
-    }
-    return typeof password === 'string' ? { password } : manage === true ? { managed: true } : undefined
-  }
-  const instanceSecretArn = (n: Node): string => secretArnFor({ resourceId: n.resourceId }).replace(':secret:rds!cluster-', ':secret:rds!db-')
-  const startInstanceSecret = (n: Node) => {
-    const arn = record(n.fields['MasterUserSecret'])?.['SecretArn']
-    n.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : instanceSecretArn(n), SecretStatus: 'creating' }
-  }
-  const setInstancePassword = (n: Node, how: { readonly managed: true } | { readonly password: string }) => {
-    n.credentials = { sets: n.credentials.sets + 1, lastSetAt: clock.now(), hash: 'password' in how ? passwordHash(how.password) : undefined }
-    if ('password' in how) delete n.fields['MasterUserSecret']
-    else {
-      const arn = record(n.fields['MasterUserSecret'])?.['SecretArn']
-      n.fields['MasterUserSecret'] = { SecretArn: typeof arn === 'string' ? arn : instanceSecretArn(n), SecretStatus: 'active' }
-    }
+    return passwordChange(n, `DB instance ${n.id}`, password, manage)
   }
 
   const newClusterIdentifier = (param: string, raw: string): string => {
@@ -1105,10 +1100,10 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     clusters.set(key, c)
     const managed = r.ManageMasterUserPassword === true
     clusterBusy(c, 'creating', durations.createCluster, failStatus('CreateDBCluster', id), (x, failed) => {
-      if (!failed) setPassword(x, managed ? { managed: true } : { password: password as string })
+      if (!failed) setPassword(x, 'cluster', managed ? { managed: true } : { password: password as string })
       return true
     })
-    if (managed) startManagedSecret(c)
+    if (managed) startManagedSecret(c, 'cluster')
   }
 
   const createClusterInstance = (r: Extract<RdsOperation, { op: 'CreateDBInstance' }>['request']) => {
@@ -1165,21 +1160,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       }
     }
     // a new master password: by the time it reaches the port the interpreter has put the secret's value in
-    const password: unknown = r.MasterUserPassword
-    const manage = r.ManageMasterUserPassword
-    if (password !== undefined && manage === true) {
-      fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
-    }
-    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
-      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
-    }
-    if (password !== undefined && isManaged(c) && manage !== false) {
-      fault('InvalidParameterCombination', `The master user password of DB cluster ${c.id} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
-    }
-    if (password === undefined && manage === false && isManaged(c)) {
-      fault('InvalidParameterCombination', 'MasterUserPassword is required when ManageMasterUserPassword is false for a DB cluster whose master user password AWS Secrets Manager manages.')
-    }
-    const credentials = typeof password === 'string' ? { password } : manage === true ? { managed: true as const } : undefined
+    const credentials = passwordChange(c, `DB cluster ${c.id}`, r.MasterUserPassword, r.ManageMasterUserPassword)
     const { DBClusterIdentifier: _id, ApplyImmediately: _a, NewDBClusterIdentifier: _n, MasterUserPassword: _p, ManageMasterUserPassword: _m, ...rest } = r
     const hasSettings = Object.values(rest).some((v) => v !== undefined)
     const newId = r.NewDBClusterIdentifier === undefined ? undefined : newClusterIdentifier('NewDBClusterIdentifier', r.NewDBClusterIdentifier)
@@ -1188,10 +1169,10 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     const effect = (x: ClusterRecord, failed: boolean) => {
       if (failed) return true
       settings(x.fields)
-      if (credentials !== undefined) setPassword(x, credentials)
+      if (credentials !== undefined) setPassword(x, 'cluster', credentials)
       return true
     }
-    if (credentials !== undefined && 'managed' in credentials) startManagedSecret(c)
+    if (credentials !== undefined && 'managed' in credentials) startManagedSecret(c, 'cluster')
     if (newId === undefined) {
       const reset = credentials !== undefined
       const duration = !reset ? durations.modify : hasSettings ? Math.max(durations.modify, durations.resetMasterCredentials) : durations.resetMasterCredentials
@@ -1364,7 +1345,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       const n = byId(id)
       if (n === undefined) return undefined
       const own = credentialsOf(n)
-      return { sets: own.sets, lastSetAt: own.lastSetAt, managed: isInstanceManaged(n) }
+      return { sets: own.sets, lastSetAt: own.lastSetAt, managed: isManaged(n) }
     },
     masterPasswordIs: (id, candidate) => {
       settle()

@@ -2,9 +2,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { applyPlan, type ApplyEvent, type ApplyFailure, type Shell } from '../../src/interpret/apply.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
-import type { RdsPort } from '../../src/interpret/port.js'
+import { observeForCreate } from '../../src/interpret/observe.js'
+import { renderRdsError, type RdsPort } from '../../src/interpret/port.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
-import type { Environment } from '../../src/plan/domain.js'
 import type { Plan } from '../../src/plan/operations.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 
@@ -51,53 +51,48 @@ export const killable = (sim: Simulator, kill: { sends?: number; sleeps?: number
   }
 }
 
-/** What the mitosis command does: read the world, plan (resuming if a run is under way), apply. */
-export const run = async (
-  sim: Simulator,
-  req: WorldCloneRequest,
-  opts: { port?: RdsPort; clock?: Simulator['clock']; shell?: Shell; beforeStep?: () => Promise<string | undefined> } = {},
-): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
-  const port = opts.port ?? sim
-  const planned = await planFromWorld(port, req)()
-  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
-  const events: ApplyEvent[] = []
-  const result = await applyPlan(
-    planned.right.plan,
-    { rds: port, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }) },
-    (e) => events.push(e),
-  )
-  return { plan: planned.right.plan, result, events }
+/** Options for a run on the simulator: a killable port and clock, the hook, and the secrets the plan names. */
+export interface RunOptions {
+  readonly port?: RdsPort
+  readonly clock?: Simulator['clock']
+  readonly shell?: Shell
+  readonly beforeStep?: () => Promise<string | undefined>
+  readonly secrets?: Readonly<Record<string, string>>
 }
 
+export interface Ran {
+  readonly plan: Plan
+  readonly result: E.Either<ApplyFailure, unknown>
+  readonly events: ApplyEvent[]
+}
+
+/** Applies a plan as the CLI does, collecting its events. */
+const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ran> => {
+  const events: ApplyEvent[] = []
+  const result = await applyPlan(
+    plan,
+    { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
+    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) },
+    (e) => events.push(e),
+  )
+  return { plan, result, events }
+}
+
+/** What the mitosis command does: read the world, plan (resuming if a run is under way), apply. */
+export const run = async (sim: Simulator, req: WorldCloneRequest, opts: RunOptions = {}): Promise<Ran> => {
+  const planned = await planFromWorld(opts.port ?? sim, req)()
+  if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
+  return applyOn(sim, planned.right.plan, opts)
+}
 
 /** A call that only reads (RDS describes and lists, AWS RAM's ListResources): the rest change the world. */
 export const reads = (action: string): boolean => /^(Describe|List|ram:)/.test(action)
 
-/** What `mitosis create` reads before planning: every instance and every cluster, through the port. */
-export const observeForCreate = async (port: RdsPort): Promise<Environment> => {
-  const instances = await port.describeDBInstances()()
-  if (E.isLeft(instances)) throw new Error(`DescribeDBInstances: ${JSON.stringify(instances.left)}`)
-  const clusters = await port.describeDBClusters()()
-  if (E.isLeft(clusters)) throw new Error(`DescribeDBClusters: ${JSON.stringify(clusters.left)}`)
-  return { region: port.region, instances: instances.right, tags: {}, snapshots: [], clusters: clusters.right }
-}
-
 /** What `mitosis create` does: read the world, plan the create (a re-run finds its own cluster), apply with the secrets. */
-export const runCreate = async (
-  sim: Simulator,
-  req: CreateRequest,
-  opts: { port?: RdsPort; clock?: Simulator['clock']; shell?: Shell; secrets?: Readonly<Record<string, string>> } = {},
-): Promise<{ plan: Plan; result: E.Either<ApplyFailure, unknown>; events: ApplyEvent[] }> => {
-  const port = opts.port ?? sim
-  const planned = planCreate(await observeForCreate(port), req)
+export const runCreate = async (sim: Simulator, req: CreateRequest, opts: RunOptions = {}): Promise<Ran> => {
+  const observed = await observeForCreate(opts.port ?? sim)()
+  if (E.isLeft(observed)) throw new Error(renderRdsError(observed.left))
+  const planned = planCreate(observed.right, req)
   if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
-  const events: ApplyEvent[] = []
-  const result = await applyPlan(
-    planned.right,
-    { rds: port, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) },
-    (e) => events.push(e),
-  )
-  return { plan: planned.right, result, events }
+  return applyOn(sim, planned.right, opts)
 }

@@ -2,26 +2,17 @@ import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
+import { observeForCreate } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../plan/create.js'
-import type { Environment } from '../../plan/domain.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderText } from '../../plan/render.js'
 import { applyFlow, savePlan } from '../apply-flow.js'
-import { connect, type Connected } from '../connect.js'
+import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
-
-const observe = async (connected: Connected): Promise<Environment> => {
-  const { port } = connected
-  const instances = await port.describeDBInstances()()
-  if (E.isLeft(instances)) throw new UserError(renderRdsError(instances.left))
-  const clusters = await port.describeDBClusters()()
-  if (E.isLeft(clusters)) throw new UserError(renderRdsError(clusters.left))
-  return { region: port.region, instances: instances.right, tags: {}, snapshots: [], clusters: clusters.right }
-}
 
 export default class Create extends Command {
   static override summary = 'Create a new, empty Aurora cluster like an existing one, with its instances and (from a Liquibase changelog) its schema.'
@@ -95,7 +86,9 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       engineVersion: flags['engine-version'],
     }
     const connected = await connect(flags)
-    const environment = await observe(connected)
+    const observed = await observeForCreate(connected.port)()
+    if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
+    const environment = observed.right
     const planned = planCreate(environment, request)
     if (E.isLeft(planned)) throw new UserError(renderCreateProblems(planned.left))
     const plan = planned.right
