@@ -13,37 +13,11 @@ import { clusterSettings, memberSettings } from '../src/plan/cluster-settings.js
 import { predictCluster } from '../src/plan/cluster-predict.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
-import { fakeShell, killable, Killed, OPTIONS, reads, run } from './support/apply.js'
+import { clusterWorld, fakeShell, killable, Killed, OPTIONS, reads, run } from './support/apply.js'
 
 const REQ: WorldCloneRequest = { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh' }
 
-/** What a user would check afterwards: clusters and instances, their states, members, settings and data. */
-const endState = (sim: Simulator) => {
-  const env = sim.environment()
-  return {
-    clusters: (env.clusters ?? [])
-      .map((c) => ({
-        id: c.DBClusterIdentifier,
-        status: c.Status,
-        members: (c.DBClusterMembers ?? []).map((m) => `${m.DBInstanceIdentifier}${m.IsClusterWriter ? ' (writer)' : ''}`).sort(),
-        roles: (c.AssociatedRoles ?? []).map((r) => `${r.RoleArn} ${r.Status ?? ''}`).sort(),
-        settings: clusterSettings(c),
-        data: sim.dataOf(c.DBClusterIdentifier),
-      }))
-      .sort((a, b) => a.id.localeCompare(b.id)),
-    instances: env.instances
-      .map((i) => ({
-        id: i.DBInstanceIdentifier,
-        status: i.DBInstanceStatus,
-        cluster: i.DBClusterIdentifier,
-        class: i.DBInstanceClass,
-        parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
-        tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
-        data: sim.dataOf(i.DBInstanceIdentifier),
-      }))
-      .sort((a, b) => a.id.localeCompare(b.id)),
-  }
-}
+const endState = clusterWorld
 
 /** Settings without the run's own tags (mitosis:*), which the predictor keeps as the requests carry them. */
 const withoutRunTags = <S extends { readonly Tags?: ReadonlyArray<{ readonly Key: string }> }>(s: S): S =>

@@ -271,10 +271,11 @@ export const applyPlan = async (
     emit({ type: 'step-done', at: clock.now(), n: s.n, op: s.op, id: s.id, elapsedMs: clock.now() - (sentAt.get(s.n) ?? clock.now()) })
   }
 
+  // what was sent since the last describe: busy, whatever that describe said
+  const busy = new Set<string>()
   for (;;) {
-    // start everything that can start; a step that finishes at once (a tag, the hook) may
-    // unblock others, so go round again before sleeping whenever something finished
-    const busy = new Set<string>()
+    // start everything that can start; a step that finishes at once (a tag, the hook, a new
+    // password) may unblock others, so go round again before sleeping whenever something finished
     let finishedNow = false
     for (const s of byPriority) {
       if (!ready(s)) continue
@@ -350,11 +351,12 @@ export const applyPlan = async (
       }
       sentAt.set(s.n, clock.now())
       emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
-      for (const id of changes(s)) busy.add(id)
-      // a tag and a subnet group are there once the call is taken; so is a new master password, which
-      // no describe shows (what comes next on the instance or cluster waits for it to be available again)
-      const immediate =
-        s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup' || ((s.op === 'ModifyDBCluster' || s.op === 'ModifyDBInstance') && s.request.MasterUserPassword !== undefined)
+      // a tag and a subnet group are there once the call is taken, and leave what they touch as it was
+      const takenAtOnce = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup'
+      if (!takenAtOnce) for (const id of changes(s)) busy.add(id)
+      // so is a new master password, which no describe shows; but it keeps the instance or cluster
+      // busy (resetting-master-credentials), and what comes next on it waits for the next describe
+      const immediate = takenAtOnce || ((s.op === 'ModifyDBCluster' || s.op === 'ModifyDBInstance') && s.request.MasterUserPassword !== undefined)
       state.set(s.n, immediate ? 'done' : 'sent')
       if (immediate) {
         finish(s)
@@ -382,6 +384,7 @@ export const applyPlan = async (
       return E.left({ _tag: 'Rds', n: undefined, error: next.left })
     }
     env = next.right
+    busy.clear()
     const progress: ReadonlyArray<StepProgress> = planProgress(env, plan)
     const waiting: Array<{ n: number; id: string; status: string }> = []
     for (const s of plan.steps) {

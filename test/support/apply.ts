@@ -6,6 +6,7 @@ import { observeForCreate } from '../../src/interpret/observe.js'
 import { renderRdsError, type RdsPort } from '../../src/interpret/port.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
 import type { Plan } from '../../src/plan/operations.js'
+import { clusterSettings } from '../../src/plan/cluster-settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 
 const HOUR = 3_600_000
@@ -95,4 +96,37 @@ export const runCreate = async (sim: Simulator, req: CreateRequest, opts: RunOpt
   const planned = planCreate(observed.right, req)
   if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
   return applyOn(sim, planned.right, opts)
+}
+
+/**
+ * What a user would check of the clusters and instances afterwards: states, members, roles, settings,
+ * engine, tags (the run's own among them) and data, sorted by name.
+ */
+export const clusterWorld = (sim: Simulator) => {
+  const env = sim.environment()
+  return {
+    clusters: (env.clusters ?? [])
+      .map((c) => ({
+        id: c.DBClusterIdentifier,
+        status: c.Status,
+        members: (c.DBClusterMembers ?? []).map((m) => `${m.DBInstanceIdentifier}${m.IsClusterWriter ? ' (writer)' : ''}`).sort(),
+        roles: (c.AssociatedRoles ?? []).map((r) => `${r.RoleArn} ${r.Status ?? ''}`).sort(),
+        settings: clusterSettings(c),
+        engine: [c.Engine, c.EngineVersion, c.StorageEncrypted, c.KmsKeyId, c.MasterUsername, c.DatabaseName],
+        tags: c.TagList ?? [],
+        data: sim.dataOf(c.DBClusterIdentifier),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+    instances: env.instances
+      .map((i) => ({
+        id: i.DBInstanceIdentifier,
+        status: i.DBInstanceStatus,
+        cluster: i.DBClusterIdentifier,
+        class: i.DBInstanceClass,
+        parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+        tags: i.TagList ?? [],
+        data: sim.dataOf(i.DBInstanceIdentifier),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  }
 }
