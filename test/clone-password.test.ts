@@ -112,6 +112,8 @@ test('apply on the simulator: the clone ends with the new password (the source k
   assert.not.ok(sim.masterPasswordIs('shop-prod', PASSWORD), 'the source was given the new password')
   assert.not.ok(JSON.stringify(events).includes(PASSWORD))
   assert.not.ok(JSON.stringify(plan).includes(PASSWORD))
+  // nothing was sent into the reset: what follows it waited for the next describe
+  assert.equal(sim.calls().filter((c) => c.outcome !== 'ok').map((c) => `${c.action} ${c.outcome}`), [])
   const target = sim.environment().clusters?.find((c) => c.DBClusterIdentifier === 'shop-staging')
   assert.is(target?.Status, 'available')
   assert.not.ok(JSON.stringify(sim.environment()).includes(PASSWORD), 'describe shows the password')
@@ -210,6 +212,7 @@ test('instance apply: the new root and its replica have the new password, the so
   const { plan: p, result, events } = await apply(whole, DEMO)
   assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, p) : '')
   check(whole, 'uninterrupted')
+  assert.equal(whole.calls().filter((c) => c.outcome !== 'ok').map((c) => `${c.action} ${c.outcome}`), [])
   assert.not.ok(JSON.stringify(events).includes(PASSWORD) || JSON.stringify(whole.environment()).includes(PASSWORD))
   const total = p.steps.filter((s) => s.op !== 'RunCommand').length
   for (let k = 0; k < total; k++) {
