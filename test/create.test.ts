@@ -8,12 +8,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'uvu'
+import { suite, test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { applyPlan, renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
 import { processShell } from '../src/interpret/shell.js'
-import { findJava } from '../src/interpret/schema.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
 import type { Environment } from '../src/plan/domain.js'
 import { iamPolicy } from '../src/plan/iam.js'
@@ -24,7 +23,8 @@ import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { clusterWorld, killable, Killed, reads, runCreate } from './support/apply.js'
 import { cli, cleanEnv, show } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
-import { postgresUnavailable, startPostgres, type Postgres } from './support/postgres.js'
+import { postgresUnavailable, startPostgres } from './support/postgres.js'
+import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
 
 const HOUR = 3_600_000
 const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 5 * 60_000 }
@@ -247,8 +247,6 @@ test('apply without the secret: stops before the cluster is created, naming the 
   assert.not.ok(sim.calls().some((x) => x.action === 'CreateDBCluster'))
 })
 
-const ci = (process.env['CI'] ?? '') !== ''
-const unavailable = postgresUnavailable() ?? (E.isLeft(findJava(process.env)) ? 'no Java on PATH or in JAVA_HOME (Liquibase needs it)' : undefined)
 const CHANGELOG = `databaseChangeLog:
   - changeSet:
       id: products
@@ -261,66 +259,66 @@ const CHANGELOG = `databaseChangeLog:
               - column: { name: title, type: varchar(100) }
 `
 
-if (unavailable !== undefined) {
-  if (ci) test('PostgreSQL and Java are available', () => assert.unreachable(`${unavailable}, and CI is set`))
-  else {
-    console.log(`\n  notice: ${unavailable}; skipping the create schema step against PostgreSQL (set CI to make this a failure)\n`)
-    test.skip('create: schema step against PostgreSQL')
-  }
-} else {
-  test('apply with a changelog: RunLiquibase runs on the new writer endpoint (a real PostgreSQL) with the secret', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mitosis-create-'))
-    let pg: Postgres | undefined
-    try {
-      writeFileSync(join(dir, 'changelog.yaml'), CHANGELOG)
-      pg = await startPostgres({ password: PASSWORD })
-      const env = fixture('aurora')
-      const sim = simulate(env)
-      const p = planned(env, { changelog: join(dir, 'changelog.yaml'), databaseName: pg.database, masterUsername: pg.username })
-      const events: ApplyEvent[] = []
-      const endpoints: string[] = []
-      const r = await applyPlan(
-        p,
-        { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 },
-        {
-          ...OPTIONS,
-          secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD },
-          resolveEndpoint: (e) => {
-            endpoints.push(`${e.host}:${e.port}`)
-            return { host: pg!.host, port: pg!.port }
-          },
+const available = serverTestsAvailable(test, liquibaseUnavailable(postgresUnavailable()), {
+  needs: 'PostgreSQL and Java',
+  skipping: 'the create schema step against PostgreSQL',
+  skipped: 'create: schema step against PostgreSQL',
+})
+
+if (available) {
+  // its own suite, so that the server is started (in its before hook) for this test only
+  const schema = suite('create: schema step against PostgreSQL')
+  const fx = serverFixture(schema, {
+    prefix: 'mitosis-create-',
+    files: { 'changelog.yaml': CHANGELOG },
+    start: () => startPostgres({ password: PASSWORD }),
+  })
+  schema('apply with a changelog: RunLiquibase runs on the new writer endpoint (a real PostgreSQL) with the secret', async () => {
+    const { dir, server: pg } = fx
+    const env = fixture('aurora')
+    const sim = simulate(env)
+    const p = planned(env, { changelog: join(dir, 'changelog.yaml'), databaseName: pg.database, masterUsername: pg.username })
+    const events: ApplyEvent[] = []
+    const endpoints: string[] = []
+    const r = await applyPlan(
+      p,
+      { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 },
+      {
+        ...OPTIONS,
+        secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD },
+        resolveEndpoint: (e) => {
+          endpoints.push(`${e.host}:${e.port}`)
+          return { host: pg.host, port: pg.port }
         },
-        (e) => events.push(e),
-      )
-      assert.ok(E.isRight(r), E.isLeft(r) ? renderApplyFailure(r.left, p) : '')
-      assert.equal(endpoints, [`${sim.environment().clusters!.find((c) => c.DBClusterIdentifier === 'shop-new')!.Endpoint}:5432`])
-      const tables = (await pg.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
-      assert.equal(tables, ['databasechangelog', 'databasechangeloglock', 'products'])
-      const last = events.filter((e) => e.type === 'step-done').at(-1)
-      assert.equal(last !== undefined && last.type === 'step-done' ? [last.op, last.id] : [], ['RunLiquibase', 'shop-new'])
-      assert.ok(events.some((e) => e.type === 'hook-output' && e.line.includes('products')))
-      assert.not.ok(JSON.stringify(events).includes(PASSWORD))
-      assert.not.ok(JSON.stringify(sim.calls()).includes(PASSWORD))
-      // a wrong password: one line, and the password is not in it
-      const wrong = `W${PASSWORD}`
-      const sim2 = simulate(env)
-      const failed = await applyPlan(
-        p,
-        { rds: sim2, clock: sim2.clock, shell: processShell, random: () => 0.5 },
-        { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: wrong }, resolveEndpoint: () => ({ host: pg!.host, port: pg!.port }) },
-        () => undefined,
-      )
-      assert.ok(E.isLeft(failed))
-      if (E.isLeft(failed)) {
-        const message = renderApplyFailure(failed.left, p)
-        assert.match(message, /^step 3: the schema step on shop-new failed: liquibase update failed/)
-        assert.not.ok(message.includes(wrong))
-      }
-    } finally {
-      await pg?.stop()
-      rmSync(dir, { recursive: true, force: true })
+      },
+      (e) => events.push(e),
+    )
+    assert.ok(E.isRight(r), E.isLeft(r) ? renderApplyFailure(r.left, p) : '')
+    assert.equal(endpoints, [`${sim.environment().clusters!.find((c) => c.DBClusterIdentifier === 'shop-new')!.Endpoint}:5432`])
+    const tables = (await pg.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
+    assert.equal(tables, ['databasechangelog', 'databasechangeloglock', 'products'])
+    const last = events.filter((e) => e.type === 'step-done').at(-1)
+    assert.equal(last !== undefined && last.type === 'step-done' ? [last.op, last.id] : [], ['RunLiquibase', 'shop-new'])
+    assert.ok(events.some((e) => e.type === 'hook-output' && e.line.includes('products')))
+    assert.not.ok(JSON.stringify(events).includes(PASSWORD))
+    assert.not.ok(JSON.stringify(sim.calls()).includes(PASSWORD))
+    // a wrong password: one line, and the password is not in it
+    const wrong = `W${PASSWORD}`
+    const sim2 = simulate(env)
+    const failed = await applyPlan(
+      p,
+      { rds: sim2, clock: sim2.clock, shell: processShell, random: () => 0.5 },
+      { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: wrong }, resolveEndpoint: () => ({ host: pg.host, port: pg.port }) },
+      () => undefined,
+    )
+    assert.ok(E.isLeft(failed))
+    if (E.isLeft(failed)) {
+      const message = renderApplyFailure(failed.left, p)
+      assert.match(message, /^step 3: the schema step on shop-new failed: liquibase update failed/)
+      assert.not.ok(message.includes(wrong))
     }
   })
+  schema.run()
 }
 
 test('CLI: --plan prints the plan without the password; apply with --simulate; a missing changelog is refused', async () => {

@@ -3,16 +3,15 @@
  * through the jdbc:mysql URL and the MariaDB driver Liquibase ships, to a private MariaDB server
  * (test/support/mariadb.ts, Debian's mariadb-server) through the hooks' shell.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Shell } from '../src/interpret/apply.js'
 import { processShell } from '../src/interpret/shell.js'
-import { applyChangelog, findJava, type ChangelogTarget } from '../src/interpret/schema.js'
-import { mariadbUnavailable, startMariaDb, type MariaDb } from './support/mariadb.js'
+import { applyChangelog, type ChangelogTarget } from '../src/interpret/schema.js'
+import { mariadbUnavailable, startMariaDb } from './support/mariadb.js'
+import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
 
 const PASSWORD = `Pw'"$(id)%&\\-${process.pid}`
 
@@ -47,19 +46,19 @@ const BROKEN = `databaseChangeLog:
             sql: CREATE TABLE broken ( id bigint PRIMARY KEY, oops nosuchtype )
 `
 
-const ci = (process.env['CI'] ?? '') !== ''
-const unavailable = mariadbUnavailable() ?? (E.isLeft(findJava(process.env)) ? 'no Java on PATH or in JAVA_HOME (Liquibase needs it)' : undefined)
+const available = serverTestsAvailable(test, liquibaseUnavailable(mariadbUnavailable()), {
+  needs: 'MariaDB and Java',
+  skipping: 'the Liquibase tests against MySQL (MariaDB)',
+  skipped: 'schema step against MySQL (MariaDB)',
+})
 
-if (unavailable !== undefined) {
-  if (ci) {
-    test('MariaDB and Java are available', () => assert.unreachable(`${unavailable}, and CI is set`))
-  } else {
-    console.log(`\n  notice: ${unavailable}; skipping the Liquibase tests against MySQL (MariaDB) (set CI to make this a failure)\n`)
-    test.skip('schema step against MySQL (MariaDB)')
-  }
-} else {
-  let db: MariaDb | undefined
-  let dir = ''
+if (available) {
+  /** The temp dir with the changelogs (fx.dir) and the server (fx.server), set before the first test. */
+  const fx = serverFixture(test, {
+    prefix: 'mitosis-schema-mysql-',
+    files: { 'changelog.xml': TWO_TABLES, 'broken.yaml': BROKEN },
+    start: () => startMariaDb({ password: PASSWORD }),
+  })
   /** Every line any run streamed, every command the shell was given, every message returned. */
   const seen: string[] = []
   const recordingShell: Shell = {
@@ -70,10 +69,10 @@ if (unavailable !== undefined) {
   }
   const target = (changelog: string, password = PASSWORD): ChangelogTarget => ({
     engine: 'mysql',
-    host: db!.host,
-    port: db!.port,
-    database: db!.database,
-    username: db!.username,
+    host: fx.server.host,
+    port: fx.server.port,
+    database: fx.server.database,
+    username: fx.server.username,
     password,
     changelog,
   })
@@ -83,34 +82,12 @@ if (unavailable !== undefined) {
     seen.push(...lines, E.isLeft(result) ? result.left : 'ok')
     return { result, lines }
   }
-  const query = async (sql: string): Promise<string[]> => (await db!.mariadb(sql)).trim().split('\n')
+  const query = async (sql: string): Promise<string[]> => (await fx.server.mariadb(sql)).trim().split('\n')
   const tables = (): Promise<string[]> =>
     query(`SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY BINARY table_name`)
 
-  // uvu reports a suite whose before hook throws as passed (0 of N run, exit 0): a server that does not start fails
-  // every test instead
-  let startError: unknown
-  test.before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mitosis-schema-mysql-'))
-    writeFileSync(join(dir, 'changelog.xml'), TWO_TABLES)
-    writeFileSync(join(dir, 'broken.yaml'), BROKEN)
-    try {
-      db = await startMariaDb({ password: PASSWORD })
-    } catch (e) {
-      startError = e
-    }
-  })
-  test.before.each(() => {
-    if (startError !== undefined) throw startError
-  })
-
-  test.after(async () => {
-    await db?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-
   test('liquibase update creates both tables over jdbc:mysql, streaming its output', async () => {
-    const { result, lines } = await apply(target(join(dir, 'changelog.xml')))
+    const { result, lines } = await apply(target(join(fx.dir, 'changelog.xml')))
     assert.ok(E.isRight(result), E.isLeft(result) ? result.left : '')
     assert.equal(await tables(), ['DATABASECHANGELOG', 'DATABASECHANGELOGLOCK', 'customers', 'orders'])
     assert.ok(lines.some((l) => l.includes('Running Changeset: changelog.xml::orders::mitosis-test')), lines.join('\n'))
@@ -124,7 +101,7 @@ if (unavailable !== undefined) {
   })
 
   test('a second run is a no-op', async () => {
-    const again = await apply(target(join(dir, 'changelog.xml')))
+    const again = await apply(target(join(fx.dir, 'changelog.xml')))
     assert.ok(E.isRight(again.result), E.isLeft(again.result) ? again.result.left : '')
     assert.ok(again.lines.some((l) => /Previously run:\s+2/.test(l)), again.lines.join('\n'))
     assert.not.ok(again.lines.some((l) => l.includes('Running Changeset')), again.lines.join('\n'))
@@ -133,7 +110,7 @@ if (unavailable !== undefined) {
   })
 
   test('a broken changelog: one line naming the failing change set and the database error', async () => {
-    const { result } = await apply(target(join(dir, 'broken.yaml')))
+    const { result } = await apply(target(join(fx.dir, 'broken.yaml')))
     assert.ok(E.isLeft(result))
     const message = E.isLeft(result) ? result.left : ''
     assert.not.ok(message.includes('\n'), message)
@@ -144,7 +121,7 @@ if (unavailable !== undefined) {
 
   test('a wrong password: one line, and the wrong password is not in it either', async () => {
     const wrong = `not-${PASSWORD}`
-    const { result, lines } = await apply(target(join(dir, 'changelog.xml'), wrong))
+    const { result, lines } = await apply(target(join(fx.dir, 'changelog.xml'), wrong))
     const message = E.isLeft(result) ? result.left : ''
     assert.match(message, /^liquibase update failed \(exit 1\): .*Access denied for user 'mitosis_app'@'127\.0\.0\.1'/)
     assert.not.ok(message.includes('\n'), message)

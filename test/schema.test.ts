@@ -2,7 +2,7 @@
  * The schema step for real: the Liquibase of the npm package `liquibase` (Java) applies a changelog to a private
  * PostgreSQL 15 server (test/support/postgres.ts) through the hooks' shell.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -10,8 +10,9 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Shell } from '../src/interpret/apply.js'
 import { processShell } from '../src/interpret/shell.js'
-import { applyChangelog, findJava, jdbcUrl, liquibaseError, scrub, type ChangelogTarget } from '../src/interpret/schema.js'
-import { postgresUnavailable, startPostgres, type Postgres } from './support/postgres.js'
+import { applyChangelog, jdbcUrl, liquibaseError, scrub, type ChangelogTarget } from '../src/interpret/schema.js'
+import { postgresUnavailable, startPostgres } from './support/postgres.js'
+import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pure parts
@@ -81,19 +82,19 @@ const BROKEN = `databaseChangeLog:
             sql: CREATE TABLE broken ( id bigint PRIMARY KEY, oops nosuchtype )
 `
 
-const ci = (process.env['CI'] ?? '') !== ''
-const unavailable = postgresUnavailable() ?? (E.isLeft(findJava(process.env)) ? 'no Java on PATH or in JAVA_HOME (Liquibase needs it)' : undefined)
+const available = serverTestsAvailable(test, liquibaseUnavailable(postgresUnavailable()), {
+  needs: 'PostgreSQL and Java',
+  skipping: 'the Liquibase tests against PostgreSQL',
+  skipped: 'schema step against PostgreSQL',
+})
 
-if (unavailable !== undefined) {
-  if (ci) {
-    test('PostgreSQL and Java are available', () => assert.unreachable(`${unavailable}, and CI is set`))
-  } else {
-    console.log(`\n  notice: ${unavailable}; skipping the Liquibase tests against PostgreSQL (set CI to make this a failure)\n`)
-    test.skip('schema step against PostgreSQL')
-  }
-} else {
-  let pg: Postgres | undefined
-  let dir = ''
+if (available) {
+  /** The temp dir with the changelogs (fx.dir) and the server (fx.server), set before the first test. */
+  const fx = serverFixture(test, {
+    prefix: 'mitosis-schema-',
+    files: { 'changelog.yaml': TWO_TABLES, 'broken.yaml': BROKEN },
+    start: () => startPostgres({ password: PASSWORD }),
+  })
   /** Every line any run streamed, every command the shell was given, every message returned. */
   const seen: string[] = []
   const recordingShell: Shell = {
@@ -104,10 +105,10 @@ if (unavailable !== undefined) {
   }
   const target = (changelog: string, password = PASSWORD): ChangelogTarget => ({
     engine: 'postgres',
-    host: pg!.host,
-    port: pg!.port,
-    database: pg!.database,
-    username: pg!.username,
+    host: fx.server.host,
+    port: fx.server.port,
+    database: fx.server.database,
+    username: fx.server.username,
     password,
     changelog,
   })
@@ -119,60 +120,38 @@ if (unavailable !== undefined) {
     return { result, lines, ms: Date.now() - started }
   }
   const tables = async (): Promise<string[]> =>
-    (await pg!.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
-
-  // uvu reports a suite whose before hook throws as passed (0 of N run, exit 0): a server that does not start fails
-  // every test instead
-  let startError: unknown
-  test.before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mitosis-schema-'))
-    writeFileSync(join(dir, 'changelog.yaml'), TWO_TABLES)
-    writeFileSync(join(dir, 'broken.yaml'), BROKEN)
-    try {
-      pg = await startPostgres({ password: PASSWORD })
-    } catch (e) {
-      startError = e
-    }
-  })
-  test.before.each(() => {
-    if (startError !== undefined) throw startError
-  })
-
-  test.after(async () => {
-    await pg?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+    (await fx.server.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
 
   test('liquibase update creates both tables, streaming its output', async () => {
-    const { result, lines } = await apply(target(join(dir, 'changelog.yaml')))
+    const { result, lines } = await apply(target(join(fx.dir, 'changelog.yaml')))
     assert.ok(E.isRight(result), E.isLeft(result) ? result.left : '')
     assert.equal(await tables(), ['customers', 'databasechangelog', 'databasechangeloglock', 'orders'])
     assert.ok(lines.some((l) => l.includes('Running Changeset: changelog.yaml::orders::mitosis-test')), lines.join('\n'))
-    assert.is((await pg!.psql(`SELECT count(*) FROM databasechangelog`)).trim(), '2')
+    assert.is((await fx.server.psql(`SELECT count(*) FROM databasechangelog`)).trim(), '2')
     // the tables belong to the application user Liquibase logged in as, over TCP with the password
-    assert.is((await pg!.psql(`SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'`)).trim(), pg!.username)
+    assert.is((await fx.server.psql(`SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'`)).trim(), fx.server.username)
   })
 
   test('a second run is a no-op, also with the same changelog from another dir', async () => {
-    const again = await apply(target(join(dir, 'changelog.yaml')))
+    const again = await apply(target(join(fx.dir, 'changelog.yaml')))
     assert.ok(E.isRight(again.result), E.isLeft(again.result) ? again.result.left : '')
     assert.ok(again.lines.some((l) => /Previously run:\s+2/.test(l)), again.lines.join('\n'))
     assert.not.ok(again.lines.some((l) => l.includes('Running Changeset')), again.lines.join('\n'))
     const elsewhere = mkdtempSync(join(tmpdir(), 'mitosis-schema-copy-'))
     try {
-      cpSync(join(dir, 'changelog.yaml'), join(elsewhere, 'changelog.yaml'))
+      cpSync(join(fx.dir, 'changelog.yaml'), join(elsewhere, 'changelog.yaml'))
       const copy = await apply(target(join(elsewhere, 'changelog.yaml')))
       assert.ok(E.isRight(copy.result), E.isLeft(copy.result) ? copy.result.left : '')
       assert.not.ok(copy.lines.some((l) => l.includes('Running Changeset')), copy.lines.join('\n'))
     } finally {
       rmSync(elsewhere, { recursive: true, force: true })
     }
-    assert.is((await pg!.psql(`SELECT count(*) FROM databasechangelog`)).trim(), '2')
+    assert.is((await fx.server.psql(`SELECT count(*) FROM databasechangelog`)).trim(), '2')
     assert.equal(await tables(), ['customers', 'databasechangelog', 'databasechangeloglock', 'orders'])
   })
 
   test('a broken changelog: one line naming the failing change set and the database error', async () => {
-    const { result } = await apply(target(join(dir, 'broken.yaml')))
+    const { result } = await apply(target(join(fx.dir, 'broken.yaml')))
     assert.ok(E.isLeft(result))
     const message = E.isLeft(result) ? result.left : ''
     assert.not.ok(message.includes('\n'), message)
@@ -183,7 +162,7 @@ if (unavailable !== undefined) {
 
   test('a wrong password: one line, and the wrong password is not in it either', async () => {
     const wrong = `not-${PASSWORD}`
-    const { result, lines } = await apply(target(join(dir, 'changelog.yaml'), wrong))
+    const { result, lines } = await apply(target(join(fx.dir, 'changelog.yaml'), wrong))
     const message = E.isLeft(result) ? result.left : ''
     assert.match(message, /^liquibase update failed \(exit 1\): .*password authentication failed for user "mitosis_app"/)
     assert.not.ok(message.includes('\n'), message)
@@ -192,17 +171,17 @@ if (unavailable !== undefined) {
 
   test('no Java: a clear message, and Liquibase is not started', async () => {
     const before = seen.length
-    const result = await applyChangelog(target(join(dir, 'changelog.yaml')), recordingShell, () => undefined, {
+    const result = await applyChangelog(target(join(fx.dir, 'changelog.yaml')), recordingShell, () => undefined, {
       env: { PATH: '/nonexistent', JAVA_HOME: '' },
     })
     assert.equal(result, E.left('Java not found: Liquibase needs Java 11 or later on PATH or in JAVA_HOME (Debian: apt-get install openjdk-17-jre-headless)'))
     assert.is(seen.length, before)
-    const missing = await applyChangelog(target(join(dir, 'nope.yaml')), recordingShell, () => undefined)
-    assert.equal(missing, E.left(`changelog ${join(dir, 'nope.yaml')} does not exist`))
+    const missing = await applyChangelog(target(join(fx.dir, 'nope.yaml')), recordingShell, () => undefined)
+    assert.equal(missing, E.left(`changelog ${join(fx.dir, 'nope.yaml')} does not exist`))
   })
 
   test('mysql: Liquibase loads the MariaDB driver for the jdbc:mysql URL (a refused connection, not a missing driver)', async () => {
-    const { result } = await apply({ ...target(join(dir, 'changelog.yaml')), engine: 'mysql', port: 1 })
+    const { result } = await apply({ ...target(join(fx.dir, 'changelog.yaml')), engine: 'mysql', port: 1 })
     const message = E.isLeft(result) ? result.left : ''
     assert.match(message, /^liquibase update failed \(exit 1\): Connection could not be created to jdbc:mysql:\/\/127\.0\.0\.1:1\/mitosis_test\?permitMysqlScheme with driver org\.mariadb\.jdbc\.Driver/)
   })

@@ -1,10 +1,17 @@
 /**
  * Test support shared by the private database servers (postgres.ts, mariadb.ts): a free loopback port, running a
- * tool and capturing its output, and stopping every started server when the test process exits.
+ * tool and capturing its output, stopping every started server when the test process exits, and the uvu scaffolding
+ * of a suite that runs against one (serverFixture, serverTestsAvailable).
  */
 import { execFile, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import { findJava } from '../../src/interpret/schema.js'
 
 /** Where the private servers listen. */
 export const LOOPBACK = '127.0.0.1'
@@ -103,5 +110,95 @@ export function stopOnExit(key: string, stopSync: () => void): () => void {
   live.set(key, stopSync)
   return () => {
     live.delete(key)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The uvu scaffolding of a suite that runs against a private server.
+
+/** Why the Liquibase tests cannot run here: the server's reason (postgresUnavailable(), ...), else a missing Java. */
+export function liquibaseUnavailable(serverUnavailable: string | undefined): string | undefined {
+  return serverUnavailable ?? (E.isLeft(findJava(process.env)) ? 'no Java on PATH or in JAVA_HOME (Liquibase needs it)' : undefined)
+}
+
+export interface Unavailable {
+  /** What the tests need, e.g. 'PostgreSQL and Java': the CI test is named '<needs> are available'. */
+  readonly needs: string
+  /** What the notice says is skipped, e.g. 'the Liquibase tests against PostgreSQL'. */
+  readonly skipping: string
+  /** The name of the skipped test that stands for them. */
+  readonly skipped: string
+}
+
+/**
+ * True when `unavailable` is undefined (declare the server's tests then). Otherwise false, after declaring in `suite`
+ * what stands for them: under CI (CI set and not empty) a test that fails with the reason, elsewhere a notice and a
+ * skipped test.
+ */
+export function serverTestsAvailable(suite: Test, unavailable: string | undefined, names: Unavailable): boolean {
+  if (unavailable === undefined) return true
+  if ((process.env['CI'] ?? '') !== '') {
+    suite(`${names.needs} are available`, () => assert.unreachable(`${unavailable}, and CI is set`))
+  } else {
+    console.log(`\n  notice: ${unavailable}; skipping ${names.skipping} (set CI to make this a failure)\n`)
+    suite.skip(names.skipped)
+  }
+  return false
+}
+
+export interface FixtureOptions<S> {
+  /** The temp dir's name prefix (for mkdtemp in the OS temp dir), e.g. 'mitosis-schema-'. */
+  readonly prefix: string
+  /** Written into the temp dir before the server starts: file name -> content. */
+  readonly files?: Readonly<Record<string, string>>
+  /** Starts the server (startPostgres, startMariaDb); it is stopped in the suite's after hook. */
+  readonly start: () => Promise<S>
+}
+
+export interface ServerFixture<S> {
+  /** The temp dir holding `files`; set in the suite's before hook. */
+  readonly dir: string
+  /** The started server; set in the suite's before hook (reading it before then throws). */
+  readonly server: S
+}
+
+/**
+ * Hooks on `suite`: before all its tests, a temp dir with `files` in it and a started server; after them, the server
+ * stopped and the dir removed. uvu reports a suite whose before hook throws as passed (0 of N run, exit 0), so what
+ * goes wrong in the before hook is kept and fails every test instead (in a before.each hook).
+ */
+export function serverFixture<S extends { readonly stop: () => Promise<void> }>(suite: Test, options: FixtureOptions<S>): ServerFixture<S> {
+  let dir = ''
+  let server: S | undefined
+  let failed = false
+  let startError: unknown
+  suite.before(async () => {
+    try {
+      dir = mkdtempSync(join(tmpdir(), options.prefix))
+      for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content)
+      server = await options.start()
+    } catch (e) {
+      failed = true
+      startError = e
+    }
+  })
+  suite.before.each(() => {
+    if (failed) throw startError
+  })
+  suite.after(async () => {
+    try {
+      await server?.stop()
+    } finally {
+      if (dir !== '') rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  return {
+    get dir() {
+      return dir
+    },
+    get server() {
+      if (server === undefined) throw new Error('the server is not started (the suite\'s before hook starts it)')
+      return server
+    },
   }
 }
