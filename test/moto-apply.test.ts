@@ -301,6 +301,28 @@ e2e.tests('moto apply tests', () => {
     assertEndState(before, after, plan, hookFile)
     if (uninterrupted !== undefined) assert.fixture(summary(after, plan.run), uninterrupted, 'the same end state as the uninterrupted clone')
   })
+
+  test('with --manage-master-password: the copy of the root asks RDS for a managed password last, and the new mitosis-demo shows its secret', async () => {
+    const moto = await freshDemo()
+    const env = e2e.env(moto, e2e.tempDir())
+    const args = [...DEMO, '--manage-master-password']
+    const plan = planOf(await e2e.cli([...args, '--plan', '--json'], env))
+    const managed = plan.steps.find((s) => s.op === 'ModifyDBInstance' && s.request.ManageMasterUserPassword === true)
+    assert.ok(managed !== undefined && managed.id === 'temp-mitosis-demo', JSON.stringify(plan.steps.map((s) => `${s.op} ${s.id}`)))
+    moto.clearRequests()
+
+    const seen = e2e.watch(join(e2e.tempDir(), 'no-hook.log'))
+    const r = await e2e.cli([...args, '--yes', '--poll-interval', '0.2'], env)
+    e2e.listen(undefined)
+    succeeded(r)
+    const order = assertConversation(plan, seen)
+    // after every other copy step: RDS makes no replica of an instance whose password Secrets Manager keeps
+    for (const s of plan.steps.filter((x) => x.phase === 'copy' && x.n !== managed.n)) assert.ok(order.indexOf(s.n) < order.indexOf(managed.n), `step ${s.n} after the managed password`)
+    assertSourceOnlyReplicatedFrom(seen)
+    const after = await world(moto)
+    assert.match(after.get(TARGET)?.instance.MasterUserSecret?.SecretArn ?? '', /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:/, JSON.stringify(after.get(TARGET)?.instance))
+    assert.is(after.get(SOURCE)?.instance.MasterUserSecret, undefined, 'the source keeps its own password')
+  })
 })
 
 test.run()

@@ -74,6 +74,28 @@ e2e.tests('moto cluster apply tests', () => {
     }
     assert.ok(existsSync(hookFile), 'the hook ran')
   })
+
+  test('with --db-password-stdin: the password goes to the temp- cluster on the wire, once, before its instances, and nowhere else', async () => {
+    const PASSWORD = `Moto-${process.pid}-staging!`
+    const moto = await e2e.reset()
+    await seedAuroraPair(moto.endpoint)
+    const env = e2e.env(moto, e2e.tempDir())
+    const plan = planOf(await e2e.cli(['--source', SOURCE, '--target', TARGET, '--db-password-stdin', '--plan', '--json'], env))
+    assert.not.ok(JSON.stringify(plan).includes(PASSWORD))
+
+    const seen = e2e.watch(join(e2e.tempDir(), 'no-hook.log'))
+    const r = await e2e.cli(['--source', SOURCE, '--target', TARGET, '--db-password-stdin', '--yes', '--poll-interval', '0.2'], env, PASSWORD)
+    e2e.listen(undefined)
+    succeeded(r)
+    assert.not.ok(r.stdout.includes(PASSWORD), show(r))
+    const order = assertConversation(plan, seen, PASSWORD)
+    assertSourceUntouched(seen)
+    const carrying = seen.filter((s) => Object.values(s.request.params).includes(PASSWORD)).map((s) => describeRequest(s.request).replace(PASSWORD, '<password>'))
+    assert.equal(carrying, ['ModifyDBCluster {"DBClusterIdentifier":"temp-shop-staging","ApplyImmediately":"true","MasterUserPassword":"<password>"}'])
+    const reset = plan.steps.find((s) => s.op === 'ModifyDBCluster' && s.request.MasterUserPassword !== undefined)!
+    const firstInstance = plan.steps.find((s) => s.op === 'CreateDBInstance')!
+    assert.ok(order.indexOf(reset.n) < order.indexOf(firstInstance.n), `sent in the order ${order.join(',')}`)
+  })
 })
 
 test.run()

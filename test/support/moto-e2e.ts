@@ -186,18 +186,19 @@ export const describeRequest = (r: RecordedRequest): string => `${r.action} ${JS
 /**
  * Each mutating request matched to the plan step whose request it carries exactly; every RDS step of the plan sent
  * exactly once; every step's request after the requests of the steps it waits for, the hook after the steps it waits
- * for and before the steps that wait for it. Returns the step numbers in the order they were sent.
+ * for and before the steps that wait for it (a secret reference carried as `secret`, the password the CLI was given).
+ * Returns the step numbers in the order they were sent.
  */
-export const assertConversation = (plan: Plan, seen: ReadonlyArray<Seen>): number[] => {
+export const assertConversation = (plan: Plan, seen: ReadonlyArray<Seen>, secret?: string): number[] => {
   const mutating = seen.filter((s) => isMutating(s.request))
   const rdsSteps = plan.steps.filter((s) => s.op !== 'RunCommand')
   const sentAt = new Map<number, number>()
   const hookHadRun = new Map<number, boolean>()
   for (const [k, { request, hookHadRun: hook }] of mutating.entries()) {
     const carried = fromQuery(request.params)
-    const step = rdsSteps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request), carried))
+    const step = rdsSteps.find((s) => s.op === request.action && !sentAt.has(s.n) && equalJson(asQuery(s.request, secret), carried))
     if (step === undefined) {
-      const again = rdsSteps.find((s) => s.op === request.action && equalJson(asQuery(s.request), carried))
+      const again = rdsSteps.find((s) => s.op === request.action && equalJson(asQuery(s.request, secret), carried))
       assert.unreachable(
         again !== undefined
           ? `step ${again.n} (${again.op} ${again.id}) was sent twice: ${describeRequest(request)}`
