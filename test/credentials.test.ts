@@ -3,7 +3,6 @@
  * against a tiny fake STS that answers errors), AWS config profiles through fromIni, expiry and refresh, and
  * that no secret ever shows in a message.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as http from 'node:http'
 import { tmpdir } from 'node:os'
@@ -24,7 +23,7 @@ import {
   type Prompt,
   type RoleFile,
 } from '../src/aws/credentials.js'
-import { startMoto, type Moto } from './support/moto.js'
+import { startMoto, whenMotoAvailable, type Moto } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -169,14 +168,6 @@ const callerArn = async (creds: AwsCredentialIdentity, endpoint: string): Promis
   }
 }
 
-const onPath = (cmd: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The role file
@@ -375,13 +366,7 @@ test('AssumeRole with no code and no terminal: the exact error, before anything 
 // ---------------------------------------------------------------------------------------------------------------
 // Against moto_server
 
-if (!onPath('moto_server')) {
-  if (process.env['CI']) {
-    test('moto_server is on PATH', () => assert.unreachable('moto_server is not on PATH, and CI is set'))
-  } else {
-    console.log('\n  notice: moto_server is not on PATH; skipping the credentials tests against moto\n')
-  }
-} else {
+whenMotoAvailable('credentials tests against moto', () => {
   let starting: Promise<Moto> | undefined
   const getMoto = (): Promise<Moto> => (starting ??= startMoto())
   /** moto behind a tap that keeps each request's form (the moto proxy records only actions). */
@@ -571,7 +556,7 @@ if (!onPath('moto_server')) {
   test.after(async () => {
     if (starting !== undefined) await starting.then((m) => m.stop(), () => undefined)
   })
-}
+})
 
 test.after(() => {
   rmSync(dir, { recursive: true, force: true })

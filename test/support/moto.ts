@@ -29,6 +29,7 @@ import {
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { onPath } from './cli.js'
+import { freePort, LOOPBACK } from './servers.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
@@ -187,7 +188,6 @@ export function mutatingActions(requests: ReadonlyArray<RecordedRequest>): strin
 // ---------------------------------------------------------------------------------------------------------------
 // Process bookkeeping: no moto_server outlives the test process.
 
-const LOOPBACK = '127.0.0.1'
 const READY_TIMEOUT_MS = 20_000
 const STOP_GRACE_MS = 3_000
 const STDERR_KEEP = 16_384
@@ -228,19 +228,6 @@ function installExitHooks(): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // startMoto
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, LOOPBACK, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : undefined
-      server.close(() => (port === undefined ? reject(new Error('could not get a free port')) : resolve(port)))
-    })
-  })
-}
 
 interface SimpleResponse {
   readonly status: number
