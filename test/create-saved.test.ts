@@ -76,6 +76,14 @@ test('apply FILE refuses, in one line and before any change: no password, a chan
   })
   refused(await cli(['apply', file, '--simulate', taken, '--yes', '--db-password-file', pw], cleanEnv()), /^Error: .*create\.json: the plan failed its safety check: shop-new-1: the name is taken \(a DB instance, available\); choose another --target$/)
 
+  // a password for a plan that sets none would be dropped without a word: refused instead
+  const plain = join(dir, 'plain.json')
+  assert.is((await cli(['--simulate', AURORA, '--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--out', plain], cleanEnv())).code, 0)
+  refused(
+    await cli(['apply', plain, '--simulate', AURORA, '--yes', '--db-password-file', pw], cleanEnv()),
+    /^Error: .*plain\.json sets no master password \(it was planned without --db-password-stdin or --db-password-file\); drop the password flag or make a new plan with it$/,
+  )
+
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { plan: Plan }
   const edited = join(dir, 'edited.json')
   saved.plan.steps.push({ n: saved.plan.steps.length + 1, op: 'DeleteDBCluster', id: 'shop-staging', request: { DBClusterIdentifier: 'shop-staging', SkipFinalSnapshot: true }, after: [], phase: 'create' })

@@ -10,11 +10,12 @@ import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
+import { secretsNamed } from '../../interpret/apply.js'
 import { applyFlow } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { checkPasswordConfirmation, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
 
 export default class Apply extends Command {
   static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
@@ -57,6 +58,10 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const file = decode(PlanFile)(json)
     if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
     const { plan, basis } = file.right
+    // a password given for a plan that sets none would be silently dropped: say so instead
+    if (passwordChoice(flags) !== undefined && !plan.steps.some((s) => secretsNamed(s).length > 0)) {
+      throw new UserError(`${args.file} sets no master password (it was planned without --db-password-stdin or --db-password-file); drop the password flag or make a new plan with it`)
+    }
     const cluster = isClusterPlan(plan, basis)
     const connected = await connect(flags)
     if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
