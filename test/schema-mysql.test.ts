@@ -7,10 +7,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Shell } from '../src/interpret/apply.js'
-import { processShell } from '../src/interpret/shell.js'
-import { applyChangelog, type ChangelogTarget } from '../src/interpret/schema.js'
 import { mariadbUnavailable, startMariaDb } from './support/mariadb.js'
+import { BROKEN, liquibaseHarness } from './support/liquibase.js'
 import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
 
 const PASSWORD = `Pw'"$(id)%&\\-${process.pid}`
@@ -37,15 +35,6 @@ const TWO_TABLES = `<?xml version="1.0" encoding="UTF-8"?>
 </databaseChangeLog>
 `
 
-const BROKEN = `databaseChangeLog:
-  - changeSet:
-      id: broken
-      author: mitosis-test
-      changes:
-        - sql:
-            sql: CREATE TABLE broken ( id bigint PRIMARY KEY, oops nosuchtype )
-`
-
 const available = serverTestsAvailable(test, liquibaseUnavailable(mariadbUnavailable()), {
   needs: 'MariaDB and Java',
   skipping: 'the Liquibase tests against MySQL (MariaDB)',
@@ -59,29 +48,8 @@ if (available) {
     files: { 'changelog.xml': TWO_TABLES, 'broken.yaml': BROKEN },
     start: () => startMariaDb({ password: PASSWORD }),
   })
-  /** Every line any run streamed, every command the shell was given, every message returned. */
-  const seen: string[] = []
-  const recordingShell: Shell = {
-    run: (command, env, onLine, timeoutMs) => {
-      seen.push(command)
-      return processShell.run(command, env, onLine, timeoutMs)
-    },
-  }
-  const target = (changelog: string, password = PASSWORD): ChangelogTarget => ({
-    engine: 'mysql',
-    host: fx.server.host,
-    port: fx.server.port,
-    database: fx.server.database,
-    username: fx.server.username,
-    password,
-    changelog,
-  })
-  const apply = async (t: ChangelogTarget): Promise<{ result: E.Either<string, void>; lines: string[] }> => {
-    const lines: string[] = []
-    const result = await applyChangelog(t, recordingShell, (_stream, line) => lines.push(line), { timeoutMs: 60_000 })
-    seen.push(...lines, E.isLeft(result) ? result.left : 'ok')
-    return { result, lines }
-  }
+  /** seen: every line any run streamed, every command the shell was given, every message returned. */
+  const { seen, target, apply } = liquibaseHarness('mysql', fx, PASSWORD)
   const query = async (sql: string): Promise<string[]> => (await fx.server.mariadb(sql)).trim().split('\n')
   const tables = (): Promise<string[]> =>
     query(`SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY BINARY table_name`)

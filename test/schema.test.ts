@@ -8,10 +8,9 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Shell } from '../src/interpret/apply.js'
-import { processShell } from '../src/interpret/shell.js'
-import { applyChangelog, jdbcUrl, liquibaseError, scrub, type ChangelogTarget } from '../src/interpret/schema.js'
+import { applyChangelog, jdbcUrl, liquibaseError, scrub } from '../src/interpret/schema.js'
 import { postgresUnavailable, startPostgres } from './support/postgres.js'
+import { BROKEN, liquibaseHarness } from './support/liquibase.js'
 import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -73,15 +72,6 @@ const TWO_TABLES = `databaseChangeLog:
               - column: { name: customer_id, type: bigint, constraints: { references: customers(id), foreignKeyName: fk_orders_customer } }
 `
 
-const BROKEN = `databaseChangeLog:
-  - changeSet:
-      id: broken
-      author: mitosis-test
-      changes:
-        - sql:
-            sql: CREATE TABLE broken ( id bigint PRIMARY KEY, oops nosuchtype )
-`
-
 const available = serverTestsAvailable(test, liquibaseUnavailable(postgresUnavailable()), {
   needs: 'PostgreSQL and Java',
   skipping: 'the Liquibase tests against PostgreSQL',
@@ -95,30 +85,8 @@ if (available) {
     files: { 'changelog.yaml': TWO_TABLES, 'broken.yaml': BROKEN },
     start: () => startPostgres({ password: PASSWORD }),
   })
-  /** Every line any run streamed, every command the shell was given, every message returned. */
-  const seen: string[] = []
-  const recordingShell: Shell = {
-    run: (command, env, onLine, timeoutMs) => {
-      seen.push(command)
-      return processShell.run(command, env, onLine, timeoutMs)
-    },
-  }
-  const target = (changelog: string, password = PASSWORD): ChangelogTarget => ({
-    engine: 'postgres',
-    host: fx.server.host,
-    port: fx.server.port,
-    database: fx.server.database,
-    username: fx.server.username,
-    password,
-    changelog,
-  })
-  const apply = async (t: ChangelogTarget): Promise<{ result: E.Either<string, void>; lines: string[]; ms: number }> => {
-    const lines: string[] = []
-    const started = Date.now()
-    const result = await applyChangelog(t, recordingShell, (_stream, line) => lines.push(line), { timeoutMs: 60_000 })
-    seen.push(...lines, E.isLeft(result) ? result.left : 'ok')
-    return { result, lines, ms: Date.now() - started }
-  }
+  /** seen: every line any run streamed, every command the shell was given, every message returned. */
+  const { seen, recordingShell, target, apply } = liquibaseHarness('postgres', fx, PASSWORD)
   const tables = async (): Promise<string[]> =>
     (await fx.server.psql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).trim().split('\n')
 
