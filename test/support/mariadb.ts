@@ -14,30 +14,14 @@ import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { capture, freePort, isRoot, LOOPBACK, logTail, stopOnExit } from './servers.js'
+import { capture, freePort, isRoot, LOOPBACK, logTail, stopOnExit, type DatabaseOptions, type DatabaseServer } from './servers.js'
 
-export interface MariaDb {
-  readonly host: string
-  readonly port: number
-  /** The database created for the test; `username` has every privilege on it. */
-  readonly database: string
-  readonly username: string
-  readonly password: string
-  /** The temp dir: data/, the socket and the server log. */
-  readonly dir: string
+export interface MariaDb extends DatabaseServer {
   /**
    * Runs SQL (given on stdin) through the `mariadb` client as root over the socket; resolves to its stdout (tab
    * separated, no column names). Rejects with the client's message.
    */
   readonly mariadb: (sql: string, database?: string) => Promise<string>
-  /** Stops the server and removes the temp dir. Idempotent. */
-  readonly stop: () => Promise<void>
-}
-
-export interface StartOptions {
-  readonly database?: string
-  readonly username?: string
-  readonly password?: string
 }
 
 /** The installation prefix: MARIADB_PREFIX, else Debian's /usr. */
@@ -79,7 +63,7 @@ const sqlIdent = (s: string): string => `\`${s.replace(/`/g, '``')}\``
  * may do anything in `database`). Throws with the tool's message (and the server log) when something fails; the
  * temp dir is removed then.
  */
-export async function startMariaDb(options: StartOptions = {}): Promise<MariaDb> {
+export async function startMariaDb(options: DatabaseOptions = {}): Promise<MariaDb> {
   const database = options.database ?? 'mitosis_test'
   const username = options.username ?? 'mitosis_app'
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}-${process.pid}`

@@ -11,27 +11,11 @@ import { spawnSync } from 'node:child_process'
 import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { capture, commandMissing, freePort, isRoot, LOOPBACK, logTail, stopOnExit, type Ran } from './servers.js'
+import { capture, commandMissing, freePort, isRoot, LOOPBACK, logTail, stopOnExit, type DatabaseOptions, type DatabaseServer, type Ran } from './servers.js'
 
-export interface Postgres {
-  readonly host: string
-  readonly port: number
-  /** The database created for the test, owned by `username`. */
-  readonly database: string
-  readonly username: string
-  readonly password: string
-  /** The temp dir: data/, the socket and the server log. */
-  readonly dir: string
+export interface Postgres extends DatabaseServer {
   /** Runs SQL through the server's own psql as the superuser (over the socket); resolves to psql's stdout (-At). */
   readonly psql: (sql: string, database?: string) => Promise<string>
-  /** Stops the server (immediate shutdown) and removes the temp dir. Idempotent. */
-  readonly stop: () => Promise<void>
-}
-
-export interface StartOptions {
-  readonly database?: string
-  readonly username?: string
-  readonly password?: string
 }
 
 const SERVICE_USER = 'postgres'
@@ -84,7 +68,7 @@ const sqlIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`
  * Starts a private server and creates `database` owned by `username` (who logs in with `password`). Throws with the
  * tool's message (and the server log) when something fails; the temp dir is removed then.
  */
-export async function startPostgres(options: StartOptions = {}): Promise<Postgres> {
+export async function startPostgres(options: DatabaseOptions = {}): Promise<Postgres> {
   const database = options.database ?? 'mitosis_test'
   const username = options.username ?? 'mitosis_app'
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}-${process.pid}`

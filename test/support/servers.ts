@@ -202,3 +202,24 @@ export function serverFixture<S extends { readonly stop: () => Promise<void> }>(
     },
   }
 }
+
+/** A throwaway database server a suite started (PostgreSQL, MariaDB): where to reach it, as whom, and how to stop it. */
+export interface DatabaseServer {
+  readonly host: string
+  readonly port: number
+  /** The database created for the test; `username` may do anything in it. */
+  readonly database: string
+  readonly username: string
+  readonly password: string
+  /** The temp dir: data/, the socket and the server log. */
+  readonly dir: string
+  /** Stops the server and removes the temp dir. Idempotent. */
+  readonly stop: () => Promise<void>
+}
+
+/** What a suite may choose of the database it gets; defaults otherwise. */
+export interface DatabaseOptions {
+  readonly database?: string
+  readonly username?: string
+  readonly password?: string
+}
