@@ -21,6 +21,7 @@ import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { cleanEnv, cli, show } from './support/cli.js'
 import { ancestors, fixture, fixturePath, plan } from './support/fixtures.js'
 import { checkPlan } from '../src/plan/predict.js'
+import { passwordProblem } from '../src/plan/passwords.js'
 import { killable, Killed, run, type RunOptions } from './support/apply.js'
 
 const PASSWORD = 'Staging-Only-9f3k2'
@@ -264,7 +265,8 @@ test('CLI: the flags plan, apply and refuse as a user would expect, and the pass
     const refusals: Array<[string[], string, string?]> = [
       [[...base, '--db-password-stdin'], 'Error: with --db-password-stdin there is no terminal to confirm on: pass --yes (review with --plan first)', PASSWORD],
       [[...base, '--db-password-file', join(dir, 'nope'), '--yes'], `Error: --db-password-file ${join(dir, 'nope')}: cannot read: ENOENT`],
-      [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must be 8 to 128 characters long', 'short'],
+      [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must be 8 to 41 characters long for aurora-postgresql', 'short'],
+      [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must be 8 to 41 characters long for aurora-postgresql', 'x'.repeat(42)],
       [[...base, '--db-password-stdin', '--yes'], 'Error: the master password must not contain /, " or @', 'has@sign-in-it'],
     ]
     for (const [args, message, input] of refusals) {
@@ -279,6 +281,31 @@ test('CLI: the flags plan, apply and refuse as a user would expect, and the pass
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test("passwordProblem: RDS's length rules by engine and the characters it refuses", () => {
+  assert.is(passwordProblem('x'.repeat(41), 'aurora-mysql'), undefined)
+  assert.is(passwordProblem('x'.repeat(42), 'aurora-postgresql'), 'must be 8 to 41 characters long for aurora-postgresql')
+  assert.is(passwordProblem('x'.repeat(42), 'mysql'), 'must be 8 to 41 characters long for mysql')
+  assert.is(passwordProblem('x'.repeat(128), 'postgres'), undefined)
+  assert.is(passwordProblem('x'.repeat(129), 'postgres'), 'must be 8 to 128 characters long for postgres')
+  assert.is(passwordProblem('x'.repeat(31), 'oracle-ee'), 'must be 8 to 30 characters long for oracle-ee')
+  assert.is(passwordProblem("it's-a-secret", 'oracle-ee'), "must not contain & or ' for oracle-ee")
+  assert.is(passwordProblem("it's-a-secret", 'postgres'), undefined)
+  assert.is(passwordProblem('with space', 'postgres'), 'must be printable ASCII without spaces')
+  assert.is(passwordProblem('at@sign-pw', 'postgres'), 'must not contain /, " or @')
+  assert.is(passwordProblem('short', 'postgres'), 'must be 8 to 128 characters long for postgres')
+})
+
+test('CLI: a password too long for Aurora is refused before any call; as long a one is fine for RDS for PostgreSQL', async () => {
+  const long = `Pg-${'y'.repeat(60)}`
+  const demo = await cli(['--simulate', fixturePath('demo'), '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--db-password-stdin', '--yes'], cleanEnv(), 60_000, long)
+  assert.is(demo.code, 0, show(demo))
+  assert.not.ok(demo.stdout.includes(long) || demo.stderr.includes(long))
+  const aurora = await cli(['--simulate', fixturePath('aurora'), '--source', 'shop-prod', '--target', 'shop-staging', '--db-password-stdin', '--yes'], cleanEnv(), 60_000, long)
+  assert.is(aurora.code, 1, show(aurora))
+  assert.is(aurora.stderr.trim(), 'Error: the master password must be 8 to 41 characters long for aurora-postgresql')
+  assert.not.match(aurora.stdout, /Apply\?|step-start|Cloned/)
 })
 
 test('CLI: a saved plan with a new password asks for it again at apply, and refuses without it before any change', async () => {

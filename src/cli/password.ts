@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { MASTER_PASSWORD_SECRET } from '../plan/operations.js'
+import { passwordProblem } from '../plan/passwords.js'
 import { UserError } from './errors.js'
 
 /** The flags that give a password; `manage-master-password` only where the plan is being made. */
@@ -28,14 +29,6 @@ export interface PasswordFlags {
 export const passwordChoice = (flags: PasswordFlags): 'secret' | 'managed' | undefined =>
   flags['manage-master-password'] === true ? 'managed' : flags['db-password-stdin'] === true || flags['db-password-file'] !== undefined ? 'secret' : undefined
 
-/** RDS's rule for an Aurora master password: 8–128 printable ASCII characters but / " @ and space. */
-export const passwordProblem = (p: string): string | undefined => {
-  if (p.length < 8 || p.length > 128) return 'must be 8 to 128 characters long'
-  if (!/^[\x21-\x7e]+$/.test(p)) return 'must be printable ASCII without spaces'
-  if (/[/"@]/.test(p)) return 'must not contain /, " or @'
-  return undefined
-}
-
 /** The password as given on stdin or in a file: the trailing line break is not part of it. */
 const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
 
@@ -55,8 +48,8 @@ export const checkPasswordConfirmation = (flags: PasswordFlags, applying: boolea
   }
 }
 
-/** The secrets for the interpreter: the password read from stdin or the file, checked against RDS's rule. */
-export const readPasswordSecrets = async (flags: PasswordFlags): Promise<Record<string, string> | undefined> => {
+/** The secrets for the interpreter: the password read from stdin or the file, checked against RDS's rules for `engine`. */
+export const readPasswordSecrets = async (flags: PasswordFlags, engine: string | undefined): Promise<Record<string, string> | undefined> => {
   const file = flags['db-password-file']
   let password: string
   if (file !== undefined) {
@@ -71,7 +64,7 @@ export const readPasswordSecrets = async (flags: PasswordFlags): Promise<Record<
   } else {
     return undefined
   }
-  const problem = passwordProblem(password)
+  const problem = passwordProblem(password, engine ?? 'postgres')
   if (problem !== undefined) throw new UserError(`the master password ${problem}`)
   return { [MASTER_PASSWORD_SECRET]: password }
 }

@@ -16,6 +16,7 @@ import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Apply extends Command {
   static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
@@ -79,7 +80,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
         : checkPlan(runInProgress(environment, plan.source, plan.target)?.original ?? environment, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
-    const secrets = await readPasswordSecrets(flags)
+    const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }

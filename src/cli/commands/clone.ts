@@ -10,6 +10,7 @@ import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Clone extends Command {
   static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too.'
@@ -94,7 +95,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     }
     if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
     // the password: read only now, from stdin or a file, and handed to the interpreter alone
-    const secrets = await readPasswordSecrets(flags)
+    const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }

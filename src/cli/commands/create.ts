@@ -13,6 +13,7 @@ import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Create extends Command {
   static override summary = 'Create a new, empty Aurora cluster like an existing one, with its instances and (from a Liquibase changelog) its schema.'
@@ -104,7 +105,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       return
     }
     // the password: read only now, from stdin or a file, and handed to the interpreter alone
-    const secrets = await readPasswordSecrets(flags)
+    const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
     await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
   }
 }
