@@ -80,3 +80,4 @@ export {
   type CreateProblem,
   type CreatePlanProblem,
 } from './plan/create.js'
+export { passwordProblem, passwordEngine } from './plan/passwords.js'
