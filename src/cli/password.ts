@@ -10,12 +10,12 @@ import { UserError } from './errors.js'
 
 /** The flags that give a password; `manage-master-password` only where the plan is being made. */
 export const passwordInputFlags = {
-  'db-password-stdin': Flags.boolean({ summary: 'Read the master password from stdin.', exclusive: ['db-password-file', 'manage-master-password'] }),
-  'db-password-file': Flags.string({ summary: 'Read the master password from this file.', helpValue: 'FILE', exclusive: ['db-password-stdin', 'manage-master-password'] }),
+  'db-password-stdin': Flags.boolean({ summary: 'Set the master password read from stdin (a clone otherwise keeps the source\'s).', exclusive: ['db-password-file', 'manage-master-password'] }),
+  'db-password-file': Flags.string({ summary: 'Set the master password read from this file.', helpValue: 'FILE', exclusive: ['db-password-stdin', 'manage-master-password'] }),
 }
 
 export const managedPasswordFlag = {
-  'manage-master-password': Flags.boolean({ summary: 'Let RDS manage the master password in Secrets Manager.', exclusive: ['db-password-stdin', 'db-password-file'] }),
+  'manage-master-password': Flags.boolean({ summary: 'Have RDS make the master password and keep it in Secrets Manager.', exclusive: ['db-password-stdin', 'db-password-file'] }),
 }
 
 export interface PasswordFlags {
