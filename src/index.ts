@@ -53,7 +53,7 @@ export {
 } from './sim/simulator.js'
 export { TYPICAL_DURATIONS, stepDuration, type TypicalDurations } from './plan/durations.js'
 export { assumeRoleWithMfa, loadRoleFile, mfaCodeSource, profileCredentials, type ExpiringCredentials, type RoleFile } from './aws/credentials.js'
-export { DBCluster, Quotas } from './plan/domain.js'
+export { DBCluster, DBSubnetGroup, Quotas, TaggedDBSubnetGroup } from './plan/domain.js'
 export {
   planClusterClone,
   cloneKind,

@@ -14,6 +14,7 @@ import {
   CreateDBSubnetGroupCommand,
   CreateDBClusterCommand,
   DescribeAccountAttributesCommand,
+  DescribeDBSubnetGroupsCommand,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
@@ -28,7 +29,7 @@ import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { DBCluster, DBInstance, DBSnapshot, drawErrors, Tag } from '../plan/domain.js'
+import { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, drawErrors, Tag } from '../plan/domain.js'
 import type { AccountQuota, AccountQuotas, RdsError, RdsPort } from '../interpret/port.js'
 import type { RdsOperation } from '../plan/operations.js'
 import type { ConnectedRds } from './client.js'
@@ -85,6 +86,9 @@ export const commandFor = (o: RdsOperation) => {
   }
 }
 
+/** What RDS answers DescribeDBSubnetGroups for a name no group has. */
+const SUBNET_GROUP_NOT_FOUND: ReadonlySet<string> = new Set(['DBSubnetGroupNotFoundFault', 'DBSubnetGroupNotFound'])
+
 /** RDS takes at most 100 values in one filter. */
 const FILTER_LIMIT = 100
 
@@ -138,6 +142,14 @@ export const awsRdsPort = ({ client, ram, region, endpoint }: ConnectedRds): Rds
       pipe(
         call('DescribeDBClusters', (c) => allPages(paginateDescribeDBClusters({ client: c, pageSize: 100 }, {}), (p) => p.DBClusters)),
         TE.chain(decodeAs('DescribeDBClusters', t.array(DBCluster))),
+      ),
+    describeDBSubnetGroups: (name) =>
+      pipe(
+        call('DescribeDBSubnetGroups', (c) => c.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))),
+        TE.map((out): unknown => out.DBSubnetGroups ?? []),
+        // no such group: nothing to show, as for any other name that is free
+        TE.orElse((e) => (e._tag === 'Api' && SUBNET_GROUP_NOT_FOUND.has(e.code) ? TE.right<RdsError, unknown>([]) : TE.left(e))),
+        TE.chain(decodeAs('DescribeDBSubnetGroups', t.array(DBSubnetGroup))),
       ),
     describeAccountQuotas: () =>
       pipe(

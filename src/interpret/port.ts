@@ -4,7 +4,7 @@
  * the reading half; applying adds the mutating half without changing these.
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { DBCluster, DBInstance, DBSnapshot, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, Tag } from '../plan/domain.js'
 import type { RdsOperation } from '../plan/operations.js'
 
 export type RdsError =
@@ -51,12 +51,14 @@ export interface RdsPort {
   readonly region: string
   /** DescribeDBInstances, every page; only the given identifiers when `ids` is given. */
   readonly describeDBInstances: (ids?: ReadonlyArray<string>) => TE.TaskEither<RdsError, ReadonlyArray<DBInstance>>
-  /** ListTagsForResource for one instance ARN. */
+  /** ListTagsForResource for one ARN (an instance's, a cluster's, a subnet group's). */
   readonly listTagsForResource: (arn: string) => TE.TaskEither<RdsError, ReadonlyArray<Tag>>
   /** DescribeDBSnapshots of one instance, every page. */
   readonly describeDBSnapshots: (instanceId: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSnapshot>>
   /** DescribeDBClusters, every page: the region's Aurora clusters (with their members and tags). */
   readonly describeDBClusters: () => TE.TaskEither<RdsError, ReadonlyArray<DBCluster>>
+  /** DescribeDBSubnetGroups of one group by name: the group, or none when RDS answers DBSubnetGroupNotFoundFault. */
+  readonly describeDBSubnetGroups: (name: string) => TE.TaskEither<RdsError, ReadonlyArray<DBSubnetGroup>>
   /** DescribeAccountAttributes: the DBInstances and DBClusters quotas (those the answer carries). */
   readonly describeAccountQuotas: () => TE.TaskEither<RdsError, AccountQuotas>
   /**

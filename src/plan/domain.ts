@@ -31,10 +31,27 @@ export const OptionGroupMembership = t.type({ OptionGroupName: t.string, Status:
 export const ProcessorFeature = t.type({ Name: t.string, Value: t.string })
 export type ProcessorFeature = t.TypeOf<typeof ProcessorFeature>
 
-export const DBSubnetGroup = t.intersection([
-  t.type({ DBSubnetGroupName: t.string }),
-  optional({ VpcId: t.string, SubnetGroupStatus: t.string }),
+export const Subnet = t.intersection([
+  t.type({ SubnetIdentifier: t.string }),
+  optional({ SubnetAvailabilityZone: optional({ Name: t.string }), SubnetStatus: t.string }),
 ])
+
+/** A DB subnet group as DescribeDBSubnetGroups shows it (and DescribeDBInstances inside an instance). */
+export const DBSubnetGroup = t.intersection(
+  [
+    t.type({ DBSubnetGroupName: t.string }),
+    optional({ DBSubnetGroupArn: t.string, DBSubnetGroupDescription: t.string, VpcId: t.string, SubnetGroupStatus: t.string, Subnets: t.array(Subnet) }),
+  ],
+  'DBSubnetGroup',
+)
+export type DBSubnetGroup = t.TypeOf<typeof DBSubnetGroup>
+
+/**
+ * A subnet group with its tags: DescribeDBSubnetGroups shows none, so they come from ListTagsForResource
+ * on its ARN (a fixture holds them as TagList, as it does an instance's).
+ */
+export const TaggedDBSubnetGroup = t.intersection([DBSubnetGroup, optional({ TagList: t.array(Tag) })], 'TaggedDBSubnetGroup')
+export type TaggedDBSubnetGroup = t.TypeOf<typeof TaggedDBSubnetGroup>
 
 export const Endpoint = optional({ Address: t.string, Port: t.number, HostedZoneId: t.string })
 
@@ -174,6 +191,8 @@ export const EnvironmentFile = t.intersection(
       region: t.string,
       DBSnapshots: t.array(DBSnapshot),
       DBClusters: t.array(DBCluster),
+      /** Subnet groups as DescribeDBSubnetGroups shows them, with their tags (TagList). */
+      DBSubnetGroups: t.array(TaggedDBSubnetGroup),
       /** ARNs of clusters shared with other accounts through AWS RAM (ram:ListResources). */
       RamSharedClusterArns: t.array(t.string),
       Quotas,
@@ -194,6 +213,8 @@ export interface Environment {
   readonly snapshots: ReadonlyArray<DBSnapshot>
   /** Aurora clusters in the region (DescribeDBClusters); none when absent. */
   readonly clusters?: ReadonlyArray<DBCluster>
+  /** Subnet groups that were read (DescribeDBSubnetGroups), with their tags; none when absent. */
+  readonly subnetGroups?: ReadonlyArray<TaggedDBSubnetGroup>
   /** ARNs of clusters shared through AWS RAM; none when absent. */
   readonly ramSharedClusterArns?: ReadonlyArray<string>
   /** Account limits; RDS's defaults (40 instances, 40 clusters) when absent. */
@@ -216,6 +237,7 @@ export const environmentFromFile = (file: EnvironmentFile, defaultRegion = 'us-e
   tags: Object.fromEntries(file.DBInstances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
   snapshots: file.DBSnapshots ?? [],
   ...(file.DBClusters === undefined ? {} : { clusters: file.DBClusters }),
+  ...(file.DBSubnetGroups === undefined ? {} : { subnetGroups: file.DBSubnetGroups }),
   ...(file.RamSharedClusterArns === undefined ? {} : { ramSharedClusterArns: file.RamSharedClusterArns }),
   ...(file.Quotas === undefined ? {} : { quotas: file.Quotas }),
 })

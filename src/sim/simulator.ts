@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto'
 import { TYPICAL_DURATIONS, type TypicalDurations } from '../plan/durations.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { DBCluster, DBInstance, DBSnapshot, Environment, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, Environment, Tag, TaggedDBSubnetGroup } from '../plan/domain.js'
 import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
 import { DEFAULT_QUOTAS } from '../plan/cluster.js'
@@ -339,6 +339,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   let seq = 0
   const snapshots: SnapshotRecord[] = []
   const subnetGroups = new Map<string, Fields>()
+  /** A subnet group's tags (those its CreateDBSubnetGroup carried, or the seed's TagList), by its name. */
+  const subnetGroupTags = new Map<string, Tag[]>()
   const log: SimCall[] = []
 
   const byId = (id: string): Node | undefined => {
@@ -352,6 +354,12 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
 
   // ---- seed
+  // the subnet groups described on their own first: an instance's or a cluster's group of the same name is that one
+  for (const g of env.subnetGroups ?? []) {
+    const { TagList, DBSubnetGroupArn: _arn, ...fields } = clone(g)
+    subnetGroups.set(g.DBSubnetGroupName, fields as Fields)
+    subnetGroupTags.set(g.DBSubnetGroupName, [...(TagList ?? [])])
+  }
   const forest = replicaForest(env.instances)
   const keyOfSeed = new Map<string, number>()
   for (const i of env.instances) {
@@ -794,8 +802,13 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   }
 
   const addTags = (r: Extract<RdsOperation, { op: 'AddTagsToResource' }>['request']) => {
-    const n: { tags: Tag[] } = r.ResourceName.includes(':cluster:') ? clusterByArnOrFail(r.ResourceName) : byArnOrFail(r.ResourceName)
     const keys = new Set(r.Tags.map((t) => t.Key))
+    if (r.ResourceName.includes(':subgrp:')) {
+      const name = subnetGroupByArnOrFail(r.ResourceName)
+      subnetGroupTags.set(name, [...(subnetGroupTags.get(name) ?? []).filter((t) => !keys.has(t.Key)), ...clone(r.Tags)])
+      return
+    }
+    const n: { tags: Tag[] } = r.ResourceName.includes(':cluster:') ? clusterByArnOrFail(r.ResourceName) : byArnOrFail(r.ResourceName)
     n.tags = [...n.tags.filter((t) => !keys.has(t.Key)), ...clone(r.Tags)]
   }
 
@@ -1044,7 +1057,24 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       SubnetGroupStatus: 'Complete',
       Subnets: r.SubnetIds.map((s) => ({ SubnetIdentifier: s, SubnetStatus: 'Active' })),
     })
+    // RDS keeps the tags the call carries on the new group (ListTagsForResource on its subgrp ARN shows them)
+    subnetGroupTags.set(r.DBSubnetGroupName, clone([...(r.Tags ?? [])]))
   }
+
+  // a subnet group's ARN is name-based: arn:aws:rds:<region>:<account>:subgrp:<name>
+  const subnetGroupArnOf = (name: string) => `${arnPrefix}:subgrp:${name}`
+  const subnetGroupOfArn = (arn: string): string | undefined => {
+    const m = arn.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):subgrp:(.+)$/)
+    return m === null || m[1] !== arnPrefix ? undefined : m[2]!
+  }
+  /** The name of the subnet group an ARN names. */
+  const subnetGroupByArnOrFail = (arn: string): string => {
+    const name = subnetGroupOfArn(arn)
+    if (name === undefined) return fault('InvalidParameterValue', `${arn} is not a valid DB subnet group ARN in this account and region.`)
+    if (!subnetGroups.has(name)) return fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${name} not found.`)
+    return name
+  }
+  const viewSubnetGroup = (name: string): DBSubnetGroup => ({ ...(clone(subnetGroups.get(name)!) as DBSubnetGroup), DBSubnetGroupArn: subnetGroupArnOf(name) })
 
   /** A new, empty cluster: `creating`, then `available`, with no members. The password is checked, never kept. */
   const createCluster = (r: Extract<RdsOperation, { op: 'CreateDBCluster' }>['request']) => {
@@ -1311,6 +1341,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       tags: Object.fromEntries(instances.map((i) => [i.DBInstanceIdentifier, i.TagList ?? []])),
       snapshots: snapshots.map(viewSnapshot),
       ...(env.clusters === undefined ? {} : { clusters: allClusters() }),
+      subnetGroups: [...subnetGroups.keys()].map((name): TaggedDBSubnetGroup => ({ ...viewSubnetGroup(name), TagList: clone(subnetGroupTags.get(name) ?? []) })),
     }
   }
 
@@ -1361,14 +1392,21 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         return [...nodes.values()].filter((n) => want.has(n.id)).map(view)
       }),
     listTagsForResource: (arn) =>
-      call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn) ?? clusterIdOfArn(arn), () =>
-        clone(arn.includes(':cluster:') ? clusterByArnOrFail(arn).tags : byArnOrFail(arn).tags),
+      call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn) ?? clusterIdOfArn(arn) ?? subnetGroupOfArn(arn), () =>
+        clone(arn.includes(':cluster:') ? clusterByArnOrFail(arn).tags : arn.includes(':subgrp:') ? (subnetGroupTags.get(subnetGroupByArnOrFail(arn)) ?? []) : byArnOrFail(arn).tags),
       ),
     describeDBSnapshots: (instanceId) =>
       call('DescribeDBSnapshots', { DBInstanceIdentifier: instanceId }, instanceId, () =>
         snapshots.filter((s) => s.snapshot.DBInstanceIdentifier === normalizeIdentifier(instanceId)).map(viewSnapshot),
       ),
     describeDBClusters: () => call('DescribeDBClusters', {}, undefined, (): ReadonlyArray<DBCluster> => allClusters()),
+    // RDS answers a name no group has with DBSubnetGroupNotFoundFault (so the log shows): the port, with none
+    describeDBSubnetGroups: (name) => async () => {
+      const r = await call('DescribeDBSubnetGroups', { DBSubnetGroupName: name }, name, (): ReadonlyArray<DBSubnetGroup> =>
+        subnetGroups.has(name) ? [viewSubnetGroup(name)] : fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${name} not found.`),
+      )()
+      return E.isLeft(r) && r.left._tag === 'Api' && r.left.code === 'DBSubnetGroupNotFoundFault' ? E.right([]) : r
+    },
     // the fixture's Quotas (its maxima) else RDS's defaults; what is used is what the world holds
     describeAccountQuotas: () =>
       call('DescribeAccountAttributes', {}, undefined, () => ({
