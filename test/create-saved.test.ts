@@ -50,6 +50,17 @@ test('checkCreatePlan: a fresh create plan passes; the run\'s own cluster is no 
   assert.ok(checkCreatePlan(env, elsewhere).some((v) => v.includes('is for shop-staging, not the new cluster shop-new')), checkCreatePlan(env, elsewhere).join('\n'))
 })
 
+test("checkCreatePlan: the plan's subnet group must be free or this run's own (its mitosis:run tag)", () => {
+  const env = fixture('aurora')
+  const p = planCreate(env, { like: 'shop-prod', target: 'shop-new', subnets: ['subnet-aaa', 'subnet-bbb'], password: 'secret' })
+  if (E.isLeft(p)) throw new Error(renderCreateProblems(p.left))
+  const group = (TagList: Array<{ Key: string; Value: string }>) => ({ ...env, subnetGroups: [{ DBSubnetGroupName: 'shop-new-subnets', VpcId: 'vpc-0payments', TagList }] })
+  assert.equal(checkCreatePlan(group([{ Key: 'team', Value: 'payments' }]), p.right), ['shop-new-subnets: the name is taken (a DB subnet group); choose another --target'])
+  assert.equal(checkCreatePlan(group([{ Key: 'mitosis:run', Value: p.right.run }]), p.right), [])
+  const renamed: Plan = { ...p.right, steps: p.right.steps.map((s) => (s.op === 'CreateDBSubnetGroup' ? { ...s, request: { ...s.request, DBSubnetGroupName: 'prod-db-subnets' } } : s)) }
+  assert.ok(checkCreatePlan(env, renamed).includes('step 1 (CreateDBSubnetGroup shop-new-subnets): the request names prod-db-subnets'), checkCreatePlan(env, renamed).join('\n'))
+})
+
 test('create --plan --out saves the plan and says how to apply it; apply FILE creates exactly that, with the password given again', async () => {
   const saved = await cli(['create', '--simulate', AURORA, '--like', 'shop-prod', '--target', 'shop-new', '--instances', '2', '--db-password-file', pw, '--plan', '--out', file], cleanEnv())
   assert.is(saved.code, 0, show(saved))
@@ -75,6 +86,18 @@ test('apply FILE refuses, in one line and before any change: no password, a chan
     f['DBInstances']!.push({ ...i, DBInstanceIdentifier: 'shop-new-1', DBClusterIdentifier: undefined, DbiResourceId: 'db-SOMEONEELSE', DBInstanceArn: undefined, TagList: [] })
   })
   refused(await cli(['apply', file, '--simulate', taken, '--yes', '--db-password-file', pw], cleanEnv()), /^Error: .*create\.json: the plan failed its safety check: shop-new-1: the name is taken \(a DB instance, available\); choose another --target$/)
+
+  // a plan with a new subnet group, and somebody's group of that name made meanwhile
+  const withGroup = join(dir, 'with-group.json')
+  const subnets = ['--subnets', 'subnet-aaa,subnet-bbb']
+  assert.is((await cli(['create', '--simulate', AURORA, '--like', 'shop-prod', '--target', 'shop-new', ...subnets, '--db-password-file', pw, '--plan', '--out', withGroup], cleanEnv())).code, 0)
+  const groupTaken = changedFixture('group-taken', (f) => {
+    f['DBSubnetGroups'] = [{ DBSubnetGroupName: 'shop-new-subnets', VpcId: 'vpc-0payments', SubnetGroupStatus: 'Complete', TagList: [{ Key: 'team', Value: 'payments' }] }]
+  })
+  refused(
+    await cli(['apply', withGroup, '--simulate', groupTaken, '--yes', '--db-password-file', pw], cleanEnv()),
+    /^Error: .*with-group\.json: the plan failed its safety check: shop-new-subnets: the name is taken \(a DB subnet group\); choose another --target$/,
+  )
 
   // a password for a plan that sets none would be dropped without a word: refused instead
   const plain = join(dir, 'plain.json')

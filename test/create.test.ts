@@ -5,7 +5,7 @@
  * for the new cluster's writer endpoint (the interpreter's `resolveEndpoint` option maps the simulator's address
  * to the local server). The password never shows in events, errors, the simulator's call log or the CLI's output.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite, test } from 'uvu'
@@ -13,8 +13,8 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { applyPlan, renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
 import { processShell } from '../src/interpret/shell.js'
-import { planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
-import type { Environment } from '../src/plan/domain.js'
+import { createRunIdFor, planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
+import type { Environment, Tag } from '../src/plan/domain.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { MASTER_PASSWORD_SECRET, type CreateDBClusterRequest, type CreateDBInstanceRequest, type Plan } from '../src/plan/operations.js'
 import { planProgress } from '../src/plan/progress.js'
@@ -71,7 +71,14 @@ test('plan: subnet group, cluster with the source settings, writer then readers,
     DBSubnetGroupName: 'shop-new-subnets',
     DBSubnetGroupDescription: 'shop-new, created by mitosis like shop-prod',
     SubnetIds: ['subnet-aaa', 'subnet-bbb'],
-    Tags: [{ Key: 'environment', Value: 'production' }, { Key: 'service', Value: 'shop' }],
+    // the source's tags and the run's: a re-run knows the group for its own by them
+    Tags: [
+      { Key: 'environment', Value: 'production' },
+      { Key: 'service', Value: 'shop' },
+      { Key: 'mitosis:run', Value: p.run },
+      { Key: 'mitosis:source', Value: 'shop-prod' },
+      { Key: 'mitosis:copy-of', Value: 'shop-new-subnets' },
+    ],
   })
   const c = clusterRequest(cluster)
   assert.is(c.Engine, 'aurora-postgresql')
@@ -107,8 +114,14 @@ test('plan: subnet group, cluster with the source settings, writer then readers,
   }
   assert.match(renderText(p), /^Plan: create shop-new like shop-prod in us-east-1, 6 steps/)
   assert.match(renderText(p), /MasterUserPassword=fromSecret=master-password/)
-  const actions = iamPolicy(env, p).Statement.flatMap((s) => s.Action)
-  for (const a of ['rds:CreateDBSubnetGroup', 'rds:CreateDBCluster', 'rds:CreateDBInstance', 'rds:DescribeDBClusters']) assert.ok(actions.includes(a), a)
+  const policy = iamPolicy(env, p)
+  const actions = policy.Statement.flatMap((s) => s.Action)
+  for (const a of ['rds:CreateDBSubnetGroup', 'rds:CreateDBCluster', 'rds:CreateDBInstance', 'rds:DescribeDBClusters', 'rds:DescribeDBSubnetGroups']) assert.ok(actions.includes(a), a)
+  // the group is read by name (and its tags listed) before it is made, and made with tags
+  const groupArn = 'arn:aws:rds:us-east-1:123456789012:subgrp:shop-new-subnets'
+  const describe = policy.Statement.find((s) => s.Sid === 'DescribeEnvironment')!
+  assert.ok(describe.Action.includes('rds:ListTagsForResource') && describe.Resource.includes(groupArn), JSON.stringify(describe))
+  assert.ok(policy.Statement.find((s) => s.Sid === 'AddTagsToResource')!.Resource.includes(groupArn))
 })
 
 test('plan: the source subnet group and security groups by default; managed password; --engine-version', () => {
@@ -142,6 +155,51 @@ test('refusals: one line each', () => {
   assert.match(refusal(env, { databaseName: '1app' }), /not a valid database name/)
 })
 
+/** The aurora fixture with a subnet group shop-new-subnets (in another VPC, with other subnets) tagged so. */
+const withGroup = (tags: ReadonlyArray<Tag>): Environment => ({
+  ...fixture('aurora'),
+  subnetGroups: [
+    {
+      DBSubnetGroupName: 'shop-new-subnets',
+      DBSubnetGroupArn: 'arn:aws:rds:us-east-1:123456789012:subgrp:shop-new-subnets',
+      VpcId: 'vpc-0payments',
+      SubnetGroupStatus: 'Complete',
+      Subnets: [{ SubnetIdentifier: 'subnet-0pay1' }, { SubnetIdentifier: 'subnet-0pay2' }],
+      TagList: [...tags],
+    },
+  ],
+})
+const SUBNETS = ['subnet-aaa', 'subnet-bbb']
+const GROUP_TAKEN = 'shop-new-subnets: the name is taken (a DB subnet group); choose another --target'
+
+test("plan: a subnet group <target>-subnets that is not this run's is refused; this run's own (a re-run) is taken", () => {
+  assert.is(refusal(withGroup([{ Key: 'team', Value: 'payments' }]), { subnets: SUBNETS }), GROUP_TAKEN)
+  assert.is(refusal(withGroup([]), { subnets: SUBNETS }), GROUP_TAKEN)
+  // another run's (shop-new like another cluster) is not this one's either
+  assert.is(refusal(withGroup([{ Key: 'mitosis:run', Value: createRunIdFor('shop-staging', 'shop-new') }]), { subnets: SUBNETS }), GROUP_TAKEN)
+  // without --subnets the create makes no group: a group of that name is no concern
+  assert.equal(planned(withGroup([])).steps.map((s) => s.op), ['CreateDBCluster', 'CreateDBInstance'])
+  // the group an earlier attempt made carries the run's tags: the same plan again
+  const fresh = planned(fixture('aurora'), { subnets: SUBNETS })
+  const made = fresh.steps[0]!
+  assert.is(made.op, 'CreateDBSubnetGroup')
+  assert.equal(planned(withGroup((made.request as { Tags: Tag[] }).Tags), { subnets: SUBNETS }), fresh)
+})
+
+test("apply: a subnet group somebody made after the plan was checked is not used; the run stops there, naming it", async () => {
+  const p = planned(fixture('aurora'), { subnets: SUBNETS })
+  const sim = simulate(withGroup([{ Key: 'team', Value: 'payments' }]))
+  const r = await applyPlan(p, { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 }, { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD } }, () => undefined)
+  if (E.isRight(r)) assert.unreachable('applied over a foreign subnet group')
+  else {
+    assert.is(
+      renderApplyFailure(r.left, p),
+      `step 1: CreateDBSubnetGroup failed (DBSubnetGroupAlreadyExists): shop-new-subnets exists and is not this run's (it has no mitosis:run tag ${p.run}); choose another --target`,
+    )
+  }
+  assert.equal(sim.calls().filter((c) => !reads(c.action)).map((c) => `${c.action} ${c.outcome}`), ['CreateDBSubnetGroup DBSubnetGroupAlreadyExists'])
+})
+
 test('apply on the simulator: the cluster and its instances; a re-run finds them done; the password is in no event or log', async () => {
   const env = fixture('aurora')
   const sim = simulate(env)
@@ -155,6 +213,15 @@ test('apply on the simulator: the cluster and its instances; a re-run finds them
   assert.equal(c.DBClusterMembers!.map((m) => [m.DBInstanceIdentifier, m.IsClusterWriter]), [['shop-new-1', true], ['shop-new-2', false]])
   assert.is(c.DBSubnetGroup, 'shop-new-subnets')
   assert.is(c.StorageEncrypted, true)
+  // the subnet group: described by name, its ARN name-based, the run's tags on it as ListTagsForResource shows
+  const described = await sim.describeDBSubnetGroups('shop-new-subnets')()
+  const group = E.isRight(described) ? described.right[0] : undefined
+  assert.equal([group?.DBSubnetGroupArn, group?.Subnets?.map((x) => x.SubnetIdentifier)], ['arn:aws:rds:us-east-1:123456789012:subgrp:shop-new-subnets', ['subnet-aaa', 'subnet-bbb']])
+  const tags = await sim.listTagsForResource(group!.DBSubnetGroupArn!)()
+  assert.ok(E.isRight(tags) && tags.right.some((t) => t.Key === 'mitosis:run' && t.Value === p.run), JSON.stringify(tags))
+  // a name no group has: none, though RDS answers DBSubnetGroupNotFoundFault (the call log shows it)
+  assert.equal(await sim.describeDBSubnetGroups('nobody-subnets')(), E.right([]))
+  assert.is(sim.calls().at(-1)?.outcome, 'DBSubnetGroupNotFoundFault')
   assert.is(sim.dataOf('shop-new'), 'shop-new')
   const sent = sim.calls().find((x) => x.action === 'CreateDBCluster')!
   assert.is((sent.input as Record<string, unknown>)['MasterUserPassword'], '***')
@@ -345,6 +412,33 @@ test('CLI: --plan prints the plan without the password; apply with --simulate; a
     const taken = await cli(['create', '--simulate', fixturePath('aurora'), '--like', 'shop-prod', '--target', 'shop-staging', '--manage-master-password', '--plan'], cleanEnv())
     assert.is(taken.code, 1, show(taken))
     assert.is(taken.stderr.trim(), 'Error: shop-staging: the name is taken (a DB cluster, available); choose another --target')
+    // a fixture (describe-style) holding somebody's subnet group shop-new-subnets, with its tags
+    const foreign = join(dir, 'foreign-group.json')
+    const file = JSON.parse(readFileSync(fixturePath('aurora'), 'utf8')) as Record<string, unknown>
+    file['DBSubnetGroups'] = [
+      {
+        DBSubnetGroupName: 'shop-new-subnets',
+        DBSubnetGroupDescription: 'payments team',
+        VpcId: 'vpc-0payments',
+        SubnetGroupStatus: 'Complete',
+        Subnets: [
+          { SubnetIdentifier: 'subnet-0pay1', SubnetAvailabilityZone: { Name: 'us-east-1a' }, SubnetStatus: 'Active' },
+          { SubnetIdentifier: 'subnet-0pay2', SubnetAvailabilityZone: { Name: 'us-east-1b' }, SubnetStatus: 'Active' },
+        ],
+        TagList: [{ Key: 'team', Value: 'payments' }],
+      },
+    ]
+    writeFileSync(foreign, JSON.stringify(file))
+    const withSubnets = ['create', '--simulate', foreign, '--like', 'shop-prod', '--target', 'shop-new', '--subnets', 'subnet-aaa,subnet-bbb', '--db-password-file', pw]
+    for (const mode of [['--plan'], ['--yes', '--poll-interval', '30']]) {
+      const refused = await cli([...withSubnets, ...mode], cleanEnv())
+      assert.is(refused.code, 1, show(refused))
+      assert.is(refused.stderr.trim(), `Error: ${GROUP_TAKEN}`, show(refused))
+      assert.not.match(refused.stdout, /Created|Apply\?/, show(refused))
+    }
+    // the source's subnet group (the default) takes no new name: planned as ever
+    const sourceGroup = await cli(['create', '--simulate', foreign, '--like', 'shop-prod', '--target', 'shop-new', '--db-password-file', pw, '--plan'], cleanEnv())
+    assert.is(sourceGroup.code, 0, show(sourceGroup))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -7,12 +7,22 @@
  * the password, and what DescribeDBClusters / DescribeDBInstances show afterwards (the new cluster with its
  * instances, the source as it was).
  *
+ * A second test makes somebody's subnet group `<target>-subnets` (with other subnets and tags) first: the CLI reads it
+ * (DescribeDBSubnetGroups, then ListTagsForResource on its subgrp ARN), refuses in one line and sends nothing.
+ *
  * No --changelog: moto's endpoints are no databases (the schema step is tested against a real PostgreSQL in
  * test/create.test.ts). The proxy runs with its AWS fix-up layer (awsFixups, documented in test/support/moto.ts).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds'
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  CreateDBSubnetGroupCommand,
+  DescribeDBClustersCommand,
+  DescribeDBSubnetGroupsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-rds'
 import type { Plan, Step } from '../src/plan/operations.js'
 import { planOf, show, succeeded } from './support/cli.js'
 import { createSubnets, isMutating, type Moto, type RecordedRequest } from './support/moto.js'
@@ -98,6 +108,11 @@ e2e.tests('moto create tests', () => {
     const planRun = await e2e.cli([...args, '--plan', '--json'], env)
     const plan = planOf(planRun)
     assert.equal(moto.requests().filter(isMutating).map((r) => r.action), [], '--plan mutates nothing')
+    // the name the new subnet group takes is read first (moto answers DBSubnetGroupNotFoundFault: free)
+    assert.equal(
+      moto.requests().filter((q) => q.action === 'DescribeDBSubnetGroups').map((q) => q.params['DBSubnetGroupName']),
+      [`${TARGET}-subnets`],
+    )
     assert.equal(
       plan.steps.map((s) => `${s.op} ${s.id}`),
       [`CreateDBSubnetGroup ${TARGET}-subnets`, `CreateDBCluster ${TARGET}`, `CreateDBInstance ${TARGET}-1`, `CreateDBInstance ${TARGET}-2`],
@@ -151,6 +166,44 @@ e2e.tests('moto create tests', () => {
       assert.is(now, was, `${id} is as it was`)
     }
     assert.equal([...after.clusters.keys()].sort(), [SOURCE, TARGET].sort(), 'no other cluster')
+
+    // the new subnet group carries the run's tags: a re-run knows it for its own
+    const rds = sdk(moto)
+    try {
+      const group = (await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: `${TARGET}-subnets` }))).DBSubnetGroups?.[0]
+      assert.equal(group?.Subnets?.map((x) => x.SubnetIdentifier).sort(), [...subnets].sort())
+      const tags = (await rds.send(new ListTagsForResourceCommand({ ResourceName: group!.DBSubnetGroupArn! }))).TagList ?? []
+      assert.ok(tags.some((t) => t.Key === 'mitosis:run' && t.Value === plan.run), JSON.stringify(tags))
+    } finally {
+      rds.destroy()
+    }
+  })
+
+  test("mitosis create against moto refuses a <target>-subnets somebody else made (read by DescribeDBSubnetGroups, its tags by ListTagsForResource), sending nothing", async () => {
+    const moto = await e2e.reset()
+    await seedSource(moto)
+    const theirs = await createSubnets(moto.endpoint, REGION, 2, 201)
+    const rds = sdk(moto)
+    try {
+      await rds.send(
+        new CreateDBSubnetGroupCommand({
+          DBSubnetGroupName: `${TARGET}-subnets`,
+          DBSubnetGroupDescription: 'payments team',
+          SubnetIds: theirs,
+          Tags: [{ Key: 'team', Value: 'payments' }],
+        }),
+      )
+    } finally {
+      rds.destroy()
+    }
+    const subnets = await createSubnets(moto.endpoint, REGION, 2)
+    const env = e2e.env(moto, e2e.tempDir())
+    moto.clearRequests()
+    const r = await e2e.cli(['create', '--like', SOURCE, '--target', TARGET, '--subnets', subnets.join(','), '--db-password-stdin', '--yes'], env, `${PASSWORD}\n`)
+    assert.is(r.code, 1, show(r))
+    assert.is(r.stderr.trim(), `Error: ${TARGET}-subnets: the name is taken (a DB subnet group); choose another --target`, show(r))
+    assert.equal(moto.requests().filter(isMutating).map((q) => q.action), [], 'nothing sent')
+    assert.ok(moto.requests().some((q) => q.action === 'ListTagsForResource' && q.params['ResourceName']?.endsWith(`:subgrp:${TARGET}-subnets`) === true), 'the group\'s tags were read')
   })
 })
 

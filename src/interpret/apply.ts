@@ -9,6 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
 import { planProgress, type StepProgress } from '../plan/progress.js'
 import { isClusterOperation, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
+import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
@@ -202,6 +203,16 @@ export const resolveSecrets = (s: RdsOperation, secrets: Readonly<Record<string,
 
 const SUBNET_GROUP_EXISTS: ReadonlySet<string> = new Set(['DBSubnetGroupAlreadyExists', 'DBSubnetGroupAlreadyExistsFault'])
 
+/** Whether the subnet group `name` carries the run's tag (DescribeDBSubnetGroups, then ListTagsForResource on its ARN). */
+const subnetGroupOfRun = async (rds: RdsPort, name: string, run: string): Promise<E.Either<RdsError, boolean>> => {
+  const found = await rds.describeDBSubnetGroups(name)()
+  if (E.isLeft(found)) return found
+  const arn = found.right[0]?.DBSubnetGroupArn
+  if (arn === undefined) return E.right(false)
+  const tags = await rds.listTagsForResource(arn)()
+  return E.isLeft(tags) ? tags : E.right(tagValue(tags.right, TAG_RUN) === run)
+}
+
 export const applyPlan = async (
   plan: Plan,
   caps: ApplyCapabilities,
@@ -336,7 +347,18 @@ export const applyPlan = async (
       if (E.isLeft(wire)) return E.left({ _tag: 'MissingSecret', n: s.n, name: wire.left })
       const sent = await rds.send(wire.right)()
       if (E.isLeft(sent) && s.op === 'CreateDBSubnetGroup' && sent.left._tag === 'Api' && SUBNET_GROUP_EXISTS.has(sent.left.code)) {
-        // a re-run: the group was made by the run that went before (describe here does not show subnet groups)
+        // a re-run: the group was made by the run that went before, if it carries this run's tag; a group
+        // somebody made since the plan was checked is not used
+        const ours = await subnetGroupOfRun(rds, s.id, plan.run)
+        if (E.isLeft(ours) && isTransient(ours.left)) {
+          emit({ type: 'throttled', at: clock.now(), action: ours.left._tag === 'Api' ? ours.left.action : s.op })
+          continue
+        }
+        if (E.isLeft(ours)) return E.left({ _tag: 'Rds', n: s.n, error: ours.left })
+        if (!ours.right) {
+          const message = `${s.id} exists and is not this run's (it has no ${TAG_RUN} tag ${plan.run}); choose another --target`
+          return E.left({ _tag: 'Rds', n: s.n, error: { ...sent.left, message } })
+        }
         finish(s)
         finishedNow = true
         continue

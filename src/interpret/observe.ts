@@ -10,9 +10,10 @@
 import * as A from 'fp-ts/lib/ReadonlyArray.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import type { DBCluster, DBInstance, Environment, Quotas, Tag } from '../plan/domain.js'
+import type { DBCluster, DBInstance, Environment, Quotas, Tag, TaggedDBSubnetGroup } from '../plan/domain.js'
 import { replicaForest, replicaTree, treeIds } from '../plan/forest.js'
-import { normalizeIdentifier } from '../plan/identifiers.js'
+import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
+import { subnetGroupName, type CreateRequest } from '../plan/create.js'
 import { needsSnapshotPath, type CloneRequest } from '../plan/planner.js'
 import type { RdsError, RdsPort } from './port.js'
 
@@ -82,13 +83,48 @@ export const observeEnvironment = (port: RdsPort, req: CloneRequest): TE.TaskEit
   )
 
 /**
- * Reading the world for `mitosis create`: every instance and every cluster (the cluster it is like, and
- * whether the names it would take are free or its own from an earlier attempt). Read-only.
+ * The subnet groups of these names that exist (DescribeDBSubnetGroups, one name at a time), each with its
+ * tags (ListTagsForResource on its ARN): whether a name a create would take is free, or its own.
  */
-export const observeForCreate = (port: RdsPort): TE.TaskEither<RdsError, Environment> =>
+export const observeSubnetGroups = (port: RdsPort, names: ReadonlyArray<string>): TE.TaskEither<RdsError, ReadonlyArray<TaggedDBSubnetGroup>> =>
   pipe(
+    names,
+    A.map((name) => port.describeDBSubnetGroups(name)),
+    TE.sequenceSeqArray,
+    TE.map((found) => found.flat()),
+    TE.chain((groups) =>
+      pipe(
+        groups,
+        A.map((g) =>
+          g.DBSubnetGroupArn === undefined
+            ? TE.right<RdsError, TaggedDBSubnetGroup>(g)
+            : pipe(port.listTagsForResource(g.DBSubnetGroupArn), TE.map((tags): TaggedDBSubnetGroup => ({ ...g, TagList: [...tags] }))),
+        ),
+        TE.sequenceSeqArray,
+      ),
+    ),
+  )
+
+/**
+ * Reading the world for `mitosis create`: every instance and every cluster (the cluster it is like, and
+ * whether the names it would take are free or its own from an earlier attempt), and, when it makes a
+ * subnet group, the group of that name if there is one, with its tags. Read-only.
+ */
+export const observeForCreate = (port: RdsPort, req: Pick<CreateRequest, 'target' | 'subnets'>): TE.TaskEither<RdsError, Environment> => {
+  // an invalid --target is the planner's to refuse, in its words: nothing to read for it
+  const makesGroup = req.subnets !== undefined && req.subnets !== 'source' && identifierProblem(req.target) === undefined
+  return pipe(
     TE.Do,
     TE.bind('instances', () => port.describeDBInstances()),
     TE.bind('clusters', () => port.describeDBClusters()),
-    TE.map(({ instances, clusters }): Environment => ({ region: port.region, instances, tags: {}, snapshots: [], clusters })),
+    TE.bind('subnetGroups', () => observeSubnetGroups(port, makesGroup ? [subnetGroupName(normalizeIdentifier(req.target))] : [])),
+    TE.map(({ instances, clusters, subnetGroups }): Environment => ({
+      region: port.region,
+      instances,
+      tags: {},
+      snapshots: [],
+      clusters,
+      ...(makesGroup ? { subnetGroups } : {}),
+    })),
   )
+}

@@ -89,13 +89,18 @@ export const instanceName = (target: string, k: number): string => `${target}-${
 
 /**
  * The names a create takes must be free, or be this run's own (a re-run): a problem for each that is
- * not. A taken cluster name says enough: its instances' names are taken with it.
+ * not. A taken cluster name says enough: its instances' names are taken with it. A subnet group is the
+ * run's own by its mitosis:run tag (read with ListTagsForResource), as a cluster and an instance are.
  */
-const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>): CreatePlanProblem[] => {
+const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>, subnetGroups: ReadonlyArray<string> = []): CreatePlanProblem[] => {
   const problems: CreatePlanProblem[] = []
   const ours = (tags: ReadonlyArray<{ Key: string; Value: string }> | undefined) => tagValue(tags, TAG_RUN) === run
   const existing = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === clusterId)
   if (existing !== undefined && !ours(existing.TagList)) return [{ _tag: 'TargetTaken', id: clusterId, what: `a DB cluster, ${existing.Status}` }]
+  for (const name of subnetGroups) {
+    const g = (env.subnetGroups ?? []).find((x) => x.DBSubnetGroupName.toLowerCase() === name.toLowerCase())
+    if (g !== undefined && !ours(g.TagList)) problems.push({ _tag: 'TargetTaken', id: name, what: 'a DB subnet group' })
+  }
   for (const name of [clusterId, ...instanceIds]) {
     const problem = identifierProblem(name)
     if (problem !== undefined && name !== clusterId) problems.push({ _tag: 'NameTooLong', id: name, problem })
@@ -124,6 +129,7 @@ export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<str
     if (s.after.some((a) => !(a < s.n))) v.push(`${at}: waits for a step that does not come before it`)
     switch (s.op) {
       case 'CreateDBSubnetGroup':
+        if (s.request.DBSubnetGroupName !== s.id) v.push(`${at}: the request names ${s.request.DBSubnetGroupName}`)
         break
       case 'CreateDBCluster':
         if (s.request.DBClusterIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBClusterIdentifier}`)
@@ -144,7 +150,8 @@ export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<str
     if (s.op === 'CreateDBCluster') created.set(s.id, s.n)
   }
   const instanceIds = plan.steps.flatMap((s) => (s.op === 'CreateDBInstance' ? [s.id] : []))
-  v.push(...namesTaken(env, plan.run, plan.target, instanceIds).map(renderCreateProblem))
+  const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
+  v.push(...namesTaken(env, plan.run, plan.target, instanceIds, groups).map(renderCreateProblem))
   return v
 }
 
@@ -181,11 +188,13 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
   const count = req.instances ?? 1
   if (!Number.isInteger(count) || count < 1) problems.push({ _tag: 'InvalidInstanceCount', count })
 
-  problems.push(...namesTaken(env, run, targetId, Array.from({ length: Math.max(0, Math.min(count, 64)) }, (_, k) => instanceName(targetId, k + 1))))
+  const newGroup = req.subnets !== undefined && req.subnets !== 'source'
+  const instanceIds = Array.from({ length: Math.max(0, Math.min(count, 64)) }, (_, k) => instanceName(targetId, k + 1))
+  problems.push(...namesTaken(env, run, targetId, instanceIds, newGroup ? [subnetGroupName(targetId)] : []))
 
   let subnetGroup: string | undefined = source.DBSubnetGroup
   let subnetIds: ReadonlyArray<string> | undefined
-  if (req.subnets !== undefined && req.subnets !== 'source') {
+  if (newGroup) {
     const ids = req.subnets.map((s) => s.trim()).filter((s) => s !== '')
     const bad = ids.filter((s) => !/^subnet-[0-9a-z]+$/.test(s))
     if (bad.length > 0) problems.push({ _tag: 'InvalidSubnets', message: `--subnets: not a subnet id: ${bad.join(', ')} (expected subnet-…, or "source")` })
@@ -222,7 +231,7 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
             {
               op: 'CreateDBSubnetGroup',
               id: subnetGroup!,
-              request: { DBSubnetGroupName: subnetGroup!, DBSubnetGroupDescription: `${targetId}, created by mitosis like ${sourceId}`, SubnetIds: [...subnetIds], Tags: tags },
+              request: { DBSubnetGroupName: subnetGroup!, DBSubnetGroupDescription: `${targetId}, created by mitosis like ${sourceId}`, SubnetIds: [...subnetIds], Tags: [...tags, ...copyTags(run, sourceId, subnetGroup!)] },
             },
             'create',
             [],

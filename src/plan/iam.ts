@@ -71,20 +71,30 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
     if (step.op === 'RunCommand' || step.op === 'RunLiquibase') continue
     allow(`rds:${step.op}`, resourcesOf(step, arn))
     const r = step.request as Record<string, unknown>
-    // creating with tags needs AddTagsToResource on the new instance (or cluster)
-    if (Array.isArray(r['Tags']) && r['Tags'].length > 0) allow('rds:AddTagsToResource', [arn(isClusterOperation(step) ? 'cluster' : 'db', step.id)])
+    // creating with tags needs AddTagsToResource on the new instance (or cluster, or subnet group)
+    if (Array.isArray(r['Tags']) && r['Tags'].length > 0) {
+      allow('rds:AddTagsToResource', [arn(step.op === 'CreateDBSubnetGroup' ? 'subgrp' : isClusterOperation(step) ? 'cluster' : 'db', step.id)])
+    }
     // enhanced monitoring hands RDS a role, and so does a role added to a cluster
     if (typeof r['MonitoringRoleArn'] === 'string') passRoles.add(r['MonitoringRoleArn'])
     if (step.op === 'AddRoleToDBCluster') passRoles.add(step.request.RoleArn)
   }
   const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')
   const usesClusters = plan.steps.some(isClusterOperation)
+  // a create's new subnet group is read by name first (is it free, or this run's own by its tags?)
+  const subnetGroups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [arn('subgrp', s.id)] : []))
   const statements: PolicyStatement[] = [
     {
       Sid: 'DescribeEnvironment',
       Effect: 'Allow',
-      Action: ['rds:DescribeDBInstances', 'rds:ListTagsForResource', ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : []), ...(usesClusters ? ['rds:DescribeDBClusters'] : [])],
-      Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : []), ...(usesClusters ? [arn('cluster', '*')] : [])],
+      Action: [
+        'rds:DescribeDBInstances',
+        'rds:ListTagsForResource',
+        ...(usesSnapshot ? ['rds:DescribeDBSnapshots'] : []),
+        ...(usesClusters ? ['rds:DescribeDBClusters'] : []),
+        ...(subnetGroups.length > 0 ? ['rds:DescribeDBSubnetGroups'] : []),
+      ],
+      Resource: [arn('db', '*'), ...(usesSnapshot ? [arn('snapshot', '*')] : []), ...(usesClusters ? [arn('cluster', '*')] : []), ...subnetGroups],
     },
     // an Aurora clone also reads the account's quotas and the clusters shared through RAM; neither
     // action has resources of its own

@@ -91,7 +91,7 @@ export const reads = (action: string): boolean => /^(Describe|List|ram:)/.test(a
 
 /** What `mitosis create` does: read the world, plan the create (a re-run finds its own cluster), apply with the secrets. */
 export const runCreate = async (sim: Simulator, req: CreateRequest, opts: RunOptions = {}): Promise<Ran> => {
-  const observed = await observeForCreate(opts.port ?? sim)()
+  const observed = await observeForCreate(opts.port ?? sim, req)()
   if (E.isLeft(observed)) throw new Error(renderRdsError(observed.left))
   const planned = planCreate(observed.right, req)
   if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Args, Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { observeEnvironment } from '../../interpret/observe.js'
+import { observeEnvironment, observeSubnetGroups } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
 import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js'
 import { checkClusterPlan } from '../../plan/cluster-predict.js'
@@ -69,7 +69,11 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
     const observed = await observeEnvironment(connected.port, request)()
     if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
-    const environment = observed.right
+    // a create plan's subnet group: free, or this run's own (its tags say)
+    const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
+    const subnetGroups = groups.length === 0 ? undefined : await observeSubnetGroups(connected.port, groups)()
+    if (subnetGroups !== undefined && E.isLeft(subnetGroups)) throw new UserError(renderRdsError(subnetGroups.left))
+    const environment = subnetGroups === undefined ? observed.right : { ...observed.right, subnetGroups: subnetGroups.right }
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe

@@ -87,7 +87,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       engineVersion: flags['engine-version'],
     }
     const connected = await connect(flags)
-    const observed = await observeForCreate(connected.port)()
+    const observed = await observeForCreate(connected.port, request)()
     if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
     const environment = observed.right
     const planned = planCreate(environment, request)
