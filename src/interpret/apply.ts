@@ -8,7 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
 import { planProgress, type StepProgress } from '../plan/progress.js'
-import { isClusterOperation, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
+import { isClusterOperation, passwordSet, setsPassword, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
@@ -378,7 +378,7 @@ export const applyPlan = async (
       if (!takenAtOnce) for (const id of changes(s)) busy.add(id)
       // so is a new master password, which no describe shows; but it keeps the instance or cluster
       // busy (resetting-master-credentials), and what comes next on it waits for the next describe
-      const immediate = takenAtOnce || ((s.op === 'ModifyDBCluster' || s.op === 'ModifyDBInstance') && s.request.MasterUserPassword !== undefined)
+      const immediate = takenAtOnce || (setsPassword(s) && passwordSet(s) === 'secret')
       state.set(s.n, immediate ? 'done' : 'sent')
       if (immediate) {
         finish(s)

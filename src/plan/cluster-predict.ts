@@ -7,7 +7,7 @@
  */
 import type { Environment } from './domain.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { setsPassword, type Plan, type Step } from './operations.js'
+import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type Plan, type Step } from './operations.js'
 import {
   CLUSTER_SETTING_KEYS,
   clusterRoles,
@@ -138,15 +138,14 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
       const c = needCluster(step.id)
       notSource(c)
       if (c === undefined) break
-      if (step.request.MasterUserPassword !== undefined && step.request.ManageMasterUserPassword === true) {
-        v.push(`${at}: sets a master password and hands it to Secrets Manager at once; RDS takes one or the other`)
-      }
+      const conflict = passwordConflict(step)
+      if (conflict !== undefined) v.push(`${at}: ${conflict}`)
       const r = step.request as Record<string, unknown>
       const changed: Partial<ClusterSettings> = pickDefined<ClusterSettings>(r, CLUSTER_SETTING_KEYS)
       const logs = step.request.CloudwatchLogsExportConfiguration?.EnableLogTypes
       const settings = { ...c.settings, ...changed, ...(logs === undefined ? {} : { EnableCloudwatchLogsExports: logs }) }
       const newId = step.request.NewDBClusterIdentifier
-      const password = step.request.ManageMasterUserPassword === true ? 'managed' : step.request.MasterUserPassword !== undefined ? 'secret' : c.password
+      const password = passwordSet(step) ?? c.password
       if (newId === undefined) {
         clusters.set(step.id, { ...c, settings, ...(password === undefined ? {} : { password }) })
         break
@@ -317,7 +316,7 @@ const checkGraph = (plan: Plan): string[] => {
         v.push(`step ${later.n} deletes the cluster ${later.id} without waiting for step ${earlier.n}, which deletes its instance ${earlier.id}`)
       }
       // a clone with the source's password must not take the target's name before it has its own
-      if (setsPassword(earlier) && later.op === 'ModifyDBCluster' && later.id === earlier.id && later.request.NewDBClusterIdentifier !== undefined && !waitsFor(later, earlier)) {
+      if (renamesAfterPassword(earlier, later) && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
       }
       if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {

@@ -19,7 +19,7 @@ import { type ClusterPlanProblem, renderClusterProblem } from './cluster.js'
 import { memberSettings } from './cluster-settings.js'
 import type { DBCluster, Environment } from './domain.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
-import { MASTER_PASSWORD_SECRET, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
+import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
 import { copyTags, fnv1a, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
@@ -133,7 +133,8 @@ export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<str
         break
       case 'CreateDBCluster':
         if (s.request.DBClusterIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBClusterIdentifier}`)
-        if (s.request.MasterUserPassword !== undefined && s.request.ManageMasterUserPassword === true) v.push(`${at}: sets a master password and hands it to Secrets Manager at once`)
+        const conflict = passwordConflict(s)
+        if (conflict !== undefined) v.push(`${at}: ${conflict}`)
         break
       case 'CreateDBInstance':
       case 'RunLiquibase': {

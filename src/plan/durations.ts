@@ -3,7 +3,7 @@
  * expected times and ETA of the progress display, and the benchmark's critical path all read this
  * one table. Data only; nothing waits on it.
  */
-import { setsPassword, type Step } from './operations.js'
+import { renameTarget, setsPassword, type Step } from './operations.js'
 
 const MINUTE = 60_000
 
@@ -54,17 +54,15 @@ export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): 
     case 'PromoteReadReplica':
       return d.promote
     case 'ModifyDBInstance':
-      return setsPassword(s) ? d.resetMasterCredentials : s.request.NewDBInstanceIdentifier === undefined ? d.modify : d.rename
+    case 'ModifyDBCluster':
+      return setsPassword(s) ? d.resetMasterCredentials : renameTarget(s) === undefined ? d.modify : d.rename
     case 'DeleteDBInstance':
+    case 'DeleteDBCluster':
       return d.delete
     case 'RestoreDBClusterToPointInTime':
       return d.clusterRestore
     case 'CreateDBInstance':
       return d.createInstance
-    case 'ModifyDBCluster':
-      return setsPassword(s) ? d.resetMasterCredentials : s.request.NewDBClusterIdentifier === undefined ? d.modify : d.rename
-    case 'DeleteDBCluster':
-      return d.delete
     case 'AddRoleToDBCluster':
       return d.addRole
     case 'CreateDBCluster':

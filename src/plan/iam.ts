@@ -5,7 +5,7 @@
  * as the origin of a read replica.
  */
 import { arnPrefix, type Environment } from './domain.js'
-import { isClusterOperation, type Operation, type Plan } from './operations.js'
+import { isClusterOperation, passwordSet, type Operation, type Plan } from './operations.js'
 
 export interface PolicyStatement {
   readonly Sid: string
@@ -109,7 +109,7 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
     })),
   ]
   // RDS makes the managed password's secret (rds!cluster-… or rds!db-…) as the caller, so the caller needs Secrets Manager
-  if (plan.steps.some((s) => (s.request as { ManageMasterUserPassword?: boolean }).ManageMasterUserPassword === true)) {
+  if (plan.steps.some((s) => passwordSet(s) === 'managed')) {
     statements.push({
       Sid: 'ManagedMasterPassword',
       Effect: 'Allow',

@@ -299,7 +299,7 @@ export type Plan = t.TypeOf<typeof Plan>
 
 /** A rename is a ModifyDBInstance that carries NewDBInstanceIdentifier. */
 export const renameTarget = (o: Operation): string | undefined =>
-  o.op === 'ModifyDBInstance' ? o.request.NewDBInstanceIdentifier : undefined
+  o.op === 'ModifyDBInstance' ? o.request.NewDBInstanceIdentifier : o.op === 'ModifyDBCluster' ? o.request.NewDBClusterIdentifier : undefined
 
 /** The instance identifiers an operation reads or acts on (the hook touches none). */
 export const touchedIds = (o: Operation): ReadonlyArray<string> => {
@@ -338,6 +338,26 @@ export const isClusterOperation = (o: Operation): boolean =>
   o.op === 'CreateDBCluster' || o.op === 'RunLiquibase' ||
   (o.op === 'AddTagsToResource' && o.request.ResourceName.includes(':cluster:'))
 
-/** Whether a step gives an instance or a cluster a new master password (of its own, or managed by RDS). */
-export const setsPassword = (s: Operation): boolean =>
-  (s.op === 'ModifyDBInstance' || s.op === 'ModifyDBCluster') && (s.request.MasterUserPassword !== undefined || s.request.ManageMasterUserPassword === true)
+/** The new master password a step gives an instance or a cluster: the user's (`secret`), one RDS keeps (`managed`), or none. */
+export const passwordSet = (s: Operation): NewPassword | undefined => {
+  if (s.op !== 'ModifyDBInstance' && s.op !== 'ModifyDBCluster' && s.op !== 'CreateDBCluster') return undefined
+  return s.request.ManageMasterUserPassword === true ? 'managed' : s.request.MasterUserPassword !== undefined ? 'secret' : undefined
+}
+
+/** Whether a step gives an existing instance or cluster a new master password. */
+export const setsPassword = (s: Operation): boolean => s.op !== 'CreateDBCluster' && passwordSet(s) !== undefined
+
+/** Why RDS would refuse a step's password fields (both kinds at once), or undefined. */
+export const passwordConflict = (s: Operation): string | undefined =>
+  (s.op === 'ModifyDBInstance' || s.op === 'ModifyDBCluster' || s.op === 'CreateDBCluster') &&
+  s.request.MasterUserPassword !== undefined &&
+  s.request.ManageMasterUserPassword === true
+    ? 'sets a master password and hands it to Secrets Manager at once; RDS takes one or the other'
+    : undefined
+
+/**
+ * Whether `later` renames what `earlier` gives a new master password: a copy that still has the source's
+ * password must not take a target name, so such a rename must wait for the password.
+ */
+export const renamesAfterPassword = (earlier: Step, later: Step): boolean =>
+  setsPassword(earlier) && later.op === earlier.op && later.id === earlier.id && renameTarget(later) !== undefined

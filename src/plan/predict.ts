@@ -7,7 +7,7 @@ import type { DBInstance, Environment } from './domain.js'
 import { accepts, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './attributes.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { setsPassword, type NewPassword, type Operation, type Plan, type SettingKey, type Settings, type Step } from './operations.js'
+import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type NewPassword, type Operation, type Plan, type SettingKey, type Settings, type Step } from './operations.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -125,13 +125,12 @@ const applyStep = (
       notSource(step.id)
       const i = need(step.id)
       if (i === undefined) break
-      if (step.request.MasterUserPassword !== undefined && step.request.ManageMasterUserPassword === true) {
-        v.push(`${at}: sets a master password and hands it to Secrets Manager at once; RDS takes one or the other`)
-      }
+      const conflict = passwordConflict(step)
+      if (conflict !== undefined) v.push(`${at}: ${conflict}`)
       if (setsPassword(step) && i.replicaSource !== undefined) v.push(`${at}: ${step.id} is a read replica, which takes its master password from its source`)
       const { NewDBInstanceIdentifier: newId } = step.request
       const settings = { ...i.settings, ...settingsOfRequest(step.request) }
-      const password = step.request.ManageMasterUserPassword === true ? 'managed' : step.request.MasterUserPassword !== undefined ? 'secret' : i.password
+      const password = passwordSet(step) ?? i.password
       if (newId === undefined) {
         state.set(step.id, { ...i, settings, ...(password === undefined ? {} : { password }) })
         break
@@ -242,7 +241,7 @@ const checkGraph = (plan: Plan): string[] => {
         v.push(`step ${later.n} deletes ${later.id} without waiting for step ${earlier.n} (${earlier.phase})`)
       }
       // a copy with the source's password must not take a target name before it has its own
-      if (setsPassword(earlier) && later.op === 'ModifyDBInstance' && later.id === earlier.id && later.request.NewDBInstanceIdentifier !== undefined && !waitsFor(later, earlier)) {
+      if (renamesAfterPassword(earlier, later) && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
       }
       if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {

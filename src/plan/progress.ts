@@ -8,7 +8,7 @@ import { clusterSettings } from './cluster-settings.js'
 import { instanceSettings } from './attributes.js'
 import { settingDifferences } from './predict.js'
 import { stripTemp } from './identifiers.js'
-import type { Plan, Settings, Step } from './operations.js'
+import { passwordSet, type Plan, type Settings, type Step } from './operations.js'
 import { footprint, tagsOf, tagValue, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
 
 export type StepProgress =
@@ -90,8 +90,9 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       // a modification that failed leaves its settings unapplied: the status tells, not the settings
       if (FAILED_STATUSES.has(i.DBInstanceStatus)) return settle(i, false)
       // a new password: as for a cluster (below)
-      if (step.request.ManageMasterUserPassword === true) return i.MasterUserSecret?.SecretArn !== undefined ? settle(i, true) : pending
-      if (step.request.MasterUserPassword !== undefined) return pending
+      const password = passwordSet(step)
+      if (password === 'managed') return i.MasterUserSecret?.SecretArn !== undefined ? settle(i, true) : pending
+      if (password === 'secret') return pending
       if (settingsApplied(env, i, step.request)) return settle(i, true)
       // `modifying` is this step's doing only once everything before it is done (a promotion
       // shows the same status)
@@ -148,8 +149,9 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       if (FAILED_STATUSES.has(c.Status)) return settleCluster(c, false)
       // a managed password shows as the cluster's secret; a new password shows nowhere, so it is sent
       // again on a re-run (the same password: harmless) unless a later step has begun
-      if (step.request.ManageMasterUserPassword === true) return c.MasterUserSecret?.SecretArn !== undefined ? settleCluster(c, true) : pending
-      if (step.request.MasterUserPassword !== undefined) return pending
+      const password = passwordSet(step)
+      if (password === 'managed') return c.MasterUserSecret?.SecretArn !== undefined ? settleCluster(c, true) : pending
+      if (password === 'secret') return pending
       const { DBClusterIdentifier: _id, ApplyImmediately: _a, CloudwatchLogsExportConfiguration: _l, ...wanted } = step.request
       const actual = clusterSettings(c) as Record<string, unknown>
       const applied = Object.entries(wanted).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v))

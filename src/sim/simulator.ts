@@ -838,7 +838,6 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     /** Applies the effect (`failed`: the work ended in failAs); returns false when the cluster is gone afterwards. */
     readonly finish: (c: ClusterRecord, failed: boolean) => boolean
   }
-  /** The master password as far as the simulator knows it: never the password itself. */
   interface ClusterRecord {
     readonly key: number
     id: string
