@@ -84,3 +84,4 @@ export {
   type CreatePlanProblem,
 } from './plan/create.js'
 export { passwordProblem, passwordEngine } from './plan/passwords.js'
+export { missingSecret } from './interpret/apply.js'

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { basisOf, type PlanFile } from '../plan/basis.js'
-import { applyPlan, renderApplyFailure, secretsNamed } from '../interpret/apply.js'
+import { applyPlan, missingSecret, renderApplyFailure, secretsNamed } from '../interpret/apply.js'
 import { processShell } from '../interpret/shell.js'
 import type { Environment } from '../plan/domain.js'
 import type { Plan } from '../plan/operations.js'
@@ -52,11 +52,8 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
     return
   }
   // a password the plan needs and was not given: before the question, not at its step
-  for (const s of plan.steps) {
-    if (progress[s.n - 1]?._tag === 'done') continue
-    const name = secretsNamed(s).find((x) => extras.secrets?.[x] === undefined)
-    if (name !== undefined) throw new UserError(renderApplyFailure({ _tag: 'MissingSecret', n: s.n, name }, plan))
-  }
+  const missing = missingSecret(plan, progress, extras.secrets)
+  if (missing !== undefined) throw new UserError(renderApplyFailure(missing, plan))
   if (!flags.json) process.stdout.write(renderText(plan, progress))
   if (!flags.yes) {
     const answer = await confirm('Apply? [y/N] ')

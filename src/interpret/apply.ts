@@ -187,6 +187,23 @@ export const secretsNamed = (s: Step): ReadonlyArray<string> =>
   Object.values(s.request as Record<string, unknown>).flatMap((v) => (isSecretRef(v) ? [v.fromSecret] : []))
 
 /**
+ * The first step still to be sent that names a secret not given (the run would stop there, after
+ * other steps have changed the world): checked before anything is sent, and by the CLI before it asks.
+ */
+export const missingSecret = (
+  plan: Plan,
+  progress: ReadonlyArray<StepProgress>,
+  secrets: Readonly<Record<string, string>> | undefined,
+): Extract<ApplyFailure, { _tag: 'MissingSecret' }> | undefined => {
+  for (const s of plan.steps) {
+    if (progress[s.n - 1]?._tag !== 'pending') continue
+    const name = secretsNamed(s).find((x) => secrets?.[x] === undefined)
+    if (name !== undefined) return { _tag: 'MissingSecret', n: s.n, name }
+  }
+  return undefined
+}
+
+/**
  * The request as it goes to RDS: a {fromSecret} reference replaced by the secret's value (right for a
  * missing secret: its name). The result is only ever handed to the port, never emitted.
  */
@@ -259,11 +276,8 @@ export const applyPlan = async (
     }
   }
   // a secret the rest of the plan needs and was not given: say so before anything is sent
-  for (const s of plan.steps) {
-    if (state.get(s.n) !== 'pending') continue
-    const missing = secretsNamed(s).find((name) => options.secrets?.[name] === undefined)
-    if (missing !== undefined) return E.left({ _tag: 'MissingSecret', n: s.n, name: missing })
-  }
+  const missing = missingSecret(plan, initial, options.secrets)
+  if (missing !== undefined) return E.left(missing)
   const skipped = [...state.values()].filter((v) => v === 'done').length
   if (skipped > 0 || sentAt.size > 0) {
     emit({ type: 'resumed', at: clock.now(), done: plan.steps.filter((s) => state.get(s.n) === 'done').map((s) => s.n), running: [...sentAt.keys()] })
