@@ -8,14 +8,19 @@ import { MASTER_PASSWORD_SECRET } from '../plan/operations.js'
 import { passwordProblem } from '../plan/passwords.js'
 import { UserError } from './errors.js'
 
-/** The flags that give a password; `manage-master-password` only where the plan is being made. */
-export const passwordInputFlags = {
-  'db-password-stdin': Flags.boolean({ summary: 'Set the master password read from stdin (a clone otherwise keeps the source\'s).', exclusive: ['db-password-file', 'manage-master-password'] }),
-  'db-password-file': Flags.string({ summary: 'Set the master password read from this file.', helpValue: 'FILE', exclusive: ['db-password-stdin', 'manage-master-password'] }),
-}
-
-export const managedPasswordFlag = {
-  'manage-master-password': Flags.boolean({ summary: 'Have RDS make the master password and keep it in Secrets Manager.', exclusive: ['db-password-stdin', 'db-password-file'] }),
+/**
+ * The password flags, each exclusive of the others it is offered with: `--manage-master-password`
+ * only where the plan is being made (clone, create), not where a saved plan is applied.
+ */
+export const passwordFlags = (withManaged: boolean) => {
+  const others = (self: string) => ['db-password-stdin', 'db-password-file', ...(withManaged ? ['manage-master-password'] : [])].filter((f) => f !== self)
+  return {
+    'db-password-stdin': Flags.boolean({ summary: "Set the master password read from stdin (a clone otherwise keeps the source's).", exclusive: others('db-password-stdin') }),
+    'db-password-file': Flags.string({ summary: 'Set the master password read from this file.', helpValue: 'FILE', exclusive: others('db-password-file') }),
+    ...(withManaged
+      ? { 'manage-master-password': Flags.boolean({ summary: 'Have RDS make the master password and keep it in Secrets Manager.', exclusive: others('manage-master-password') }) }
+      : {}),
+  }
 }
 
 export interface PasswordFlags {

@@ -15,7 +15,7 @@ import { applyFlow } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
 import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Apply extends Command {
@@ -35,7 +35,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
 
   static override flags = {
     json: Flags.boolean({ summary: 'JSON lines of events instead of text.' }),
-    ...passwordInputFlags,
+    ...passwordFlags(false),
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,

@@ -9,7 +9,7 @@ import { applyFlow, savePlan } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
 import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Clone extends Command {
@@ -46,8 +46,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     restart: Flags.string({ summary: 'Shell command that restarts the application after the swap, before old- is deleted.', helpValue: 'CMD' }),
     'restore-snapshot': Flags.boolean({ summary: "Restore the source's latest snapshot instead of replicating from it (automatic across VPCs)." }),
     'final-snapshot': Flags.boolean({ summary: 'Aurora clusters only: keep a final snapshot of the old cluster when it is deleted.' }),
-    ...passwordInputFlags,
-    ...managedPasswordFlag,
+    ...passwordFlags(true),
     'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
     ...worldFlags,
     ...applyFlags,

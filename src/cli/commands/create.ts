@@ -12,7 +12,7 @@ import { applyFlow, savePlan } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, managedPasswordFlag, passwordChoice, passwordInputFlags, readPasswordSecrets } from '../password.js'
+import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
 import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Create extends Command {
@@ -43,8 +43,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     instances: Flags.integer({ summary: 'How many instances (the first is the writer).', default: 1, helpValue: 'N' }),
     'database-name': Flags.string({ summary: "The database to create (default: the source's).", helpValue: 'NAME' }),
     'master-username': Flags.string({ summary: "The master user (default: the source's).", helpValue: 'USER' }),
-    ...passwordInputFlags,
-    ...managedPasswordFlag,
+    ...passwordFlags(true),
     changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
     'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
     plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
