@@ -96,10 +96,11 @@ test('promotion carries the backup settings; the modify holds only what no earli
     BackupRetentionPeriod: 1,
     PreferredBackupWindow: '03:00-03:30',
   })
-  // the first in-sync parameter group, not the pending-reboot one listed before it
+  // the parameter group the target is set to use (pending-reboot), not the one it still runs with: the
+  // clone's rename of the target reboots it, which makes that one in-sync, and a re-plan reads the same
   assert.equal(stepOf(p, 'ModifyDBInstance', 'temp-mitosis-demo').request, {
     DBInstanceIdentifier: 'temp-mitosis-demo',
-    DBParameterGroupName: 'mitosis-demo-pg16',
+    DBParameterGroupName: 'mitosis-demo-pg16-v2',
     PreferredMaintenanceWindow: 'sat:04:00-sat:04:30',
     ApplyImmediately: true,
   })

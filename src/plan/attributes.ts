@@ -22,6 +22,16 @@ const gp3BaselineThreshold = (engine: string): number => (engine.startsWith('ora
 
 const firstWithStatus = <A>(items: ReadonlyArray<A> | undefined, ok: (a: A) => boolean): A | undefined => items?.find(ok)
 
+/**
+ * The DB parameter group an instance is set to use: one waiting for a reboot (pending-reboot, or
+ * still applying) is the newer setting, else the one in sync. A reboot turns the first into the
+ * second, and the clone's own renames reboot the target: reading it so keeps a re-plan, made on the
+ * target after it was renamed away, the same as the plan the run began with.
+ */
+export const configuredParameterGroup = (groups: DBInstance['DBParameterGroups']): string | undefined =>
+  (firstWithStatus(groups, (g) => g.ParameterApplyStatus === 'pending-reboot' || g.ParameterApplyStatus === 'applying') ??
+    firstWithStatus(groups, (g) => g.ParameterApplyStatus === 'in-sync'))?.DBParameterGroupName
+
 /** Keeps only the keys whose value is defined, so requests carry no `undefined`. */
 export const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
@@ -53,7 +63,7 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     // storage autoscaling needs a ceiling above the volume, which now has the source's size
     MaxAllocatedStorage: (i.MaxAllocatedStorage ?? 0) > allocatedStorage ? i.MaxAllocatedStorage : undefined,
     OptionGroupName: firstWithStatus(i.OptionGroupMemberships, (g) => g.Status === 'in-sync')?.OptionGroupName,
-    DBParameterGroupName: firstWithStatus(i.DBParameterGroups, (g) => g.ParameterApplyStatus === 'in-sync')?.DBParameterGroupName,
+    DBParameterGroupName: configuredParameterGroup(i.DBParameterGroups),
     PubliclyAccessible: i.PubliclyAccessible,
     Tags: userTags(tags),
     DBSubnetGroupName: i.DBSubnetGroup?.DBSubnetGroupName,

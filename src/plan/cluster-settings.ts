@@ -3,7 +3,7 @@
  * instance's, read off describe under their request names; and which call carries each. Pure.
  */
 import type { DBCluster, DBClusterMember, DBInstance, Tag } from './domain.js'
-import { defined, userTags } from './attributes.js'
+import { configuredParameterGroup, defined, userTags } from './attributes.js'
 
 /** The target cluster's settings, under RestoreDBClusterToPointInTime / ModifyDBCluster names. */
 export interface ClusterSettings {
@@ -96,7 +96,7 @@ export const memberSettings = (i: DBInstance, member: DBClusterMember | undefine
   return defined<MemberSettings>({
     DBInstanceClass: i.DBInstanceClass,
     PromotionTier: member?.PromotionTier,
-    DBParameterGroupName: (groups.find((g) => g.ParameterApplyStatus === 'in-sync') ?? groups[0])?.DBParameterGroupName,
+    DBParameterGroupName: configuredParameterGroup(groups) ?? groups[0]?.DBParameterGroupName,
     AvailabilityZone: i.AvailabilityZone,
     AutoMinorVersionUpgrade: i.AutoMinorVersionUpgrade,
     PubliclyAccessible: i.PubliclyAccessible,

@@ -30,6 +30,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { onPath } from './cli.js'
 import { freePort, LOOPBACK } from './servers.js'
+import { configuredParameterGroup } from '../../src/plan/attributes.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API
@@ -990,10 +991,12 @@ function breadthFirst(instances: ReadonlyArray<FixtureDBInstance>): FixtureDBIns
   return order
 }
 
+/** moto keeps one parameter group per instance: the one the instance is set to use, as the planner reads it. */
 function parameterGroupOf(i: FixtureDBInstance): string | undefined {
-  const groups = i.DBParameterGroups ?? []
-  const chosen = groups.find((g) => g.ParameterApplyStatus === 'in-sync') ?? groups[0]
-  return chosen?.DBParameterGroupName
+  const groups = (i.DBParameterGroups ?? []).flatMap((g) =>
+    g.DBParameterGroupName === undefined ? [] : [{ DBParameterGroupName: g.DBParameterGroupName, ParameterApplyStatus: g.ParameterApplyStatus ?? 'in-sync' }],
+  )
+  return configuredParameterGroup(groups) ?? groups[0]?.DBParameterGroupName
 }
 
 function portOf(i: FixtureDBInstance): number | undefined {
