@@ -10,7 +10,8 @@ import { planProgress } from '../plan/progress.js'
 import { renderText } from '../plan/render.js'
 import type { Connected } from './connect.js'
 import { confirm } from './confirm.js'
-import { UserError } from './errors.js'
+import { Interrupted, UserError } from './errors.js'
+import { catchInterrupts, exitCodeFor } from './interrupt.js'
 import { positiveNumber } from './flags.js'
 import { duration, jsonLinesReporter, lineReporter, liveReporter } from './progress.js'
 
@@ -58,19 +59,30 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   if (!flags.yes) {
     const answer = await confirm('Apply? [y/N] ')
     if (answer === 'no-terminal') throw new UserError('refusing to apply without confirmation: there is no terminal to ask on; pass --yes')
+    if (answer === 'interrupted') throw new Interrupted('not applied', exitCodeFor('SIGINT'))
     if (answer !== 'yes') throw new UserError('not applied')
   }
   const { port, clock, beforeStep } = connected
   const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : process.stdout.isTTY ? liveReporter(plan, process.stdout, () => clock.now()) : lineReporter(plan, (l) => process.stdout.write(l))
+  const interrupts = catchInterrupts((line) => process.stderr.write(`${line}\n`))
   const result = await applyPlan(
     plan,
     { rds: port, clock, shell: processShell, random: Math.random },
-    { pollIntervalMs, stepTimeoutMs, hookTimeoutMs, ...(beforeStep === undefined ? {} : { beforeStep }), ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }) },
+    {
+      pollIntervalMs,
+      stepTimeoutMs,
+      hookTimeoutMs,
+      signal: interrupts.signal,
+      ...(beforeStep === undefined ? {} : { beforeStep }),
+      ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }),
+    },
     reporter.onEvent,
-  )
+  ).finally(interrupts.dispose)
   if (E.isLeft(result)) {
     const message = renderApplyFailure(result.left, plan)
     if (flags.json) reporter.onEvent({ type: 'error', at: clock.now(), message })
+    const signal = interrupts.received()
+    if (result.left._tag === 'Interrupted' && signal !== undefined) throw new Interrupted(message, exitCodeFor(signal))
     throw new UserError(message)
   }
   if (!flags.json) {

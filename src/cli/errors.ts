@@ -13,6 +13,14 @@ export class UserError extends Error {
   }
 }
 
+/** The run was stopped by a signal: said as it is (not as an error), with the shell's exit code for it. */
+export class Interrupted extends UserError {
+  constructor(message: string, exitCode: number) {
+    super(message, exitCode)
+    this.name = 'Interrupted'
+  }
+}
+
 interface OclifLike {
   readonly oclif?: { readonly exit?: number }
   readonly message?: string
@@ -30,6 +38,6 @@ export const describeFailure = (e: unknown, debug: boolean): { readonly text: st
     .map((l) => l.trim())
     .filter((l) => l !== '' && !/^(See more help|The following errors? occurred)/i.test(l))
     .join(' ')
-  const text = `Error: ${first}${e instanceof UserError || err.oclif !== undefined ? '' : ' (an internal error; run again with --debug for details)'}`
+  const text = `${e instanceof Interrupted ? '' : 'Error: '}${first}${e instanceof UserError || err.oclif !== undefined ? '' : ' (an internal error; run again with --debug for details)'}`
   return { text: debug && err.stack !== undefined ? `${text}\n${err.stack}` : text, exit }
 }

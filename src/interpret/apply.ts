@@ -7,7 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
-import { planProgress, type StepProgress } from '../plan/progress.js'
+import { planProgress, refusal, stepProgress, type StepProgress } from '../plan/progress.js'
 import { isClusterOperation, passwordSet, setsPassword, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
@@ -26,6 +26,8 @@ export interface Shell {
     env: Readonly<Record<string, string>>,
     onLine: (stream: 'stdout' | 'stderr', line: string) => void,
     timeoutMs: number,
+    /** Aborted when the run is interrupted: the command and everything it started are ended. */
+    signal?: AbortSignal,
   ) => Promise<HookResult>
 }
 
@@ -52,6 +54,11 @@ export interface ApplyOptions {
   readonly resolveEndpoint?: (endpoint: { readonly host: string; readonly port: number }) => { readonly host: string; readonly port: number }
   /** For the schema step (RunLiquibase): Liquibase's home, environment, timeout. */
   readonly liquibase?: ApplyChangelogOptions
+  /**
+   * Aborted to interrupt the run (Ctrl-C, SIGTERM): no call is sent after it, a running hook is ended,
+   * and the run stops with what is under way on RDS left to finish there; a re-run goes on.
+   */
+  readonly signal?: AbortSignal
 }
 
 export type ApplyEvent =
@@ -71,6 +78,8 @@ export type ApplyFailure =
   | { readonly _tag: 'Stopped'; readonly n: number; readonly reason: string }
   | { readonly _tag: 'MissingSecret'; readonly n: number; readonly name: string }
   | { readonly _tag: 'SchemaFailed'; readonly n: number; readonly id: string; readonly message: string }
+  | { readonly _tag: 'Refused'; readonly n: number; readonly reason: string }
+  | { readonly _tag: 'Interrupted'; readonly at: number; readonly running: number }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`
 
@@ -90,6 +99,10 @@ export const renderApplyFailure = (f: ApplyFailure, plan: Plan): string => {
       return `step ${f.n}: needs the secret ${JSON.stringify(f.name)} (the master password: --db-password-stdin or --db-password-file), which was not given`
     case 'SchemaFailed':
       return `step ${f.n}: the schema step on ${f.id} failed: ${f.message}; the cluster is kept: fix the changelog and re-run the same command (liquibase update skips what is applied)`
+    case 'Interrupted':
+      return `interrupted at step ${f.at} (${f.running} under way); re-run the same command to go on`
+    case 'Refused':
+      return `step ${f.n}: ${f.reason}; stopped with nothing sent for it (run ${plan.run})`
   }
 }
 
@@ -243,6 +256,26 @@ export const applyPlan = async (
   const sentAt = new Map<number, number>()
   let polls = 0
 
+  const interrupted = () => options.signal?.aborted === true
+  // a wait ends early when the run is interrupted
+  const sleep = (ms: number): Promise<void> =>
+    interrupted()
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const wake = () => resolve()
+          options.signal?.addEventListener('abort', wake, { once: true })
+          void clock.sleep(ms).then(() => {
+            options.signal?.removeEventListener('abort', wake)
+            resolve()
+          })
+        })
+  const stopped = (): E.Either<ApplyFailure, never> =>
+    E.left({
+      _tag: 'Interrupted',
+      at: plan.steps.find((s) => state.get(s.n) !== 'done')?.n ?? plan.steps.length,
+      running: [...state.values()].filter((v) => v === 'sent').length,
+    })
+
   const withClusters = hasClusterSteps(plan)
   // one DescribeDBInstances per tick; a cluster plan adds one DescribeDBClusters (members, roles, tags)
   const observe = async (): Promise<E.Either<RdsError, Environment>> => {
@@ -258,7 +291,8 @@ export const applyPlan = async (
   // RDS may be asking everyone to slow down right now: wait it out rather than fail
   for (let tries = 1; E.isLeft(first) && isTransient(first.left) && tries < 40; tries++) {
     emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
-    await clock.sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    if (interrupted()) return stopped()
     first = await observe()
   }
   if (E.isLeft(first)) return E.left({ _tag: 'Rds', n: undefined, error: first.left })
@@ -266,6 +300,10 @@ export const applyPlan = async (
 
   // a re-run: what describe shows done is done, what is under way is waited for, not sent again
   const initial = planProgress(env, plan)
+  let own = stepProgress(env, plan)
+  // a step whose effect shows before the steps it waits for are done is still to do after them; by
+  // then describe may show it done (or under way) by itself, so it is looked at again before it is sent
+  const recheck = new Set<number>()
   for (const s of plan.steps) {
     const p = initial[s.n - 1]!
     if (p._tag === 'failed') return E.left({ _tag: 'StepFailed', n: s.n, id: p.id, status: p.status })
@@ -274,6 +312,7 @@ export const applyPlan = async (
       state.set(s.n, 'sent')
       sentAt.set(s.n, clock.now())
     }
+    if (p._tag === 'pending' && own[s.n - 1]!._tag !== 'pending') recheck.add(s.n)
   }
   // a secret the rest of the plan needs and was not given: say so before anything is sent
   const missing = missingSecret(plan, initial, options.secrets)
@@ -303,6 +342,7 @@ export const applyPlan = async (
     // password) may unblock others, so go round again before sleeping whenever something finished
     let finishedNow = false
     for (const s of byPriority) {
+      if (interrupted()) return stopped()
       if (!ready(s)) continue
       if (s.op === 'RunCommand') {
         sentAt.set(s.n, clock.now())
@@ -320,7 +360,10 @@ export const applyPlan = async (
           { MITOSIS_SOURCE: plan.source, MITOSIS_TARGET: plan.target, MITOSIS_TARGET_ENDPOINT: endpoint, MITOSIS_RUN_ID: plan.run },
           (stream, line) => emit({ type: 'hook-output', at: clock.now(), stream, line }),
           options.hookTimeoutMs,
+          options.signal,
         )
+        // an interrupted hook did not finish: the re-run runs it again
+        if (interrupted()) return stopped()
         if (result.code !== 0 || result.timedOut) {
           const kept = plan.steps.filter((x) => x.op === 'DeleteDBInstance' || x.op === 'DeleteDBCluster').map((x) => x.id)
           return E.left({ _tag: 'HookFailed', code: result.code, timedOut: result.timedOut, kept })
@@ -345,16 +388,34 @@ export const applyPlan = async (
           { engine: r.Engine, host: at.host, port: at.port, database: r.Database, username: r.Username, password, changelog: r.Changelog },
           shell,
           (stream, line) => emit({ type: 'hook-output', at: clock.now(), stream, line }),
-          { timeoutMs: options.hookTimeoutMs, ...options.liquibase },
+          { timeoutMs: options.hookTimeoutMs, ...options.liquibase, ...(options.signal === undefined ? {} : { signal: options.signal }) },
         )
+        if (interrupted()) return stopped()
         if (E.isLeft(result)) return E.left({ _tag: 'SchemaFailed', n: s.n, id: r.DBClusterIdentifier, message: result.left })
         finish(s)
         finishedNow = true
         continue
       }
+      if (recheck.has(s.n)) {
+        recheck.delete(s.n)
+        const p = own[s.n - 1]!
+        if (p._tag === 'done') {
+          finish(s)
+          finishedNow = true
+          continue
+        }
+        if (p._tag === 'started') {
+          state.set(s.n, 'sent')
+          sentAt.set(s.n, clock.now())
+          continue
+        }
+      }
       const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
       const clusterById = new Map((env.clusters ?? []).map((c) => [c.DBClusterIdentifier, c]))
       if (!canStart(s, byId, busy, clusterById)) continue
+      // describe is the judge of what a call may touch: never the run's new copy, never an old- not its own
+      const refused = refusal(env, plan, s)
+      if (refused !== undefined) return E.left({ _tag: 'Refused', n: s.n, reason: refused })
       const stop = await options.beforeStep?.(s)
       if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
       const wire = resolveSecrets(s, options.secrets ?? {})
@@ -410,7 +471,8 @@ export const applyPlan = async (
         return E.left({ _tag: 'StepTimeout', n, id: s.id, ms: options.stepTimeoutMs })
       }
     }
-    await clock.sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    if (interrupted()) return stopped()
     const next = await observe()
     if (E.isLeft(next)) {
       if (isTransient(next.left)) {
@@ -421,7 +483,9 @@ export const applyPlan = async (
     }
     env = next.right
     busy.clear()
-    const progress: ReadonlyArray<StepProgress> = planProgress(env, plan)
+    // the steps sent were sent in order: each is read by its own effect
+    own = stepProgress(env, plan)
+    const progress: ReadonlyArray<StepProgress> = own
     const waiting: Array<{ n: number; id: string; status: string }> = []
     for (const s of plan.steps) {
       if (state.get(s.n) !== 'sent') continue

@@ -27,6 +27,8 @@ export interface ChangelogTarget {
 }
 
 export interface ApplyChangelogOptions {
+  /** Ends liquibase (its process group) when the run is interrupted. */
+  readonly signal?: AbortSignal
   /** Kill Liquibase (and what it started) after this long. Default: one hour. */
   readonly timeoutMs?: number
   /**
@@ -186,6 +188,7 @@ export async function applyChangelog(
       onLine(stream, line)
     },
     timeoutMs,
+    options.signal,
   )
   if (result.timedOut) return E.left(`liquibase update timed out after ${Math.round(timeoutMs / 1000)} s and was killed`)
   if (result.code === 0) return E.right(undefined)

@@ -1,31 +1,60 @@
-/** The hook's shell: `sh -c CMD` with the tool's environment plus the run's, output streamed by line. */
+/**
+ * The hook's shell: `sh -c CMD` with the tool's environment plus the run's, output streamed by line.
+ * The hook runs in a process group of its own, so that it and everything it started can be ended
+ * together: at its timeout, or when the run is interrupted (SIGTERM first, SIGKILL after a grace period).
+ */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { Shell } from './apply.js'
 
+/** How long an interrupted hook gets to end after SIGTERM before its process group is killed. */
+export const HOOK_GRACE_MS = 5_000
+
+/** The process groups of the hooks running now (their leaders' pids). */
+const running = new Set<number>()
+
+const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+/** Ends every running hook's process group at once (a second Ctrl-C: no grace period). */
+export const killHooks = (): void => {
+  for (const pid of running) signalGroup(pid, 'SIGKILL')
+}
+
 export const processShell: Shell = {
-  run: (command, env, onLine, timeoutMs) =>
+  run: (command, env, onLine, timeoutMs, signal) =>
     new Promise((resolve) => {
       const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const pid = child.pid
+      if (pid !== undefined) running.add(pid)
       let timedOut = false
+      let grace: NodeJS.Timeout | undefined
       const timer = setTimeout(() => {
         timedOut = true
-        // the hook and everything it started
-        try {
-          process.kill(-child.pid!, 'SIGKILL')
-        } catch {
-          child.kill('SIGKILL')
-        }
+        if (pid !== undefined) signalGroup(pid, 'SIGKILL')
       }, timeoutMs)
+      const interrupt = () => {
+        if (pid === undefined) return
+        signalGroup(pid, 'SIGTERM')
+        grace = setTimeout(() => signalGroup(pid, 'SIGKILL'), HOOK_GRACE_MS)
+      }
+      if (signal?.aborted === true) interrupt()
+      else signal?.addEventListener('abort', interrupt, { once: true })
+      const settle = (code: number | null) => {
+        clearTimeout(timer)
+        if (grace !== undefined) clearTimeout(grace)
+        signal?.removeEventListener('abort', interrupt)
+        if (pid !== undefined) running.delete(pid)
+        resolve({ code, timedOut })
+      }
       createInterface({ input: child.stdout }).on('line', (l) => onLine('stdout', l))
       createInterface({ input: child.stderr }).on('line', (l) => onLine('stderr', l))
-      child.on('error', () => {
-        clearTimeout(timer)
-        resolve({ code: 127, timedOut })
-      })
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        resolve({ code, timedOut })
-      })
+      child.on('error', () => settle(127))
+      child.on('close', (code) => settle(code))
     }),
 }

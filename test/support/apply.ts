@@ -59,6 +59,8 @@ export interface RunOptions {
   readonly shell?: Shell
   readonly beforeStep?: () => Promise<string | undefined>
   readonly secrets?: Readonly<Record<string, string>>
+  /** Aborted to interrupt the run (as Ctrl-C does). */
+  readonly signal?: AbortSignal
 }
 
 export interface Ran {
@@ -73,7 +75,7 @@ const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ra
   const result = await applyPlan(
     plan,
     { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }) },
+    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }) },
     (e) => events.push(e),
   )
   return { plan, result, events }
