@@ -30,7 +30,7 @@ export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth,
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
-export { renderJson, renderMermaid, renderText, stepParameters } from './plan/render.js'
+export { deletions, renderDeletions, renderJson, renderMermaid, renderText, stepParameters, type Deletion } from './plan/render.js'
 export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
 export { renderRdsError, type RdsError, type RdsPort } from './interpret/port.js'
 export { observeEnvironment } from './interpret/observe.js'
