@@ -8,6 +8,10 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment, Tag } from '../src/plan/domain.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
@@ -15,7 +19,8 @@ import { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type Pla
 import type { Plan } from '../src/plan/operations.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { killable, Killed, reads, run } from './support/apply.js'
-import { fixture } from './support/fixtures.js'
+import { cleanEnv, cli as runCli, onPath, show, succeeded, type Run } from './support/cli.js'
+import { fixture, repoRoot } from './support/fixtures.js'
 
 /** Each fixture's clone with --source and --target swapped: the target is the production tree or cluster. */
 const SWAPS: ReadonlyArray<{ readonly name: string; readonly source: string; readonly target: string }> = [
@@ -203,6 +208,133 @@ for (const { name, source, target } of SWAPS.filter((s) => s.name === 'demo' || 
       assert.equal(endState(sim), endState(whole), `end state after a kill at call ${k}`)
     }
   })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The CLI on the simulator
+
+/** This suite's limit for one run is 20 s. */
+const cli = (args: ReadonlyArray<string>): Promise<Run> => runCli(args, cleanEnv(), 20_000)
+
+/** Refused by the guard: exit 2, nothing on stdout, one `Error: ` line naming `names`, no stack trace. */
+const refusedAsProductionTarget = (r: Run, ...names: ReadonlyArray<string>): string => {
+  assert.is(r.code, 2, `expected exit 2\n${show(r)}`)
+  assert.is(r.stdout, '', `expected nothing on stdout\n${show(r)}`)
+  assert.ok(r.stderr.endsWith('\n'), show(r))
+  const lines = r.stderr.slice(0, -1).split('\n')
+  assert.is(lines.length, 1, `expected exactly one line on stderr\n${show(r)}`)
+  const line = lines[0]!
+  assert.ok(line.startsWith('Error: '), show(r))
+  for (const n of [...names, '--allow-production-target overrides']) assert.ok(line.includes(n), `the error should name ${JSON.stringify(n)}: ${line}`)
+  return line
+}
+
+for (const { name, source, target } of SWAPS) {
+  const args = ['--simulate', `fixtures/${name}.json`, '--source', source, '--target', target]
+  test(`CLI: ${name} swapped with --yes exits 2 with one line; --allow-production-target makes the plan`, async () => {
+    const line = refusedAsProductionTarget(await cli([...args, '--yes']), `${target}: is tagged environment=production`)
+    assert.ok(line.startsWith(`Error: ${target}: is tagged environment=production; refusing to replace and delete a production database`), line)
+    refusedAsProductionTarget(await cli([...args, '--plan']), target)
+    const allowed = await cli([...args, '--plan', '--allow-production-target'])
+    if (name === 'cross-vpc') {
+      // the swapped clone needs a snapshot of the sandbox, which has none: that refusal alone, with the usual exit 1
+      assert.is(allowed.code, 1, show(allowed))
+      assert.is(allowed.stderr, 'Error: ledger-sandbox: no available snapshot to restore from (the snapshot path needs one)\n', show(allowed))
+      return
+    }
+    succeeded(allowed)
+    assert.ok(allowed.stdout.startsWith(`Plan: clone ${source} into ${target} in us-east-1, `), show(allowed))
+    assert.match(allowed.stdout, new RegExp(`^  old-${target} \\(.*was ${target}\\): DeletionProtection on, no final snapshot$`, 'm'))
+  })
+}
+
+test('CLI: with --allow-production-target the swapped demo is applied on the simulator', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-demo', '--target', 'mitosis-prod', '--allow-production-target', '--yes'])
+  succeeded(r)
+  assert.match(r.stdout, /^Cloned mitosis-demo into mitosis-prod: 14 steps in /m)
+})
+
+test('CLI: other refusals keep exit 1', async () => {
+  const r = await cli(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-nope', '--target', 'mitosis-demo', '--plan'])
+  assert.is(r.code, 1, show(r))
+  assert.is(r.stderr, 'Error: mitosis-nope: no such DB instance in us-east-1\n', show(r))
+})
+
+test('CLI: --help of clone and of apply tells of --allow-production-target', async () => {
+  for (const args of [['--help'], ['apply', '--help']]) {
+    const r = await cli(args)
+    succeeded(r)
+    const help = r.stdout.replace(/\s+/g, ' ')
+    assert.ok(help.includes('--allow-production-target Allow a target tagged as production (tag environment, env or stage = prod or production, any case), which is otherwise refused with exit 2'), help)
+  }
+})
+
+for (const { name, source, target } of SWAPS.filter((s) => s.name === 'demo' || s.name === 'aurora')) {
+  test(`CLI: mitosis apply FILE refuses a saved ${name} plan whose target is production with exit 2, unless given --allow-production-target`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mitosis-production-'))
+    try {
+      const file = join(dir, 'plan.json')
+      const world = ['--simulate', `fixtures/${name}.json`]
+      succeeded(await cli([...world, '--source', source, '--target', target, '--plan', '--out', file, '--allow-production-target']))
+      const line = refusedAsProductionTarget(await cli(['apply', file, ...world, '--yes']), file, `${target}: is tagged environment=production`)
+      assert.ok(line.startsWith(`Error: ${file}: ${target}: is tagged environment=production; `), line)
+      const applied = await cli(['apply', file, ...world, '--yes', '--allow-production-target'])
+      succeeded(applied)
+      assert.match(applied.stdout, new RegExp(`^Cloned ${source} into ${target}: \\d+ steps in `, 'm'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// On a terminal: the list of what will be deleted is the last thing shown before `Apply? [y/N]`
+
+const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`
+
+/** The CLI on a pseudo-terminal (util-linux `script`), answering `answer` once it asks; what the terminal showed. */
+const onTerminal = (args: ReadonlyArray<string>, answer: string): Promise<{ readonly code: number | null; readonly screen: string }> =>
+  new Promise((resolve) => {
+    const command = [process.execPath, join(repoRoot, 'bin', 'run.js'), ...args].map(quote).join(' ')
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env: cleanEnv() })
+    let raw = ''
+    let answered = false
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('utf8')
+      if (!answered && raw.includes('Apply? [y/N] ')) {
+        answered = true
+        child.stdin.end(`${answer}\r`)
+      }
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      // what a reader sees: without the line discipline's carriage returns and readline's cursor moves
+      resolve({ code, screen: raw.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') })
+    })
+  })
+
+if (onPath('script')) {
+  test('on a terminal, Apply? [y/N] comes right after the list of what will be deleted', async () => {
+    const { code, screen } = await onTerminal(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-prod', '--target', 'mitosis-demo'], 'n')
+    const at = screen.indexOf('Apply? [y/N] ')
+    assert.ok(at > 0, screen)
+    assert.ok(
+      screen.slice(0, at).endsWith(
+        [
+          'Will delete (nothing else is deleted):',
+          '  old-mitosis-demo (was mitosis-demo): DeletionProtection on, no final snapshot',
+          '  old-mitosis-demo-replica (was mitosis-demo-replica): DeletionProtection off, no final snapshot',
+          '',
+        ].join('\n'),
+      ),
+      screen,
+    )
+    assert.match(screen.slice(at), /Error: not applied\n$/)
+    assert.is(code, 1)
+  })
+} else {
+  console.log('\n  notice: util-linux script is not on PATH; skipping the terminal test of the production guard suite\n')
 }
 
 test.run()
