@@ -62,15 +62,24 @@ const oneJson = (r: Run): unknown => {
 // ---------------------------------------------------------------------------------------------------------------
 // Plans on the simulator
 
-test('the demo plan as text: a header, then steps 1..16 with the replica, the renames and the hook', async () => {
+test('the demo plan as text: a header, then steps 1..16 with the replica, the renames and the hook, then what it deletes', async () => {
   const r = await cli([...DEMO, '--plan', '--restart', './restart.sh'])
   succeeded(r)
   const lines = r.stdout.split('\n')
   assert.match(lines[0]!, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/)
   const steps = lines.filter((l) => /^\s*\d+\s{2}/.test(l))
   assert.equal(steps.map((l) => Number(/^\s*(\d+)/.exec(l)![1])), Array.from({ length: 16 }, (_, k) => k + 1))
-  // every line is a header, a phase title, a blank separator or a step
-  for (const l of lines.slice(1)) assert.ok(l === '' || l.startsWith('# ') || steps.includes(l), `unexpected line: ${l}`)
+  // it ends with the list of what will be deleted
+  const deletes = [
+    '',
+    'Will delete (nothing else is deleted):',
+    '  old-mitosis-demo (was mitosis-demo): DeletionProtection on, no final snapshot',
+    '  old-mitosis-demo-replica (was mitosis-demo-replica): DeletionProtection off, no final snapshot',
+    '',
+  ]
+  assert.equal(lines.slice(-deletes.length), deletes)
+  // every other line is a header, a phase title, a blank separator or a step
+  for (const l of lines.slice(1, -deletes.length)) assert.ok(l === '' || l.startsWith('# ') || steps.includes(l), `unexpected line: ${l}`)
   assert.match(steps[0]!, /^ 1 {2}CreateDBInstanceReadReplica +temp-mitosis-demo +now +from mitosis-prod /)
   assert.ok(steps.some((l) => /ModifyDBInstance \(rename\) +mitosis-demo +after [\d,]+ +→ old-mitosis-demo$/.test(l)), r.stdout)
   assert.match(steps[11]!, /^12 {2}RunCommand +mitosis-demo +after [\d,]+ +\.\/restart\.sh$/)

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { planOf } from './support/cli.js'
+import { planOf, show } from './support/cli.js'
 import { mutatingActions, seedAuroraPair } from './support/moto.js'
 import { motoSuite, REGION } from './support/moto-e2e.js'
 
@@ -46,6 +46,21 @@ e2e.tests('moto cluster tests', () => {
     assert.equal(actions.filter((a) => a === 'DescribeAccountAttributes'), ['DescribeAccountAttributes'], actions.join(' '))
     const ram = moto.requests().filter((r) => r.action === 'ListResources')
     assert.equal(ram.map((r) => [r.path, r.params['resourceOwner'], r.params['resourceType']]), [['/listresources', 'SELF', 'rds:Cluster']])
+    assert.equal(mutatingActions(moto.requests()), [])
+  })
+
+  test('Aurora --source and --target swapped against moto: exit 2, one line naming production, no mutating request', async () => {
+    const moto = await e2e.reset()
+    await seedAuroraPair(moto.endpoint)
+    moto.clearRequests()
+    const r = await e2e.cli(['--source', 'shop-staging', '--target', 'shop-prod', '--yes'], e2e.env(moto))
+    assert.is(r.code, 2, show(r))
+    assert.is(r.stdout, '', show(r))
+    assert.is(
+      r.stderr,
+      'Error: shop-prod: is tagged environment=production; refusing to replace and delete a production database (is --target right? --allow-production-target overrides)\n',
+      show(r),
+    )
     assert.equal(mutatingActions(moto.requests()), [])
   })
 })

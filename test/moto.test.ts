@@ -129,6 +129,22 @@ e2e.tests('moto tests', () => {
     assert.equal(mutatingActions(moto.requests()), [])
   })
 
+  test('--source and --target swapped against moto: exit 2, one line naming production, no mutating request', async () => {
+    const moto = await demoWorld()
+    moto.clearRequests()
+    const r = await e2e.cli(['--source', 'mitosis-demo', '--target', 'mitosis-prod', '--yes'], e2e.env(moto))
+    assert.is(r.code, 2, show(r))
+    assert.is(r.stdout, '', show(r))
+    assert.is(
+      r.stderr,
+      'Error: mitosis-prod: is tagged environment=production; refusing to replace and delete a production database (is --target right? --allow-production-target overrides)\n',
+      show(r),
+    )
+    // the tags came from RDS (ListTagsForResource on the target tree), and nothing was changed
+    assert.ok(moto.requests().some((q) => q.action === 'ListTagsForResource' && q.params['ResourceName']?.endsWith(':db:mitosis-prod') === true), show(r))
+    assert.equal(mutatingActions(moto.requests()), [])
+  })
+
   test('more than 100 instances: every DescribeDBInstances page is read and the target is found', async () => {
     const moto = await e2e.moto()
     seeded = 'other'

@@ -4,6 +4,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Plan } from '../src/plan/operations.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { renderJson, renderMermaid, renderText } from '../src/plan/render.js'
+import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
+import { planCreate, renderCreateProblems } from '../src/plan/create.js'
+import { planProgress } from '../src/plan/progress.js'
 import { fixture, plan } from './support/fixtures.js'
 
 const demo = fixture('demo')
@@ -18,6 +21,61 @@ test('the text plan has one line per step: number, operation, identifier, waits,
   assert.match(lines[11]!, /^12 {2}RunCommand +mitosis-demo +after 10,11 +\.\/restart\.sh$/)
   assert.match(lines[0]!, /now +from mitosis-prod DBInstanceClass=db\.t4g\.medium/)
   assert.match(renderText(p), /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps\n/)
+})
+
+test('the text plan ends with what it deletes: the demo\'s old tree, deletion protection and final snapshot of each', () => {
+  const text = renderText(p)
+  assert.ok(
+    text.endsWith(
+      [
+        '16  DeleteDBInstance             old-mitosis-demo           after 14,15  SkipFinalSnapshot=true',
+        '',
+        'Will delete (nothing else is deleted):',
+        '  old-mitosis-demo (was mitosis-demo): DeletionProtection on, no final snapshot',
+        '  old-mitosis-demo-replica (was mitosis-demo-replica): DeletionProtection off, no final snapshot',
+        '',
+      ].join('\n'),
+    ),
+    text,
+  )
+})
+
+test('an Aurora plan with --final-snapshot lists the old cluster first, with the snapshot it leaves, then its instances', () => {
+  const aurora = fixture('aurora')
+  const c = planClusterClone(aurora, { source: 'shop-prod', target: 'shop-staging', finalSnapshot: true })
+  if (E.isLeft(c)) throw new Error(renderClusterProblems(c.left))
+  const tail = renderText(c.right).split('\n').slice(-5)
+  assert.equal(tail, [
+    'Will delete (nothing else is deleted):',
+    `  old-shop-staging (DB cluster, was shop-staging): DeletionProtection on, final snapshot shop-staging-final-${c.right.run}`,
+    '  old-shop-staging-1 (was shop-staging-1): DeletionProtection off, no final snapshot',
+    '  old-shop-staging-2 (was shop-staging-2): DeletionProtection off, no final snapshot',
+    '',
+  ])
+  const without = planClusterClone(aurora, { source: 'shop-prod', target: 'shop-staging' })
+  assert.ok(E.isRight(without))
+  assert.ok(renderText(without.right).includes('  old-shop-staging (DB cluster, was shop-staging): DeletionProtection on, no final snapshot\n'))
+})
+
+test('the deletion list follows the plan itself: a hand-made delete without a rename or a protection step reads as such', () => {
+  const dropped = { ...p, steps: p.steps.filter((s) => !(s.op === 'ModifyDBInstance' && s.request.DeletionProtection === false)) }
+  assert.ok(renderText(dropped).includes('  old-mitosis-demo (was mitosis-demo): DeletionProtection off, no final snapshot\n'))
+  const kept = {
+    ...p,
+    steps: p.steps.map((s) => (s.op === 'DeleteDBInstance' && s.id === 'old-mitosis-demo' ? { ...s, request: { DBInstanceIdentifier: s.id, FinalDBSnapshotIdentifier: 'mitosis-demo-last' } } : s)),
+  }
+  assert.ok(renderText(kept).includes('  old-mitosis-demo (was mitosis-demo): DeletionProtection on, final snapshot mitosis-demo-last\n'))
+})
+
+test('on a re-run the deletion list marks deletes already done, as the steps are', () => {
+  const progress = planProgress(demo, p).map((x, k) => (p.steps[k]!.op === 'DeleteDBInstance' && p.steps[k]!.id === 'old-mitosis-demo-replica' ? { _tag: 'done' as const } : x))
+  assert.ok(renderText(p, progress).includes('  old-mitosis-demo-replica (was mitosis-demo-replica): DeletionProtection off, no final snapshot  [done]\n'))
+})
+
+test('a create plan deletes nothing, and says so', () => {
+  const c = planCreate(fixture('aurora'), { like: 'shop-prod', target: 'shop-new', password: 'secret' })
+  if (E.isLeft(c)) throw new Error(renderCreateProblems(c.left))
+  assert.ok(renderText(c.right).endsWith('\n\nWill delete: nothing.\n'), renderText(c.right))
 })
 
 test('the JSON plan decodes with the Plan codec and round-trips', () => {

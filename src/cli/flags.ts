@@ -24,6 +24,13 @@ export const applyFlags = {
   'hook-timeout': Flags.string({ summary: 'Minutes the restart hook may take.', default: '30', helpValue: 'MINUTES' }),
 }
 
+/** The production guard's override (clone, and apply FILE, which checks a saved plan again). */
+export const productionFlag = {
+  'allow-production-target': Flags.boolean({
+    summary: 'Allow a target tagged as production (tag environment, env or stage = prod or production, any case), which is otherwise refused with exit 2; it is replaced and deleted like any target.',
+  }),
+}
+
 export const debugFlag = { debug: Flags.boolean({ summary: 'Show stack traces on errors.' }) }
 
 export const positiveNumber = (flag: string, text: string): number => {

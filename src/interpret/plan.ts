@@ -8,7 +8,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { cloneKind, planClusterClone, renderClusterProblems, type ClusterPlanProblem } from '../plan/cluster.js'
 import type { Environment } from '../plan/domain.js'
-import { renderProblems, type PlanProblem } from '../plan/errors.js'
+import { refusesProduction, renderProblems, type PlanProblem } from '../plan/errors.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
 import { planClone, type CloneRequest } from '../plan/planner.js'
@@ -22,6 +22,9 @@ export type PlanFailure =
 
 export const renderPlanFailure = (f: PlanFailure): string =>
   f._tag === 'Rds' ? renderRdsError(f.error) : f._tag === 'Plan' ? renderProblems(f.problems) : renderClusterProblems(f.problems)
+
+/** Whether the plan was refused because its target is tagged as production (the CLI exits 2 for it). */
+export const refusedAsProduction = (f: PlanFailure): boolean => f._tag !== 'Rds' && refusesProduction(f.problems)
 
 export interface PlannedClone {
   readonly environment: Environment
@@ -52,7 +55,7 @@ export const plannerFor = (env: Environment, req: WorldCloneRequest): 'instance'
 export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, PlannedClone> => {
   if (plannerFor(environment, req) === 'cluster') {
     return pipe(
-      planClusterClone(environment, { source: req.source, target: req.target, restart: req.restart, finalSnapshot: req.finalSnapshot, password: req.password }),
+      planClusterClone(environment, { source: req.source, target: req.target, restart: req.restart, finalSnapshot: req.finalSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
       E.bimap(
         (problems): PlanFailure => ({ _tag: 'ClusterPlan', problems }),
         (plan): PlannedClone => ({ environment, plan, kind: 'cluster' }),
@@ -60,7 +63,7 @@ export const planOn = (environment: Environment, req: WorldCloneRequest): E.Eith
     )
   }
   return pipe(
-    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password }),
+    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
     E.bimap(
       (problems): PlanFailure => ({ _tag: 'Plan', problems }),
       (plan): PlannedClone => ({ environment, plan, kind: 'instance' }),

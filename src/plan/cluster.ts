@@ -29,6 +29,7 @@ import {
 } from './cluster-settings.js'
 import { checkClusterPlan } from './cluster-predict.js'
 import { clusterRunInProgress } from './cluster-runs.js'
+import { productionCluster } from './production.js'
 
 export interface ClusterCloneRequest {
   readonly source: string
@@ -39,6 +40,11 @@ export interface ClusterCloneRequest {
   readonly finalSnapshot?: boolean | undefined
   /** A clone inherits the source's master password: a new one, set before the clone takes the target's name. */
   readonly password?: NewPassword | undefined
+  /**
+   * Replace (and delete) a target cluster that is tagged as production, or has a member instance that
+   * is (`environment`, `env` or `stage` = `prod` or `production`, any case); refused without this.
+   */
+  readonly allowProductionTarget?: boolean | undefined
 }
 
 /** RDS's default quotas per region (aws-facts.md). */
@@ -167,6 +173,9 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   const target = byCluster.get(targetId)!
 
   const problems: ClusterPlanProblem[] = []
+  // the target cluster and its instances are deleted at the end: none may be production unless allowed
+  const production = req.allowProductionTarget === true ? undefined : productionCluster(env, target)
+  if (production !== undefined) problems.push(production)
   const [sr, tr] = [regionOfArn(source.DBClusterArn) ?? env.region, regionOfArn(target.DBClusterArn) ?? env.region]
   if (sr !== tr) problems.push({ _tag: 'RegionMismatch', source: sourceId, sourceRegion: sr, target: targetId, targetRegion: tr })
   if (source.Engine !== target.Engine) {

@@ -16,6 +16,18 @@ export type PlanProblem =
   | { readonly _tag: 'SourceWithoutBackups'; readonly source: string }
   | { readonly _tag: 'NoSnapshot'; readonly source: string }
   | { readonly _tag: 'PlanViolations'; readonly violations: ReadonlyArray<string> }
+  /**
+   * The target (or, `relation`, one of its replicas or member instances: `tagged`) is tagged as
+   * production (`key`=`value` as written), and the request did not allow a production target.
+   */
+  | {
+      readonly _tag: 'ProductionTarget'
+      readonly target: string
+      readonly tagged: string
+      readonly relation: 'self' | 'replica' | 'member'
+      readonly key: string
+      readonly value: string
+    }
 
 export const renderProblem = (p: PlanProblem): string => {
   switch (p._tag) {
@@ -45,7 +57,14 @@ export const renderProblem = (p: PlanProblem): string => {
       return `${p.source}: no available snapshot to restore from (the snapshot path needs one)`
     case 'PlanViolations':
       return `the plan failed its own safety check: ${p.violations.join('; ')}`
+    case 'ProductionTarget': {
+      const tagged = p.relation === 'self' ? 'is tagged' : `its ${p.relation === 'replica' ? 'replica' : 'member'} ${p.tagged} is tagged`
+      return `${p.target}: ${tagged} ${p.key}=${p.value}; refusing to replace and delete a production database (is --target right? --allow-production-target overrides)`
+    }
   }
 }
+
+/** Whether a refusal is the production guard's (the CLI exits 2 for it). */
+export const refusesProduction = (ps: ReadonlyArray<{ readonly _tag: string }>): boolean => ps.some((p) => p._tag === 'ProductionTarget')
 
 export const renderProblems = (ps: ReadonlyArray<PlanProblem>): string => ps.map(renderProblem).join('; ')

@@ -13,6 +13,7 @@ import { identifierProblem, normalizeIdentifier, oldName, tempName } from './ide
 import { accepts, instanceSettings, splitSettings } from './attributes.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Operation, type Plan, type Settings } from './operations.js'
 import { checkPlan } from './predict.js'
+import { productionTree } from './production.js'
 import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
 
 export interface CloneRequest {
@@ -27,6 +28,11 @@ export interface CloneRequest {
    * follow it), set once the whole new tree is built and before any of it takes a target name.
    */
   readonly password?: NewPassword | undefined
+  /**
+   * Replace (and delete) a target tree that is tagged as production (`environment`, `env` or `stage`
+   * = `prod` or `production`, any case); refused without this.
+   */
+  readonly allowProductionTarget?: boolean | undefined
 }
 
 export type CopyPath =
@@ -97,6 +103,9 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
   if (sourceId === targetId) return E.left([{ _tag: 'SameInstance', id: sourceId }])
 
   const problems: PlanProblem[] = []
+  // the whole target tree is deleted at the end: none of it may be production unless allowed
+  const production = req.allowProductionTarget === true ? undefined : productionTree(env, targetId)
+  if (production !== undefined) problems.push(production)
   for (const i of [source, target]) {
     if (i.DBClusterIdentifier !== undefined) problems.push({ _tag: 'AuroraMember', id: i.DBInstanceIdentifier, cluster: i.DBClusterIdentifier })
   }

@@ -90,7 +90,73 @@ export const operationLabel = (s: Step): string =>
     ? `${s.op} (rename)`
     : s.op
 
-/** The flight plan; with `progress` (a re-run), steps already done or under way say so. */
+/** How a step's progress reads at the end of its line: nothing while pending. */
+const progressMark = (p: StepProgress | undefined): string =>
+  p === undefined || p._tag === 'pending' ? '' : p._tag === 'done' ? '  [done]' : p._tag === 'started' ? `  [under way: ${p.status}]` : `  [${p.status}]`
+
+/** What a plan deletes, in the words of its delete steps and the steps that prepare them. */
+export interface Deletion {
+  readonly id: string
+  readonly kind: 'instance' | 'cluster'
+  /** The name it had before the plan renamed it away (to old-…), when the plan did. */
+  readonly was: string | undefined
+  /** Whether the plan turns its deletion protection off first (so it had it on). */
+  readonly deletionProtection: boolean
+  /** The final snapshot it leaves (FinalDBSnapshotIdentifier); none with SkipFinalSnapshot. */
+  readonly finalSnapshot: string | undefined
+  readonly skipFinalSnapshot: boolean
+  readonly step: Step
+}
+
+/** Every DeleteDBInstance and DeleteDBCluster of the plan: clusters first, then by identifier. */
+export const deletions = (plan: Plan): ReadonlyArray<Deletion> =>
+  plan.steps
+    .flatMap((s): Deletion[] => {
+      if (s.op !== 'DeleteDBInstance' && s.op !== 'DeleteDBCluster') return []
+      const kind = s.op === 'DeleteDBCluster' ? 'cluster' : 'instance'
+      const was = plan.steps.find((r) =>
+        kind === 'instance'
+          ? r.op === 'ModifyDBInstance' && r.request.NewDBInstanceIdentifier === s.id
+          : r.op === 'ModifyDBCluster' && r.request.NewDBClusterIdentifier === s.id,
+      )?.id
+      const deletionProtection = plan.steps.some(
+        (m) =>
+          m.n < s.n &&
+          m.id === s.id &&
+          ((kind === 'instance' && m.op === 'ModifyDBInstance' && m.request.DeletionProtection === false) ||
+            (kind === 'cluster' && m.op === 'ModifyDBCluster' && m.request.DeletionProtection === false)),
+      )
+      const skipFinalSnapshot = s.request.SkipFinalSnapshot === true
+      const finalSnapshot = skipFinalSnapshot ? undefined : s.request.FinalDBSnapshotIdentifier
+      return [{ id: s.id, kind, was, deletionProtection, finalSnapshot, skipFinalSnapshot, step: s }]
+    })
+    .sort((a, b) => (a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === 'cluster' ? -1 : 1))
+
+/**
+ * The end of the text plan: what it deletes (nothing else is), each with its deletion protection
+ * and what becomes of its final snapshot; a plan without deletes says so.
+ */
+export const renderDeletions = (plan: Plan, progress?: ReadonlyArray<StepProgress>): string[] => {
+  const ds = deletions(plan)
+  if (ds.length === 0) return ['Will delete: nothing.']
+  return [
+    'Will delete (nothing else is deleted):',
+    ...ds.map((d) => {
+      const what = [...(d.kind === 'cluster' ? ['DB cluster'] : []), ...(d.was === undefined ? [] : [`was ${d.was}`])]
+      const snapshot = d.skipFinalSnapshot
+        ? 'no final snapshot'
+        : d.finalSnapshot === undefined
+          ? 'a final snapshot without a name (RDS refuses such a delete)'
+          : `final snapshot ${d.finalSnapshot}`
+      return `  ${d.id}${what.length === 0 ? '' : ` (${what.join(', ')})`}: DeletionProtection ${d.deletionProtection ? 'on' : 'off'}, ${snapshot}${progressMark(progress?.[d.step.n - 1])}`
+    }),
+  ]
+}
+
+/**
+ * The flight plan; with `progress` (a re-run), steps already done or under way say so. It ends with
+ * what the plan deletes (renderDeletions), the last thing a user reads before `Apply?`.
+ */
 export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): string => {
   const idWidth = Math.max(...plan.steps.map((s) => s.id.length), 10)
   const opWidth = Math.max(...plan.steps.map((s) => operationLabel(s).length))
@@ -106,10 +172,9 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
       phase = s.phase
       lines.push('', `# ${PHASE_TITLES[phase]}`)
     }
-    const p = progress?.[s.n - 1]
-    const mark = p === undefined || p._tag === 'pending' ? '' : p._tag === 'done' ? '  [done]' : p._tag === 'started' ? `  [under way: ${p.status}]` : `  [${p.status}]`
-    lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd() + mark)
+    lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd() + progressMark(progress?.[s.n - 1]))
   }
+  lines.push('', ...renderDeletions(plan, progress))
   return `${lines.join('\n')}\n`
 }
 

@@ -8,13 +8,15 @@ import { checkClusterPlan } from '../../plan/cluster-predict.js'
 import { clusterRunInProgress } from '../../plan/cluster-runs.js'
 import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
+import { renderProblem } from '../../plan/errors.js'
+import { productionPlanTarget } from '../../plan/production.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
 import { secretsNamed } from '../../interpret/apply.js'
 import { applyFlow } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
-import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
 import { passwordEngine } from '../../plan/passwords.js'
 
@@ -22,6 +24,8 @@ export default class Apply extends Command {
   static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
 
   static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.
+
+A plan whose target is tagged as production (environment, env or stage = prod or production, any case) is refused with exit 2, as the clone that made it was, unless --allow-production-target is given here too.
 
 A plan that sets a master password (made with --db-password-stdin or --db-password-file) holds only the password's name: give the password again here, the same way.`
 
@@ -36,6 +40,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
   static override flags = {
     json: Flags.boolean({ summary: 'JSON lines of events instead of text.' }),
     ...passwordFlags(false),
+    ...productionFlag,
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,
@@ -74,14 +79,17 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const subnetGroups = groups.length === 0 ? undefined : await observeSubnetGroups(connected.port, groups)()
     if (subnetGroups !== undefined && E.isLeft(subnetGroups)) throw new UserError(renderRdsError(subnetGroups.left))
     const environment = subnetGroups === undefined ? observed.right : { ...observed.right, subnetGroups: subnetGroups.right }
+    // the world as the plan was made on it (before its run, when one is under way), as the planners see it
+    const before = isCreatePlan(plan)
+      ? environment
+      : ((cluster ? clusterRunInProgress : runInProgress)(environment, plan.source, plan.target)?.original ?? environment)
+    // a production target is refused as the planner refused it (a create makes a new cluster: nothing to judge)
+    const production = isCreatePlan(plan) || flags['allow-production-target'] ? undefined : productionPlanTarget(before, plan.target, cluster ? 'cluster' : 'instance')
+    if (production !== undefined) throw new UserError(`${args.file}: ${renderProblem(production)}`, 2)
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const violations = isCreatePlan(plan)
-      ? checkCreatePlan(environment, plan)
-      : cluster
-        ? checkClusterPlan(clusterRunInProgress(environment, plan.source, plan.target)?.original ?? environment, plan)
-        : checkPlan(runInProgress(environment, plan.source, plan.target)?.original ?? environment, plan)
+    const violations = isCreatePlan(plan) ? checkCreatePlan(environment, plan) : cluster ? checkClusterPlan(before, plan) : checkPlan(before, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
     const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))

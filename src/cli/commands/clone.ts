@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { planFromWorld, renderPlanFailure } from '../../interpret/plan.js'
+import { planFromWorld, refusedAsProduction, renderPlanFailure } from '../../interpret/plan.js'
 import { renderClusterMermaid } from '../../plan/cluster-render.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
@@ -8,14 +8,16 @@ import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
 import { applyFlow, savePlan } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
-import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
 import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
 import { passwordEngine } from '../../plan/passwords.js'
 
 export default class Clone extends Command {
   static override summary = 'Clone a source RDS instance into the place of a target replica tree (the default command); Aurora clusters too.'
 
-  static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing.
+  static override description = `Builds temp- copies of the target tree from the source's data with the target's settings, renames the target tree to old-, renames the copies into place, runs the restart hook, and deletes old-. Every run is first a plan: --plan prints it and changes nothing; it ends with the list of what will be deleted, which is the last thing shown before Apply? [y/N].
+
+A target is refused (exit 2, nothing sent) when it, one of its replicas, or for an Aurora cluster one of its instances is tagged environment, env or stage = prod or production (any case): swapping --source and --target would otherwise delete production. --allow-production-target overrides.
 
 When --source and --target name Aurora DB clusters, the plan is a copy-on-write clone of the source cluster with the target's settings and instances, swapped in by the same renames. Aurora plans are reviewed (--plan, --format, --iam-policy), saved with --out for mitosis apply FILE, and applied as instance plans are (to AWS, or to the simulator with --simulate).
 
@@ -48,6 +50,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     'final-snapshot': Flags.boolean({ summary: 'Aurora clusters only: keep a final snapshot of the old cluster when it is deleted.' }),
     ...passwordFlags(true),
     'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+    ...productionFlag,
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,
@@ -69,9 +72,11 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       restoreSnapshot: flags['restore-snapshot'],
       finalSnapshot: flags['final-snapshot'],
       password,
+      allowProductionTarget: flags['allow-production-target'],
     }
     const planned = await planFromWorld(connected.port, request)()
-    if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
+    // a target tagged as production is refused with an exit code of its own
+    if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left), refusedAsProduction(planned.left) ? 2 : 1)
     const { environment, plan, kind } = planned.right
     if (kind === 'instance' && flags['final-snapshot']) {
       throw new UserError(`--final-snapshot applies to Aurora cluster clones only; ${plan.source} and ${plan.target} are DB instances`)
