@@ -20,7 +20,7 @@ import { MASTER_PASSWORD_SECRET, type CreateDBClusterRequest, type CreateDBInsta
 import { planProgress } from '../src/plan/progress.js'
 import { renderJson, renderText } from '../src/plan/render.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
-import { clusterWorld, killable, Killed, reads, runCreate } from './support/apply.js'
+import { clusterWorld, killable, Killed, planCall, runCreate } from './support/apply.js'
 import { cli, cleanEnv, show } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
 import { postgresUnavailable, startPostgres } from './support/postgres.js'
@@ -197,7 +197,7 @@ test("apply: a subnet group somebody made after the plan was checked is not used
       `step 1: CreateDBSubnetGroup failed (DBSubnetGroupAlreadyExists): shop-new-subnets exists and is not this run's (it has no mitosis:run tag ${p.run}); choose another --target`,
     )
   }
-  assert.equal(sim.calls().filter((c) => !reads(c.action)).map((c) => `${c.action} ${c.outcome}`), ['CreateDBSubnetGroup DBSubnetGroupAlreadyExists'])
+  assert.equal(sim.calls().filter(planCall).map((c) => `${c.action} ${c.outcome}`), ['CreateDBSubnetGroup DBSubnetGroupAlreadyExists'])
 })
 
 test('apply on the simulator: the cluster and its instances; a re-run finds them done; the password is in no event or log', async () => {
@@ -243,7 +243,7 @@ const createEndState = (sim: Simulator) => {
 const accepted = (sim: Simulator): string[] =>
   sim
     .calls()
-    .filter((c) => c.outcome === 'ok' && !reads(c.action))
+    .filter((c) => c.outcome === 'ok' && planCall(c))
     .map((c) => {
       const input = c.input as Record<string, unknown>
       return `${c.action} ${String(input['DBInstanceIdentifier'] ?? input['DBClusterIdentifier'] ?? input['DBSubnetGroupName'])}`

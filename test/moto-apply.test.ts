@@ -302,6 +302,31 @@ e2e.tests('moto apply tests', () => {
     if (uninterrupted !== undefined) assert.fixture(summary(after, plan.run), uninterrupted, 'the same end state as the uninterrupted clone')
   })
 
+  test('two processes on the same target: the second refuses while the first holds the lease, naming it, and changes nothing; the first finishes', async () => {
+    const moto = await freshDemo()
+    const dir = e2e.tempDir()
+    const env = e2e.env(moto, dir)
+    const inHook = join(dir, 'in-hook')
+    // the first run holds the lease through its hook, long enough for a second run to try
+    const first = e2e.startCli([...DEMO, '--restart', `touch '${inHook}'; sleep 6`, '--yes', '--poll-interval', '0.2'], env)
+    for (let tries = 0; tries < 200 && !existsSync(inHook); tries++) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.ok(existsSync(inHook), 'the first run never reached its hook')
+    const during: RecordedRequest[] = []
+    e2e.listen((r) => during.push(r))
+    const second = await e2e.cli([...DEMO, '--restart', 'true', '--yes', '--poll-interval', '0.2'], env)
+    e2e.listen(undefined)
+    assert.is(second.code, 1, show(second))
+    const line = second.stderr.trim()
+    assert.match(line, new RegExp(`^Error: mitosis-demo is being changed by another run \\(its mitosis:lease tag: pid ${first.child.pid} on \\S+ \\(run r[0-9a-f]+\\), since \\S+Z, until \\S+Z\\); nothing was changed`), show(second))
+    assert.not.match(line, /\n/, 'one line')
+    assert.equal(during.filter(isMutating).map(describeRequest), [], 'the second run changed something')
+    const r = await first.done
+    succeeded(r)
+    const after = await world(moto)
+    assert.equal([...after.keys()].filter((id) => /^(temp|old)-/.test(id)), [])
+    assert.not.ok([...after.values()].some((o) => 'mitosis:lease' in o.tags), 'a lease is left behind')
+  })
+
   test('with --manage-master-password: the copy of the root asks RDS for a managed password last, and the new mitosis-demo shows its secret', async () => {
     const moto = await freshDemo()
     const env = e2e.env(moto, e2e.tempDir())

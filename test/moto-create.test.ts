@@ -26,7 +26,7 @@ import {
 import type { Plan, Step } from '../src/plan/operations.js'
 import { planOf, show, succeeded } from './support/cli.js'
 import { createSubnets, isMutating, type Moto, type RecordedRequest } from './support/moto.js'
-import { asQuery, clusterWorld, equalJson, fromQuery, motoSuite, REGION, sdk } from './support/moto-e2e.js'
+import { asQuery, clusterWorld, equalJson, fromQuery, isLeaseRemoval, isLeaseWrite, motoSuite, REGION, sdk } from './support/moto-e2e.js'
 
 const e2e = motoSuite({ name: 'moto-create', awsFixups: true, runLimitMs: 30_000 })
 
@@ -75,7 +75,13 @@ const describeRequest = (r: RecordedRequest): string => `${r.action} ${JSON.stri
 
 /** Every step of the plan sent exactly once, each after the steps it waits for, and nothing else mutating. */
 const assertConversation = (plan: Plan, requests: ReadonlyArray<RecordedRequest>): void => {
-  const mutating = requests.filter(isMutating)
+  const all = requests.filter(isMutating)
+  // the new cluster is held by its name until it exists, then by the run's lease, taken away at the end
+  const leaseAt = all.findIndex(isLeaseWrite)
+  assert.ok(leaseAt > all.findIndex((r) => r.action === 'CreateDBCluster'), 'the lease is written once the cluster is there')
+  assert.ok(leaseAt < all.findIndex((r) => r.action === 'CreateDBInstance'), 'the lease is written before the instances are asked for')
+  assert.ok(isLeaseRemoval(all.at(-1)!), 'the last mutating request takes the lease away')
+  const mutating = all.filter((r) => !isLeaseWrite(r) && !isLeaseRemoval(r))
   const sentAt = new Map<number, number>()
   for (const [k, request] of mutating.entries()) {
     const carried = fromQuery(request.params)

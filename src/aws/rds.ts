@@ -16,6 +16,7 @@ import {
   DescribeAccountAttributesCommand,
   DescribeDBSubnetGroupsCommand,
   ListTagsForResourceCommand,
+  RemoveTagsFromResourceCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
@@ -125,6 +126,11 @@ export const awsRdsPort = ({ client, ram, region, endpoint }: ConnectedRds): Rds
           return out
         }),
         TE.chain(decodeAs('DescribeDBInstances', t.array(DBInstance))),
+      ),
+    removeTagsFromResource: (arn, keys) =>
+      pipe(
+        call('RemoveTagsFromResource', (c) => c.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [...keys] }))),
+        TE.map(() => undefined),
       ),
     listTagsForResource: (arn) =>
       pipe(

@@ -12,6 +12,7 @@ import type { Connected } from './connect.js'
 import { confirm } from './confirm.js'
 import { Interrupted, UserError } from './errors.js'
 import { catchInterrupts, exitCodeFor } from './interrupt.js'
+import { thisProcessLease } from './lease.js'
 import { positiveNumber } from './flags.js'
 import { duration, jsonLinesReporter, lineReporter, liveReporter } from './progress.js'
 
@@ -73,6 +74,7 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
       stepTimeoutMs,
       hookTimeoutMs,
       signal: interrupts.signal,
+      lease: thisProcessLease(),
       ...(beforeStep === undefined ? {} : { beforeStep }),
       ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }),
     },

@@ -68,6 +68,9 @@ export const lineReporter = (plan: Plan, write: (line: string) => void): Reporte
         case 'error':
           line(e.at, `error${e.n === undefined ? '' : ` at step ${e.n}`}: ${e.message}`)
           break
+        case 'notice':
+          line(e.at, e.message)
+          break
       }
     },
   }
@@ -224,6 +227,8 @@ export const liveReporter = (plan: Plan, out: LiveOutput, now: () => number): Re
       }
       case 'resumed':
         return `resuming run ${plan.run}: ${e.done.length} of ${total} steps already done${e.running.length > 0 ? `, waiting for ${e.running.join(', ')}` : ''}`
+      case 'notice':
+        return e.message
       default:
         return undefined
     }

@@ -13,6 +13,7 @@ import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
+import { describeHolder, LEASE_SETTLE_MS, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
 
 export interface HookResult {
   readonly code: number | null
@@ -59,6 +60,8 @@ export interface ApplyOptions {
    * and the run stops with what is under way on RDS left to finish there; a re-run goes on.
    */
   readonly signal?: AbortSignal
+  /** The run's lease on its target (one run per target at a time); without it no lease is taken. */
+  readonly lease?: LeaseOptions
 }
 
 export type ApplyEvent =
@@ -69,6 +72,8 @@ export type ApplyEvent =
   | { readonly type: 'hook-output'; readonly at: number; readonly stream: 'stdout' | 'stderr'; readonly line: string }
   | { readonly type: 'throttled'; readonly at: number; readonly action: string }
   | { readonly type: 'error'; readonly at: number; readonly n?: number | undefined; readonly message: string }
+  /** Something a user should hear while nothing else is said: a step RDS will not start yet, a lease taken over. */
+  | { readonly type: 'notice'; readonly at: number; readonly n?: number | undefined; readonly message: string }
 
 export type ApplyFailure =
   | { readonly _tag: 'StepFailed'; readonly n: number; readonly id: string; readonly status: string }
@@ -80,6 +85,8 @@ export type ApplyFailure =
   | { readonly _tag: 'SchemaFailed'; readonly n: number; readonly id: string; readonly message: string }
   | { readonly _tag: 'Refused'; readonly n: number; readonly reason: string }
   | { readonly _tag: 'Interrupted'; readonly at: number; readonly running: number }
+  | { readonly _tag: 'LeaseHeld'; readonly target: string; readonly holder: string; readonly lost: boolean }
+  | { readonly _tag: 'StepBlocked'; readonly n: number; readonly reason: string; readonly ms: number }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`
 
@@ -101,6 +108,12 @@ export const renderApplyFailure = (f: ApplyFailure, plan: Plan): string => {
       return `step ${f.n}: the schema step on ${f.id} failed: ${f.message}; the cluster is kept: fix the changelog and re-run the same command (liquibase update skips what is applied)`
     case 'Interrupted':
       return `interrupted at step ${f.at} (${f.running} under way); re-run the same command to go on`
+    case 'LeaseHeld':
+      return f.lost
+        ? `another run took over ${f.target} (its ${TAG_LEASE} tag: ${f.holder}); stopped before the next step: let that run finish, or re-run once it is gone`
+        : `${f.target} is being changed by another run (its ${TAG_LEASE} tag: ${f.holder}); nothing was changed: wait for it to finish, or re-run once it is gone (an expired lease is taken over)`
+    case 'StepBlocked':
+      return `step ${f.n}: could not start for ${minutes(f.ms)}: ${f.reason}; stopped (re-run the same command once that is over)`
     case 'Refused':
       return `step ${f.n}: ${f.reason}; stopped with nothing sent for it (run ${plan.run})`
   }
@@ -126,45 +139,53 @@ const changes = (s: RdsOperation): ReadonlyArray<string> =>
           : [s.id]
 
 /**
- * Whether RDS would take the step now, judging by the last describe (clusters by the last
- * DescribeDBClusters; `busy` holds a cluster as `cluster:<id>`).
+ * Why RDS would not take the step now, judging by the last describe (clusters by the last
+ * DescribeDBClusters; `busy` holds a cluster as `cluster:<id>`), or undefined when it would.
  */
-const canStart = (
+const whyNotNow = (
   s: RdsOperation,
   byId: ReadonlyMap<string, DBInstance>,
   busy: ReadonlySet<string>,
   clusterById: ReadonlyMap<string, DBCluster>,
-): boolean => {
-  const available = (id: string) => byId.get(id)?.DBInstanceStatus === 'available' && !busy.has(id)
-  const free = (id: string) => !byId.has(id) && !busy.has(id)
-  const clusterAvailable = (id: string) => clusterById.get(id)?.Status === 'available' && !busy.has(`cluster:${id}`)
-  const clusterFree = (id: string) => !clusterById.has(id) && !busy.has(`cluster:${id}`)
+): string | undefined => {
+  const available = (id: string) => {
+    if (busy.has(id)) return `${id} was just changed`
+    const i = byId.get(id)
+    return i === undefined ? `${id} does not exist` : i.DBInstanceStatus === 'available' ? undefined : `${id} is ${i.DBInstanceStatus}`
+  }
+  const free = (id: string) => (byId.has(id) || busy.has(id) ? `the name ${id} is taken` : undefined)
+  const clusterAvailable = (id: string) => {
+    if (busy.has(`cluster:${id}`)) return `${id} was just changed`
+    const c = clusterById.get(id)
+    return c === undefined ? `the cluster ${id} does not exist` : c.Status === 'available' ? undefined : `the cluster ${id} is ${c.Status}`
+  }
+  const clusterFree = (id: string) => (clusterById.has(id) || busy.has(`cluster:${id}`) ? `the cluster name ${id} is taken` : undefined)
   switch (s.op) {
     case 'CreateDBInstanceReadReplica':
-      return available(s.request.SourceDBInstanceIdentifier) && free(s.id)
+      return available(s.request.SourceDBInstanceIdentifier) ?? free(s.id)
     case 'RestoreDBInstanceFromDBSnapshot':
       return free(s.id)
     case 'ModifyDBInstance':
-      return available(s.id) && (s.request.NewDBInstanceIdentifier === undefined || free(s.request.NewDBInstanceIdentifier))
+      return available(s.id) ?? (s.request.NewDBInstanceIdentifier === undefined ? undefined : free(s.request.NewDBInstanceIdentifier))
     case 'PromoteReadReplica':
     case 'DeleteDBInstance':
       return available(s.id)
-    case 'AddTagsToResource':
+    case 'AddTagsToResource': {
       // a cluster's tags (its ARN says :cluster:) are judged by the cluster describe
-      return s.request.ResourceName.includes(':cluster:')
-        ? clusterById.has(s.id) && clusterById.get(s.id)?.Status !== 'deleting'
-        : byId.has(s.id) && byId.get(s.id)?.DBInstanceStatus !== 'deleting'
+      const status = s.request.ResourceName.includes(':cluster:') ? clusterById.get(s.id)?.Status : byId.get(s.id)?.DBInstanceStatus
+      return status === undefined ? `${s.id} does not exist` : status === 'deleting' ? `${s.id} is deleting` : undefined
+    }
     case 'CreateDBInstance':
-      return free(s.id) && clusterAvailable(s.request.DBClusterIdentifier)
+      return free(s.id) ?? clusterAvailable(s.request.DBClusterIdentifier)
     case 'RestoreDBClusterToPointInTime':
-      return clusterAvailable(s.request.SourceDBClusterIdentifier) && clusterFree(s.id)
+      return clusterAvailable(s.request.SourceDBClusterIdentifier) ?? clusterFree(s.id)
     case 'ModifyDBCluster':
-      return clusterAvailable(s.id) && (s.request.NewDBClusterIdentifier === undefined || clusterFree(s.request.NewDBClusterIdentifier))
+      return clusterAvailable(s.id) ?? (s.request.NewDBClusterIdentifier === undefined ? undefined : clusterFree(s.request.NewDBClusterIdentifier))
     case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
       return clusterAvailable(s.id)
     case 'CreateDBSubnetGroup':
-      return true
+      return undefined
     case 'CreateDBCluster':
       return clusterFree(s.id)
   }
@@ -243,11 +264,40 @@ const subnetGroupOfRun = async (rds: RdsPort, name: string, run: string): Promis
   return E.isLeft(tags) ? tags : E.right(tagValue(tags.right, TAG_RUN) === run)
 }
 
+/** How long a step may wait for RDS to let it start before the run stops with the reason. */
+const blockedLimitMs = (s: Step): number => Math.max(3 * expectedMs(s), 60 * 60_000)
+
 export const applyPlan = async (
   plan: Plan,
   caps: ApplyCapabilities,
   options: ApplyOptions,
   emit: (e: ApplyEvent) => void,
+): Promise<E.Either<ApplyFailure, ApplySummary>> => {
+  const held: LeaseHeld = { lease: undefined, env: undefined }
+  const result = await drive(plan, caps, options, emit, held)
+  // the lease goes with the run, unless it was interrupted (nothing is sent after a signal; the
+  // same command run again takes the lease over): from wherever the last describe showed it
+  const lease = options.lease
+  if (lease !== undefined && held.lease !== undefined && held.env !== undefined && !(E.isLeft(result) && result.left._tag === 'Interrupted')) {
+    for (const on of leaseSubjects(held.env, plan)) {
+      if (readLease([on], lease, caps.clock.now())._tag === 'ours') await caps.rds.removeTagsFromResource(on.arn, [TAG_LEASE])()
+    }
+  }
+  return result
+}
+
+/** The lease a run holds, and the last describe it made (where the lease is to be taken away from). */
+interface LeaseHeld {
+  lease: Lease | undefined
+  env: Environment | undefined
+}
+
+const drive = async (
+  plan: Plan,
+  caps: ApplyCapabilities,
+  options: ApplyOptions,
+  emit: (e: ApplyEvent) => void,
+  held: LeaseHeld,
 ): Promise<E.Either<ApplyFailure, ApplySummary>> => {
   const { rds, clock, shell } = caps
   const started = clock.now()
@@ -261,13 +311,19 @@ export const applyPlan = async (
   const sleep = (ms: number): Promise<void> =>
     interrupted()
       ? Promise.resolve()
-      : new Promise((resolve) => {
+      : new Promise((resolve, reject) => {
           const wake = () => resolve()
           options.signal?.addEventListener('abort', wake, { once: true })
-          void clock.sleep(ms).then(() => {
-            options.signal?.removeEventListener('abort', wake)
-            resolve()
-          })
+          clock.sleep(ms).then(
+            () => {
+              options.signal?.removeEventListener('abort', wake)
+              resolve()
+            },
+            (e: unknown) => {
+              options.signal?.removeEventListener('abort', wake)
+              reject(e)
+            },
+          )
         })
   const stopped = (): E.Either<ApplyFailure, never> =>
     E.left({
@@ -297,6 +353,7 @@ export const applyPlan = async (
   }
   if (E.isLeft(first)) return E.left({ _tag: 'Rds', n: undefined, error: first.left })
   let env = first.right
+  held.env = env
 
   // a re-run: what describe shows done is done, what is under way is waited for, not sent again
   const initial = planProgress(env, plan)
@@ -317,6 +374,59 @@ export const applyPlan = async (
   // a secret the rest of the plan needs and was not given: say so before anything is sent
   const missing = missingSecret(plan, initial, options.secrets)
   if (missing !== undefined) return E.left(missing)
+
+  // the lease: written where the target is now, kept there (and moved with the name), checked at every poll
+  const lease = options.lease
+  const leaseCheck = (now: number, after: 'start' | 'poll'): E.Either<ApplyFailure, boolean> => {
+    if (lease === undefined) return E.right(false)
+    const reading = readLease(leaseSubjects(env, plan), lease, now)
+    if (reading._tag === 'held') return E.left({ _tag: 'LeaseHeld', target: plan.target, holder: describeHolder(reading.lease), lost: after === 'poll' || held.lease !== undefined })
+    if (reading._tag === 'stale' && held.lease === undefined) {
+      emit({ type: 'notice', at: now, message: `taking over the lease on ${plan.target} of ${describeHolder(reading.lease)}: ${reading.why === 'expired' ? 'it expired' : 'that process is gone'}` })
+    }
+    const subjects = leaseSubjects(env, plan)
+    const at = subjects.find((x) => x.id === plan.target) ?? subjects[0]
+    if (at === undefined) return E.right(false)
+    const there = readLease([at], lease, now)
+    // (re)written when not held yet, when half of it is gone, or when the name moved to the new target
+    return E.right(held.lease === undefined || there._tag !== 'ours' || held.lease.until - now < lease.ttlMs / 2)
+  }
+  const writeLease = async (): Promise<E.Either<ApplyFailure, void>> => {
+    const subjects = leaseSubjects(env, plan)
+    const at = subjects.find((x) => x.id === plan.target) ?? subjects[0]
+    if (lease === undefined || at === undefined) return E.right(undefined)
+    const now = clock.now()
+    const next: Lease = { run: plan.run, holder: lease.holder, since: held.lease?.since ?? now, until: now + lease.ttlMs }
+    const r = await rds.send({ op: 'AddTagsToResource', id: at.id, request: { ResourceName: at.arn, Tags: [{ Key: TAG_LEASE, Value: leaseValue(next) }] } })()
+    if (E.isLeft(r)) return isTransient(r.left) ? E.right(undefined) : E.left({ _tag: 'Rds', n: undefined, error: r.left })
+    held.lease = next
+    return E.right(undefined)
+  }
+  if (lease !== undefined) {
+    const wanted = leaseCheck(clock.now(), 'start')
+    if (E.isLeft(wanted)) return wanted
+    if (wanted.right) {
+      const wrote = await writeLease()
+      if (E.isLeft(wrote)) return wrote
+      // no compare-and-set on tags: read it back a moment later; of two runs that wrote at once, one stops here
+      await sleep(LEASE_SETTLE_MS)
+      if (interrupted()) return stopped()
+      let back = await observe()
+      // RDS may be asking everyone to slow down: keep asking, as a step's wait does
+      for (const since = clock.now(); E.isLeft(back) && isTransient(back.left) && clock.now() - since < options.stepTimeoutMs; ) {
+        emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
+        await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+        if (interrupted()) return stopped()
+        back = await observe()
+      }
+      if (E.isLeft(back)) return E.left({ _tag: 'Rds', n: undefined, error: back.left })
+      env = back.right
+      held.env = env
+      const reading = readLease(leaseSubjects(env, plan), lease, clock.now())
+      if (reading._tag === 'held') return E.left({ _tag: 'LeaseHeld', target: plan.target, holder: describeHolder(reading.lease), lost: false })
+      own = stepProgress(env, plan)
+    }
+  }
   const skipped = [...state.values()].filter((v) => v === 'done').length
   if (skipped > 0 || sentAt.size > 0) {
     emit({ type: 'resumed', at: clock.now(), done: plan.steps.filter((s) => state.get(s.n) === 'done').map((s) => s.n), running: [...sentAt.keys()] })
@@ -337,6 +447,13 @@ export const applyPlan = async (
 
   // what was sent since the last describe: busy, whatever that describe said
   const busy = new Set<string>()
+  // steps that could go but that RDS will not take yet: since when, why, and when that was last said
+  const blocked = new Map<number, { since: number; reason: string; toldAt: number | undefined }>()
+  const waitingToStart = (s: Step, reason: string) => {
+    const b = blocked.get(s.n)
+    if (b === undefined) blocked.set(s.n, { since: clock.now(), reason, toldAt: undefined })
+    else b.reason = reason
+  }
   for (;;) {
     // start everything that can start; a step that finishes at once (a tag, the hook, a new
     // password) may unblock others, so go round again before sleeping whenever something finished
@@ -412,7 +529,11 @@ export const applyPlan = async (
       }
       const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
       const clusterById = new Map((env.clusters ?? []).map((c) => [c.DBClusterIdentifier, c]))
-      if (!canStart(s, byId, busy, clusterById)) continue
+      const notNow = whyNotNow(s, byId, busy, clusterById)
+      if (notNow !== undefined) {
+        waitingToStart(s, notNow)
+        continue
+      }
       // describe is the judge of what a call may touch: never the run's new copy, never an old- not its own
       const refused = refusal(env, plan, s)
       if (refused !== undefined) return E.left({ _tag: 'Refused', n: s.n, reason: refused })
@@ -441,12 +562,14 @@ export const applyPlan = async (
       if (E.isLeft(sent)) {
         if (isTransient(sent.left)) {
           emit({ type: 'throttled', at: clock.now(), action: s.op })
+          if (sent.left._tag === 'Api' && !/^Throttling/.test(sent.left.code)) waitingToStart(s, `RDS refuses it: ${sent.left.code}: ${sent.left.message}`)
           for (const id of changes(s)) busy.add(id)
           continue
         }
         return E.left({ _tag: 'Rds', n: s.n, error: sent.left })
       }
       sentAt.set(s.n, clock.now())
+      blocked.delete(s.n)
       emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
       // a tag and a subnet group are there once the call is taken, and leave what they touch as it was
       const takenAtOnce = s.op === 'AddTagsToResource' || s.op === 'CreateDBSubnetGroup'
@@ -463,8 +586,22 @@ export const applyPlan = async (
     if ([...state.values()].every((v) => v === 'done')) break
     if (finishedNow && plan.steps.some(ready)) continue
 
-    // a step that could go but that RDS never lets start (a busy or missing instance) is stuck too
+    // a step that could go but that RDS never lets start (a busy or missing instance) is stuck too:
+    // said at least once a minute, and far past its expected time the run stops with the reason
     for (const s of plan.steps) if (ready(s) && !sentAt.has(s.n)) sentAt.set(s.n, clock.now())
+    for (const [n, b] of blocked) {
+      const s = plan.steps[n - 1]!
+      if (!ready(s)) {
+        blocked.delete(n)
+        continue
+      }
+      const now = clock.now()
+      if (now - b.since > blockedLimitMs(s) && blockedLimitMs(s) < options.stepTimeoutMs) return E.left({ _tag: 'StepBlocked', n, reason: b.reason, ms: now - b.since })
+      if (now - b.since >= options.pollIntervalMs && (b.toldAt === undefined || now - b.toldAt >= 60_000)) {
+        emit({ type: 'notice', at: now, n, message: `waiting to start step ${n}: ${b.reason}` })
+        b.toldAt = now
+      }
+    }
     for (const [n, at] of sentAt) {
       if (state.get(n) !== 'done' && clock.now() - at > options.stepTimeoutMs) {
         const s = plan.steps[n - 1]!
@@ -482,7 +619,14 @@ export const applyPlan = async (
       return E.left({ _tag: 'Rds', n: undefined, error: next.left })
     }
     env = next.right
+    held.env = env
     busy.clear()
+    const renew = leaseCheck(clock.now(), 'poll')
+    if (E.isLeft(renew)) return renew
+    if (renew.right) {
+      const wrote = await writeLease()
+      if (E.isLeft(wrote)) return wrote
+    }
     // the steps sent were sent in order: each is read by its own effect
     own = stepProgress(env, plan)
     const progress: ReadonlyArray<StepProgress> = own

@@ -51,6 +51,11 @@ export interface RdsPort {
   readonly region: string
   /** DescribeDBInstances, every page; only the given identifiers when `ids` is given. */
   readonly describeDBInstances: (ids?: ReadonlyArray<string>) => TE.TaskEither<RdsError, ReadonlyArray<DBInstance>>
+  /**
+   * RemoveTagsFromResource: the run's lease (a tag it keeps on the target while it runs) is taken away
+   * when the run ends. Not a plan step: the interpreter's own bookkeeping, as the lease's tag is.
+   */
+  readonly removeTagsFromResource: (arn: string, keys: ReadonlyArray<string>) => TE.TaskEither<RdsError, void>
   /** ListTagsForResource for one ARN (an instance's, a cluster's, a subnet group's). */
   readonly listTagsForResource: (arn: string) => TE.TaskEither<RdsError, ReadonlyArray<Tag>>
   /** DescribeDBSnapshots of one instance, every page. */

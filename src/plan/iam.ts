@@ -79,6 +79,12 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
     if (typeof r['MonitoringRoleArn'] === 'string') passRoles.add(r['MonitoringRoleArn'])
     if (step.op === 'AddRoleToDBCluster') passRoles.add(step.request.RoleArn)
   }
+  // the run's lease: a tag on the target while the run lives, where the target is (renamed away to
+  // old- until the new one holds the name), taken away at the end
+  const targetType = plan.steps.some((s) => s.op === 'CreateDBCluster' || s.op === 'RestoreDBClusterToPointInTime') ? 'cluster' : 'db'
+  const leased = [arn(targetType, plan.target), ...(plan.steps.some((s) => s.op === 'CreateDBCluster') ? [] : [arn(targetType, `old-${plan.target}`)])]
+  allow('rds:AddTagsToResource', leased)
+  allow('rds:RemoveTagsFromResource', leased)
   const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')
   const usesClusters = plan.steps.some(isClusterOperation)
   // a create's new subnet group is read by name first (is it free, or this run's own by its tags?)

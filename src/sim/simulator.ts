@@ -1390,6 +1390,11 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
         const want = new Set(ids.map(normalizeIdentifier))
         return [...nodes.values()].filter((n) => want.has(n.id)).map(view)
       }),
+    removeTagsFromResource: (arn, keys) =>
+      call('RemoveTagsFromResource', { ResourceName: arn, TagKeys: [...keys] }, idOfArn(arn) ?? clusterIdOfArn(arn), () => {
+        const n: { tags: Tag[] } = arn.includes(':cluster:') ? clusterByArnOrFail(arn) : byArnOrFail(arn)
+        n.tags = n.tags.filter((t) => !keys.includes(t.Key))
+      }),
     listTagsForResource: (arn) =>
       call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn) ?? clusterIdOfArn(arn) ?? subnetGroupOfArn(arn), () =>
         clone(arn.includes(':cluster:') ? clusterByArnOrFail(arn).tags : arn.includes(':subgrp:') ? (subnetGroupTags.get(subnetGroupByArnOrFail(arn)) ?? []) : byArnOrFail(arn).tags),

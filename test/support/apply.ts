@@ -8,6 +8,7 @@ import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/
 import type { Plan } from '../../src/plan/operations.js'
 import { clusterSettings } from '../../src/plan/cluster-settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
+import { DEFAULT_LEASE_TTL_MS, type LeaseOptions } from '../../src/interpret/lease.js'
 
 const HOUR = 3_600_000
 export const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 60_000 }
@@ -28,7 +29,7 @@ export const fakeShell = (codes: number[] = [0]) => {
   return { shell, calls }
 }
 
-/** The port, killed (the process dies) after `sends` accepted calls or at the `sleeps`-th wait. */
+/** The port, killed (the process dies) after `sends` accepted calls of the plan or at the `sleeps`-th wait. */
 export const killable = (sim: Simulator, kill: { sends?: number; sleeps?: number }): { port: RdsPort; clock: Simulator['clock'] } => {
   let sends = 0
   let sleeps = 0
@@ -36,6 +37,8 @@ export const killable = (sim: Simulator, kill: { sends?: number; sleeps?: number
     port: {
       ...sim,
       send: (op) => async () => {
+        // the run's lease is bookkeeping, not one of the plan's calls: it is neither counted nor where it dies
+        if (leaseCall({ action: op.op, input: op.request })) return sim.send(op)()
         if (kill.sends !== undefined && sends >= kill.sends) throw new Killed()
         const r = await sim.send(op)()
         if (E.isRight(r)) sends++
@@ -61,6 +64,8 @@ export interface RunOptions {
   readonly secrets?: Readonly<Record<string, string>>
   /** Aborted to interrupt the run (as Ctrl-C does). */
   readonly signal?: AbortSignal
+  /** The run's lease (default: a test holder of its own, see testLease). */
+  readonly lease?: LeaseOptions
 }
 
 export interface Ran {
@@ -69,13 +74,24 @@ export interface Ran {
   readonly events: ApplyEvent[]
 }
 
+let runs = 0
+
+/**
+ * The lease a test run takes, as the CLI's does: a holder of its own each time; a run the test killed is
+ * gone, so the next run takes its lease over at once (`alive` says otherwise).
+ */
+export const testLease = (alive = false): LeaseOptions => {
+  runs++
+  return { holder: { host: 'test-host', pid: 1000 + runs, id: `t${runs}` }, ttlMs: DEFAULT_LEASE_TTL_MS, isAlive: () => alive }
+}
+
 /** Applies a plan as the CLI does, collecting its events. */
 const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ran> => {
   const events: ApplyEvent[] = []
   const result = await applyPlan(
     plan,
     { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }) },
+    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }), lease: opts.lease ?? testLease() },
     (e) => events.push(e),
   )
   return { plan, result, events }
@@ -132,3 +148,10 @@ export const clusterWorld = (sim: Simulator) => {
       .sort((a, b) => a.id.localeCompare(b.id)),
   }
 }
+
+/** The run's own lease bookkeeping (the mitosis:lease tag written, renewed and taken away): no plan step. */
+export const leaseCall = (c: { readonly action: string; readonly input: unknown }): boolean =>
+  (c.action === 'AddTagsToResource' || c.action === 'RemoveTagsFromResource') && JSON.stringify(c.input).includes('mitosis:lease')
+
+/** A call that changes the world for the plan: neither a read nor the lease (test/lease.test.ts asserts those). */
+export const planCall = (c: { readonly action: string; readonly input: unknown }): boolean => !reads(c.action) && !leaseCall(c)

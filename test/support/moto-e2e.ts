@@ -183,6 +183,11 @@ export const equalJson = (a: unknown, b: unknown): boolean => {
 
 export const describeRequest = (r: RecordedRequest): string => `${r.action} ${JSON.stringify(fromQuery(r.params))}`
 
+/** The run's lease on the wire: the mitosis:lease tag written (taken, renewed) or taken away. No plan step. */
+export const isLeaseWrite = (r: RecordedRequest): boolean =>
+  r.action === 'AddTagsToResource' && Object.entries(r.params).some(([k, v]) => /^Tags\.(Tag|member)\.\d+\.Key$/.test(k) && v === 'mitosis:lease')
+export const isLeaseRemoval = (r: RecordedRequest): boolean => r.action === 'RemoveTagsFromResource' && Object.values(r.params).includes('mitosis:lease')
+
 /**
  * Each mutating request matched to the plan step whose request it carries exactly; every RDS step of the plan sent
  * exactly once; every step's request after the requests of the steps it waits for, the hook after the steps it waits
@@ -190,7 +195,13 @@ export const describeRequest = (r: RecordedRequest): string => `${r.action} ${JS
  * Returns the step numbers in the order they were sent.
  */
 export const assertConversation = (plan: Plan, seen: ReadonlyArray<Seen>, secret?: string): number[] => {
-  const mutating = seen.filter((s) => isMutating(s.request))
+  const all = seen.filter((s) => isMutating(s.request))
+  // the run's lease: written before anything else, taken away after everything else
+  if (all.length > 0) {
+    assert.ok(isLeaseWrite(all[0]!.request), `the first mutating request is not the lease: ${describeRequest(all[0]!.request)}`)
+    assert.ok(isLeaseRemoval(all.at(-1)!.request), `the last mutating request does not take the lease away: ${describeRequest(all.at(-1)!.request)}`)
+  }
+  const mutating = all.filter((s) => !isLeaseWrite(s.request) && !isLeaseRemoval(s.request))
   const rdsSteps = plan.steps.filter((s) => s.op !== 'RunCommand')
   const sentAt = new Map<number, number>()
   const hookHadRun = new Map<number, boolean>()
