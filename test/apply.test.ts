@@ -11,7 +11,7 @@ import { renderApplyFailure } from '../src/interpret/apply.js'
 import { predict } from '../src/plan/predict.js'
 import { simulate, type Simulator, type SimOptions } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
-import { fakeShell, killable, Killed, run } from './support/apply.js'
+import { fakeShell, killable, Killed, OPTIONS, run } from './support/apply.js'
 
 const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['demo', { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }],
@@ -167,6 +167,17 @@ test('a step that goes failed stops the run naming the instance and status; noth
   const { plan, result } = await run(sim, CASES[0]![1])
   assert.ok(E.isLeft(result))
   assert.is(renderApplyFailure(result.left, plan), 'step 4: temp-mitosis-demo-replica is incompatible-parameters; stopped (re-run the same command once it is fixed to go on)')
+  assert.not.ok(sim.calls().some((c) => c.action === 'DeleteDBInstance' || (c.action === 'ModifyDBInstance' && JSON.stringify(c.input).includes('old-'))))
+})
+
+test('a step that ends incompatible-credentials stops the run at once, naming the instance and the status (not at the step timeout)', async () => {
+  const options: SimOptions = { failures: [{ op: 'CreateDBInstanceReadReplica', id: 'temp-mitosis-demo-replica', kind: 'status', status: 'incompatible-credentials' }] }
+  const sim = simulate(fixture('demo'), options)
+  const { plan, result } = await run(sim, CASES[0]![1])
+  assert.ok(E.isLeft(result), 'the apply fails')
+  assert.is(renderApplyFailure(result.left, plan), 'step 4: temp-mitosis-demo-replica is incompatible-credentials; stopped (re-run the same command once it is fixed to go on)')
+  // the replica shows its status after about its creation time: the run stops at the next poll
+  assert.ok(sim.clock.elapsed() < OPTIONS.stepTimeoutMs / 4, `stopped after ${Math.round(sim.clock.elapsed() / 60_000)} min of virtual time`)
   assert.not.ok(sim.calls().some((c) => c.action === 'DeleteDBInstance' || (c.action === 'ModifyDBInstance' && JSON.stringify(c.input).includes('old-'))))
 })
 

@@ -17,11 +17,19 @@ export type StepProgress =
   | { readonly _tag: 'done' }
   | { readonly _tag: 'failed'; readonly id: string; readonly status: string }
 
-/** Statuses an instance does not come back from by itself (aws-facts.md). */
+/**
+ * Statuses an instance or an Aurora cluster does not come back from by itself (aws-facts.md; the RDS User
+ * Guide's DB instance and DB cluster status tables). Every `incompatible-*` status is one, also those not
+ * listed here: see isFailedStatus.
+ */
 export const FAILED_STATUSES: ReadonlySet<string> = new Set([
-  'failed', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters', 'incompatible-restore',
-  'restore-error', 'storage-full', 'inaccessible-encryption-credentials',
+  'failed', 'incompatible-credentials', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters',
+  'incompatible-restore', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
+  'restore-error', 'storage-full',
 ])
+
+/** Whether RDS shows a status that needs someone to fix it: the run stops at once, naming it. */
+export const isFailedStatus = (status: string): boolean => FAILED_STATUSES.has(status) || status.startsWith('incompatible-')
 
 const pending: StepProgress = { _tag: 'pending' }
 const PROMOTING: ReadonlySet<string> = new Set(['modifying', 'rebooting'])
@@ -29,13 +37,13 @@ const done: StepProgress = { _tag: 'done' }
 
 /** Done when available and `effect` holds; failed on a failed status; else under way. */
 const settle = (i: DBInstance, effect: boolean): StepProgress => {
-  if (FAILED_STATUSES.has(i.DBInstanceStatus)) return { _tag: 'failed', id: i.DBInstanceIdentifier, status: i.DBInstanceStatus }
+  if (isFailedStatus(i.DBInstanceStatus)) return { _tag: 'failed', id: i.DBInstanceIdentifier, status: i.DBInstanceStatus }
   return i.DBInstanceStatus === 'available' && effect ? done : { _tag: 'started', status: i.DBInstanceStatus }
 }
 
 /** The same for a cluster. */
 const settleCluster = (c: DBCluster, effect: boolean): StepProgress => {
-  if (FAILED_STATUSES.has(c.Status)) return { _tag: 'failed', id: c.DBClusterIdentifier, status: c.Status }
+  if (isFailedStatus(c.Status)) return { _tag: 'failed', id: c.DBClusterIdentifier, status: c.Status }
   return c.Status === 'available' && effect ? done : { _tag: 'started', status: c.Status }
 }
 
@@ -88,7 +96,7 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       const i = byId.get(step.id)
       if (i === undefined) return pending
       // a modification that failed leaves its settings unapplied: the status tells, not the settings
-      if (FAILED_STATUSES.has(i.DBInstanceStatus)) return settle(i, false)
+      if (isFailedStatus(i.DBInstanceStatus)) return settle(i, false)
       // a new password: as for a cluster (below)
       const password = passwordSet(step)
       if (password === 'managed') return i.MasterUserSecret?.SecretArn !== undefined ? settle(i, true) : pending
@@ -146,7 +154,7 @@ const ownProgress = (env: Environment, plan: Plan, step: Step, earlier: Readonly
       const c = clusterById.get(step.id)
       if (c === undefined) return pending
       // a modification that failed leaves its settings unapplied: the status tells, not the settings
-      if (FAILED_STATUSES.has(c.Status)) return settleCluster(c, false)
+      if (isFailedStatus(c.Status)) return settleCluster(c, false)
       // a managed password shows as the cluster's secret; a new password shows nowhere, so it is sent
       // again on a re-run (the same password: harmless) unless a later step has begun
       const password = passwordSet(step)
