@@ -30,6 +30,7 @@ const endState = (sim: Simulator) =>
       parent: i.ReadReplicaSourceDBInstanceIdentifier,
       class: i.DBInstanceClass,
       parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+      backupWindow: i.PreferredBackupWindow,
       tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
       data: sim.dataOf(i.DBInstanceIdentifier),
     }))
@@ -78,6 +79,21 @@ test('the demo: the hook runs once, after the swap, with the run\'s environment'
   for (const n of [10, 11]) assert.ok(order.indexOf(n) < hookAt, `rename ${n} before the hook`)
   for (const n of [14, 15, 16]) assert.ok(order.indexOf(n) > hookAt, `delete ${n} after the hook`)
   assert.ok(events.some((e) => e.type === 'hook-output' && e.line === 'restarting mitosis-demo'))
+})
+
+test("postgres: replicas without backups end with the target's backup window, as predicted (the kill-and-re-run cases below check it too)", async () => {
+  const env = fixture('postgres')
+  const sim = simulate(env)
+  const { plan, result } = await run(sim, CASES[2]![1])
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
+  const predicted = predict(env, plan).state
+  for (const id of ['billing-qa-replica-1', 'billing-qa-replica-2', 'billing-qa-reporting']) {
+    const before = env.instances.find((i) => i.DBInstanceIdentifier === id)!
+    const after = sim.environment().instances.find((i) => i.DBInstanceIdentifier === id)!
+    assert.is(after.BackupRetentionPeriod, 0, `${id}: no backups, as before`)
+    assert.is(after.PreferredBackupWindow, before.PreferredBackupWindow, `${id}: the target's window`)
+    assert.is(predicted.get(id)?.settings.PreferredBackupWindow, before.PreferredBackupWindow, `${id}: the predicted window`)
+  }
 })
 
 test('one poll serves every wait: a single DescribeDBInstances per tick', async () => {

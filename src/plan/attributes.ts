@@ -39,7 +39,6 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
   const gp3Tunable = storageType === 'gp3' && (i.AllocatedStorage ?? 0) >= threshold && allocatedStorage >= threshold
   const monitoring = (i.MonitoringInterval ?? 0) > 0
   const insights = i.PerformanceInsightsEnabled === true
-  const backups = (i.BackupRetentionPeriod ?? 0) > 0
   const logs = i.EnabledCloudwatchLogsExports ?? []
   const processor = i.ProcessorFeatures ?? []
   return defined<Settings>({
@@ -71,7 +70,8 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     CACertificateIdentifier: i.CACertificateIdentifier,
     NetworkType: i.NetworkType,
     BackupRetentionPeriod: i.BackupRetentionPeriod,
-    PreferredBackupWindow: backups ? i.PreferredBackupWindow : undefined,
+    // an instance without backups (a read replica, usually) still has its window: a copy keeps it
+    PreferredBackupWindow: i.PreferredBackupWindow,
     PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
   })
 }
