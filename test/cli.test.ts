@@ -477,6 +477,41 @@ test('Aurora: a target shared through AWS RAM, or quotas too low for the clone, 
   })
 })
 
+test('a target without security groups, tags or log exports: no request carries an empty list, the text plan no dangling Key=', async () => {
+  await withTempDir(async (dir) => {
+    const variant = (name: string, change: (world: Record<string, unknown>) => void): string => {
+      const world = JSON.parse(readFileSync(join(repoRoot, 'fixtures', `${name}.json`), 'utf8')) as Record<string, unknown>
+      change(world)
+      const file = join(dir, `${name}-bare.json`)
+      writeFileSync(file, JSON.stringify(world))
+      return file
+    }
+    const bare = (x: Record<string, unknown>) => Object.assign(x, { VpcSecurityGroups: [], TagList: [], EnabledCloudwatchLogsExports: [] })
+    const demo = variant('demo', (w) => {
+      for (const i of w['DBInstances'] as Array<Record<string, unknown>>) if (String(i['DBInstanceIdentifier']).startsWith('mitosis-demo')) bare(i)
+    })
+    const aurora = variant('aurora', (w) => {
+      for (const c of w['DBClusters'] as Array<Record<string, unknown>>) if (c['DBClusterIdentifier'] === 'shop-staging') bare(c)
+      for (const i of w['DBInstances'] as Array<Record<string, unknown>>) if (i['DBClusterIdentifier'] === 'shop-staging') i['TagList'] = []
+    })
+    const emptyLists = (u: unknown, at: string): string[] =>
+      Array.isArray(u)
+        ? u.length === 0 ? [at] : u.flatMap((x, k) => emptyLists(x, `${at}[${k}]`))
+        : typeof u === 'object' && u !== null ? Object.entries(u).flatMap(([k, x]) => emptyLists(x, `${at}.${k}`)) : []
+    for (const [file, source, target] of [[demo, 'mitosis-prod', 'mitosis-demo'], [aurora, 'shop-prod', 'shop-staging']] as const) {
+      const json = await cli(['--simulate', file, '--source', source, '--target', target, '--plan', '--json'])
+      succeeded(json)
+      const plan = JSON.parse(json.stdout) as { steps: Array<{ n: number; op: string; request: unknown }> }
+      assert.equal(plan.steps.flatMap((s) => emptyLists(s.request, `step ${s.n} ${s.op}`)), [], target)
+      assert.not.ok(plan.steps.some((s) => 'VpcSecurityGroupIds' in (s.request as object)), `${target}: no VpcSecurityGroupIds at all`)
+      const text = await cli(['--simulate', file, '--source', source, '--target', target, '--plan'])
+      succeeded(text)
+      assert.not.match(text.stdout, /VpcSecurityGroupIds=/, target)
+      assert.not.match(text.stdout, /[A-Za-z]=(\s|$)/m, `${target}: no setting shown without a value`)
+    }
+  })
+})
+
 test('Aurora: a cluster member named as an instance clone is told to name the cluster', async () => {
   const r = await cli(['--simulate', 'fixtures/aurora.json', '--source', 'shop-prod-1', '--target', 'shop-staging-1', '--plan'])
   refused(r, 'shop-staging-1: is a member of the Aurora cluster shop-staging; name the cluster instead')

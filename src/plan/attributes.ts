@@ -22,6 +22,12 @@ const gp3BaselineThreshold = (engine: string): number => (engine.startsWith('ora
 
 const firstWithStatus = <A>(items: ReadonlyArray<A> | undefined, ok: (a: A) => boolean): A | undefined => items?.find(ok)
 
+/**
+ * A list, or nothing when it is empty: RDS takes an empty list in a request as "none" (no security
+ * groups, say), so a setting with nothing in it is left out rather than sent empty.
+ */
+export const listed = <A>(xs: ReadonlyArray<A>): A[] | undefined => (xs.length > 0 ? [...xs] : undefined)
+
 /** Keeps only the keys whose value is defined, so requests carry no `undefined`. */
 export const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
@@ -39,8 +45,6 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
   const gp3Tunable = storageType === 'gp3' && (i.AllocatedStorage ?? 0) >= threshold && allocatedStorage >= threshold
   const monitoring = (i.MonitoringInterval ?? 0) > 0
   const insights = i.PerformanceInsightsEnabled === true
-  const logs = i.EnabledCloudwatchLogsExports ?? []
-  const processor = i.ProcessorFeatures ?? []
   return defined<Settings>({
     DBInstanceClass: i.DBInstanceClass,
     Port: i.Endpoint?.Port,
@@ -54,9 +58,9 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     OptionGroupName: firstWithStatus(i.OptionGroupMemberships, (g) => g.Status === 'in-sync')?.OptionGroupName,
     DBParameterGroupName: firstWithStatus(i.DBParameterGroups, (g) => g.ParameterApplyStatus === 'in-sync')?.DBParameterGroupName,
     PubliclyAccessible: i.PubliclyAccessible,
-    Tags: userTags(tags),
+    Tags: listed(userTags(tags)),
     DBSubnetGroupName: i.DBSubnetGroup?.DBSubnetGroupName,
-    VpcSecurityGroupIds: (i.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId),
+    VpcSecurityGroupIds: listed((i.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId)),
     CopyTagsToSnapshot: i.CopyTagsToSnapshot,
     MonitoringInterval: i.MonitoringInterval,
     MonitoringRoleArn: monitoring ? i.MonitoringRoleArn : undefined,
@@ -64,8 +68,8 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     EnablePerformanceInsights: i.PerformanceInsightsEnabled,
     PerformanceInsightsKMSKeyId: insights ? i.PerformanceInsightsKMSKeyId : undefined,
     PerformanceInsightsRetentionPeriod: insights ? i.PerformanceInsightsRetentionPeriod : undefined,
-    EnableCloudwatchLogsExports: logs.length > 0 ? [...logs] : undefined,
-    ProcessorFeatures: processor.length > 0 ? [...processor] : undefined,
+    EnableCloudwatchLogsExports: listed(i.EnabledCloudwatchLogsExports ?? []),
+    ProcessorFeatures: listed(i.ProcessorFeatures ?? []),
     DeletionProtection: i.DeletionProtection,
     CACertificateIdentifier: i.CACertificateIdentifier,
     NetworkType: i.NetworkType,
