@@ -312,6 +312,13 @@ test('--credentials: the MFA code is asked for, checked, and never echoed', asyn
     assert.not.match(bad.stderr, '12x456')
     refused(await cli(['--credentials', join(dir, 'missing.json'), '--source', 'a', '--target', 'b', '--plan'], env), 'missing.json')
     refused(await cli([...DEMO, '--plan', '--credentials', role], env), '--credentials')
+    // stack-mitosis's role.edn is read as well, up to the same question; a broken one is one line naming it
+    const edn = join(dir, 'role.edn')
+    writeFileSync(edn, '; admin\n{:mfa-serial "arn:aws:iam::123456789012:mfa/me", :role-arn "arn:aws:iam::123456789012:role/sudo" :region "us-east-1"}\n')
+    refused(await cli(['--credentials', edn, '--source', 'a', '--target', 'b', '--plan'], env), 'an MFA code is needed for arn:aws:iam::123456789012:mfa/me: pass --mfa-code or set MITOSIS_MFA_CODE')
+    const broken = join(dir, 'broken.edn')
+    writeFileSync(broken, '{:mfa-serial "arn:aws:iam::123456789012:mfa/me" :role-arn arn:aws:iam::123456789012:role/sudo}\n')
+    refused(await cli(['--credentials', broken, '--source', 'a', '--target', 'b', '--plan'], env), `${broken}: not EDN: expected a string, a number or a keyword`, 'line 1, column 59')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
