@@ -236,6 +236,12 @@ test('--yes on the simulator applies the whole clone in fast-forward', async () 
   assert.match(r.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in \d+ min\.?/m)
 })
 
+test("the restart hook runs under bash, stack-mitosis's shell: [[ ]] and $'…' work", async () => {
+  const r = await cli([...DEMO, '--restart', `[[ $MITOSIS_TARGET == mitosis-* ]] && echo $'bash\\tsays' "$MITOSIS_TARGET"`, '--yes'])
+  succeeded(r)
+  assert.match(r.stdout, /hook \| bash\tsays mitosis-demo$/m)
+})
+
 test('--yes --json: JSON lines of events, nothing else', async () => {
   const r = await cli([...DEMO, '--yes', '--json'])
   succeeded(r)
