@@ -42,7 +42,7 @@ export { applyPlan, planIds, resolveSecrets, secretsNamed, renderApplyFailure, t
 export { systemClock, type Clock } from './interpret/port.js'
 export { processShell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
-export { planProgress, FAILED_STATUSES, type StepProgress } from './plan/progress.js'
+export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
 export {

@@ -202,6 +202,17 @@ test('aurora: a ModifyDBCluster of the clone that ends in a failed status stops 
   targetUntouched(sim, 'after the failed modify')
 })
 
+test('aurora: every failed status stops the run at once, incompatible-* and inaccessible-encryption-credentials-recoverable among them', async () => {
+  for (const status of ['inaccessible-encryption-credentials-recoverable', 'incompatible-credentials', 'incompatible-some-status-to-come', 'failed']) {
+    const sim = simulate(fixture('aurora'), { failures: [{ op: 'RestoreDBClusterToPointInTime', id: 'temp-shop-staging', kind: 'status', status }] })
+    const { plan, result } = await run(sim, REQ)
+    assert.ok(E.isLeft(result), `${status}: the apply fails`)
+    if (E.isLeft(result)) assert.is(renderApplyFailure(result.left, plan), `step 1: temp-shop-staging is ${status}; stopped (re-run the same command once it is fixed to go on)`)
+    assert.ok(sim.clock.elapsed() < OPTIONS.stepTimeoutMs / 4, `${status}: stopped after ${Math.round(sim.clock.elapsed() / 60_000)} min of virtual time`)
+    targetUntouched(sim, status)
+  }
+})
+
 test('aurora: a failing hook stops before the deletes, keeps old-*, and a re-run finishes', async () => {
   const sim = simulate(fixture('aurora'))
   const hook = fakeShell([3, 0])

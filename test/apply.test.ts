@@ -11,7 +11,7 @@ import { renderApplyFailure } from '../src/interpret/apply.js'
 import { predict } from '../src/plan/predict.js'
 import { simulate, type Simulator, type SimOptions } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
-import { fakeShell, killable, Killed, run } from './support/apply.js'
+import { fakeShell, killable, Killed, OPTIONS, run } from './support/apply.js'
 
 const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['demo', { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }],
@@ -30,6 +30,7 @@ const endState = (sim: Simulator) =>
       parent: i.ReadReplicaSourceDBInstanceIdentifier,
       class: i.DBInstanceClass,
       parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+      backupWindow: i.PreferredBackupWindow,
       tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
       data: sim.dataOf(i.DBInstanceIdentifier),
     }))
@@ -78,6 +79,21 @@ test('the demo: the hook runs once, after the swap, with the run\'s environment'
   for (const n of [10, 11]) assert.ok(order.indexOf(n) < hookAt, `rename ${n} before the hook`)
   for (const n of [14, 15, 16]) assert.ok(order.indexOf(n) > hookAt, `delete ${n} after the hook`)
   assert.ok(events.some((e) => e.type === 'hook-output' && e.line === 'restarting mitosis-demo'))
+})
+
+test("postgres: replicas without backups end with the target's backup window, as predicted (the kill-and-re-run cases below check it too)", async () => {
+  const env = fixture('postgres')
+  const sim = simulate(env)
+  const { plan, result } = await run(sim, CASES[2]![1])
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
+  const predicted = predict(env, plan).state
+  for (const id of ['billing-qa-replica-1', 'billing-qa-replica-2', 'billing-qa-reporting']) {
+    const before = env.instances.find((i) => i.DBInstanceIdentifier === id)!
+    const after = sim.environment().instances.find((i) => i.DBInstanceIdentifier === id)!
+    assert.is(after.BackupRetentionPeriod, 0, `${id}: no backups, as before`)
+    assert.is(after.PreferredBackupWindow, before.PreferredBackupWindow, `${id}: the target's window`)
+    assert.is(predicted.get(id)?.settings.PreferredBackupWindow, before.PreferredBackupWindow, `${id}: the predicted window`)
+  }
 })
 
 test('one poll serves every wait: a single DescribeDBInstances per tick', async () => {
@@ -167,6 +183,17 @@ test('a step that goes failed stops the run naming the instance and status; noth
   const { plan, result } = await run(sim, CASES[0]![1])
   assert.ok(E.isLeft(result))
   assert.is(renderApplyFailure(result.left, plan), 'step 4: temp-mitosis-demo-replica is incompatible-parameters; stopped (re-run the same command once it is fixed to go on)')
+  assert.not.ok(sim.calls().some((c) => c.action === 'DeleteDBInstance' || (c.action === 'ModifyDBInstance' && JSON.stringify(c.input).includes('old-'))))
+})
+
+test('a step that ends incompatible-credentials stops the run at once, naming the instance and the status (not at the step timeout)', async () => {
+  const options: SimOptions = { failures: [{ op: 'CreateDBInstanceReadReplica', id: 'temp-mitosis-demo-replica', kind: 'status', status: 'incompatible-credentials' }] }
+  const sim = simulate(fixture('demo'), options)
+  const { plan, result } = await run(sim, CASES[0]![1])
+  assert.ok(E.isLeft(result), 'the apply fails')
+  assert.is(renderApplyFailure(result.left, plan), 'step 4: temp-mitosis-demo-replica is incompatible-credentials; stopped (re-run the same command once it is fixed to go on)')
+  // the replica shows its status after about its creation time: the run stops at the next poll
+  assert.ok(sim.clock.elapsed() < OPTIONS.stepTimeoutMs / 4, `stopped after ${Math.round(sim.clock.elapsed() / 60_000)} min of virtual time`)
   assert.not.ok(sim.calls().some((c) => c.action === 'DeleteDBInstance' || (c.action === 'ModifyDBInstance' && JSON.stringify(c.input).includes('old-'))))
 })
 

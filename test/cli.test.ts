@@ -245,6 +245,12 @@ test('--yes on the simulator applies the whole clone in fast-forward', async () 
   assert.match(r.stdout, /^Cloned mitosis-prod into mitosis-demo: 16 steps in \d+ min\.?/m)
 })
 
+test("the restart hook runs under bash, stack-mitosis's shell: [[ ]] and $'…' work", async () => {
+  const r = await cli([...DEMO, '--restart', `[[ $MITOSIS_TARGET == mitosis-* ]] && echo $'bash\\tsays' "$MITOSIS_TARGET"`, '--yes'])
+  succeeded(r)
+  assert.match(r.stdout, /hook \| bash\tsays mitosis-demo$/m)
+})
+
 test('--yes --json: JSON lines of events, nothing else', async () => {
   const r = await cli([...DEMO, '--yes', '--json'])
   succeeded(r)
@@ -321,6 +327,13 @@ test('--credentials: the MFA code is asked for, checked, and never echoed', asyn
     assert.not.match(bad.stderr, '12x456')
     refused(await cli(['--credentials', join(dir, 'missing.json'), '--source', 'a', '--target', 'b', '--plan'], env), 'missing.json')
     refused(await cli([...DEMO, '--plan', '--credentials', role], env), '--credentials')
+    // stack-mitosis's role.edn is read as well, up to the same question; a broken one is one line naming it
+    const edn = join(dir, 'role.edn')
+    writeFileSync(edn, '; admin\n{:mfa-serial "arn:aws:iam::123456789012:mfa/me", :role-arn "arn:aws:iam::123456789012:role/sudo" :region "us-east-1"}\n')
+    refused(await cli(['--credentials', edn, '--source', 'a', '--target', 'b', '--plan'], env), 'an MFA code is needed for arn:aws:iam::123456789012:mfa/me: pass --mfa-code or set MITOSIS_MFA_CODE')
+    const broken = join(dir, 'broken.edn')
+    writeFileSync(broken, '{:mfa-serial "arn:aws:iam::123456789012:mfa/me" :role-arn arn:aws:iam::123456789012:role/sudo}\n')
+    refused(await cli(['--credentials', broken, '--source', 'a', '--target', 'b', '--plan'], env), `${broken}: not EDN: expected a string, a number or a keyword`, 'line 1, column 59')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -483,6 +496,41 @@ test('Aurora: a target shared through AWS RAM, or quotas too low for the clone, 
       'quota: the clone needs 2 more DB instances beside the 4 there are, 6 in all, over the limit of 5;',
       'quota: the clone needs 1 more DB clusters beside the 2 there are, 3 in all, over the limit of 2;',
     )
+  })
+})
+
+test('a target without security groups, tags or log exports: no request carries an empty list, the text plan no dangling Key=', async () => {
+  await withTempDir(async (dir) => {
+    const variant = (name: string, change: (world: Record<string, unknown>) => void): string => {
+      const world = JSON.parse(readFileSync(join(repoRoot, 'fixtures', `${name}.json`), 'utf8')) as Record<string, unknown>
+      change(world)
+      const file = join(dir, `${name}-bare.json`)
+      writeFileSync(file, JSON.stringify(world))
+      return file
+    }
+    const bare = (x: Record<string, unknown>) => Object.assign(x, { VpcSecurityGroups: [], TagList: [], EnabledCloudwatchLogsExports: [] })
+    const demo = variant('demo', (w) => {
+      for (const i of w['DBInstances'] as Array<Record<string, unknown>>) if (String(i['DBInstanceIdentifier']).startsWith('mitosis-demo')) bare(i)
+    })
+    const aurora = variant('aurora', (w) => {
+      for (const c of w['DBClusters'] as Array<Record<string, unknown>>) if (c['DBClusterIdentifier'] === 'shop-staging') bare(c)
+      for (const i of w['DBInstances'] as Array<Record<string, unknown>>) if (i['DBClusterIdentifier'] === 'shop-staging') i['TagList'] = []
+    })
+    const emptyLists = (u: unknown, at: string): string[] =>
+      Array.isArray(u)
+        ? u.length === 0 ? [at] : u.flatMap((x, k) => emptyLists(x, `${at}[${k}]`))
+        : typeof u === 'object' && u !== null ? Object.entries(u).flatMap(([k, x]) => emptyLists(x, `${at}.${k}`)) : []
+    for (const [file, source, target] of [[demo, 'mitosis-prod', 'mitosis-demo'], [aurora, 'shop-prod', 'shop-staging']] as const) {
+      const json = await cli(['--simulate', file, '--source', source, '--target', target, '--plan', '--json'])
+      succeeded(json)
+      const plan = JSON.parse(json.stdout) as { steps: Array<{ n: number; op: string; request: unknown }> }
+      assert.equal(plan.steps.flatMap((s) => emptyLists(s.request, `step ${s.n} ${s.op}`)), [], target)
+      assert.not.ok(plan.steps.some((s) => 'VpcSecurityGroupIds' in (s.request as object)), `${target}: no VpcSecurityGroupIds at all`)
+      const text = await cli(['--simulate', file, '--source', source, '--target', target, '--plan'])
+      succeeded(text)
+      assert.not.match(text.stdout, /VpcSecurityGroupIds=/, target)
+      assert.not.match(text.stdout, /[A-Za-z]=(\s|$)/m, `${target}: no setting shown without a value`)
+    }
   })
 })
 

@@ -69,6 +69,20 @@ test('a cluster plan reads the account\'s quotas (their maxima) and the clusters
   }
 })
 
+test("quotas read: no note; an endpoint that answers DescribeAccountAttributes with something not the API's, or InvalidAction: RDS's defaults and a note; anything else stops the plan", async () => {
+  const sim = simulate(aurora)
+  const req = { source: 'shop-prod', target: 'shop-staging' }
+  const read = await observeEnvironment(sim, req)()
+  assert.ok(E.isRight(read) && read.right.notes === undefined, JSON.stringify(E.isRight(read) ? read.right.notes : read.left))
+  const failing = (e: RdsError) => ({ ...sim, describeAccountQuotas: () => TE.left<RdsError, never>(e) })
+  const notAws = await observeEnvironment(failing({ _tag: 'Decode', action: 'DescribeAccountAttributes', message: 'HTTP 500 text/html, not an answer of the RDS API' }), req)()
+  assert.equal(E.isRight(notAws) ? [notAws.right.quotas, notAws.right.notes] : notAws.left, [{}, ["could not read the account's quotas (DescribeAccountAttributes answered HTTP 500 text/html, not an answer of the RDS API); assuming RDS's defaults"]])
+  const unknown = await observeEnvironment(failing({ _tag: 'Api', action: 'DescribeAccountAttributes', code: 'InvalidAction', message: 'no such action' }), req)()
+  assert.equal(E.isRight(unknown) ? unknown.right.notes : unknown.left, ["could not read the account's quotas (DescribeAccountAttributes: InvalidAction); assuming RDS's defaults"])
+  const unreachable = await planFromWorld(failing({ _tag: 'Unreachable', message: 'cannot reach RDS: ECONNREFUSED' }), req)()
+  assert.ok(E.isLeft(unreachable) && renderPlanFailure(unreachable.left) === 'cannot reach RDS: ECONNREFUSED')
+})
+
 test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refusal; ram:ListResources denied: refused, naming it', async () => {
   const crowded = { ...aurora, quotas: { DBClusters: 2 } }
   const denied = (action: string) => () => TE.left<RdsError, never>({ _tag: 'AccessDenied', action, message: 'not authorized' })
@@ -79,6 +93,7 @@ test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refus
   const observed = await observeEnvironment({ ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') }, { source: 'shop-prod', target: 'shop-staging' })()
   if (E.isRight(observed)) {
     assert.equal(observed.right.quotas, {})
+    assert.equal(observed.right.notes, ["could not read the account's quotas (access denied for rds:DescribeAccountAttributes); assuming RDS's defaults"])
     const full = { ...observed.right, instances: [...observed.right.instances, ...Array.from({ length: 40 }, (_, i) => ({ ...observed.right.instances[0]!, DBInstanceIdentifier: `filler-${i}`, DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:filler-${i}`, DBClusterIdentifier: undefined }))] }
     const refused = planClusterClone(full, { source: 'shop-prod', target: 'shop-staging' })
     if (E.isRight(refused)) assert.unreachable('over the default quota')

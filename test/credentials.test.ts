@@ -227,6 +227,53 @@ test('role file: not JSON, not an object, an unknown field, a missing file', () 
   assert.is(left(loadRoleFile(missing)), `${missing}: cannot read the role file: no such file`)
 })
 
+const ednFile = (content: string, name = `role-${++fileCount}.edn`): string => {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+test("role file: stack-mitosis's EDN loads the same role as the JSON, with comments, commas and a number", () => {
+  const edn = [
+    '; the admin role, as stack-mitosis reads it',
+    `{:mfa-serial "${SERIAL}" ; the virtual device`,
+    ` :role-arn "${ROLE}",`,
+    ' :region "us-west-1"',
+    ' :duration-seconds 3600}',
+    '',
+  ].join('\n')
+  assert.equal(right(loadRoleFile(ednFile(edn))), goodRole)
+  assert.equal(right(loadRoleFile(file(JSON.stringify(goodRole)))), goodRole)
+  // known by its content too, whatever the file is called
+  assert.equal(right(loadRoleFile(ednFile(edn, `role-${++fileCount}`))), goodRole)
+  const { durationSeconds: _, ...short } = goodRole
+  assert.equal(right(loadRoleFile(ednFile(`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region "us-west-1"}`))), short)
+})
+
+test('role file: a broken EDN file is one line naming the file and what is wrong', () => {
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region "us-west-1"`, 'not EDN: a map that is never closed (no "}") at line 1, column'],
+    [`{:role-arn "${ROLE}" :mfa-serial ${SERIAL} :region "us-west-1"}`, `not EDN: expected a string, a number or a keyword, got "${SERIAL.slice(0, 40)}" at line 1, column`],
+    [`{:role-arn "${ROLE}\n :region "us-west-1"}`, 'not EDN: expected a keyword key like :role-arn, got "u" at line 2, column 11'],
+    [`{:role-arn "${ROLE}" :role-arn "${ROLE}"}`, 'not EDN: duplicate key :role-arn at line 1, column'],
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region "us-west-1"} {}`, 'not EDN: unexpected "{" after the map at line 1, column'],
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region}`, 'not EDN: no value for :region at line 1, column'],
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region "us-west-1" :profile "admin"}`, 'unknown key :profile (the keys are :role-arn, :mfa-serial, :region, :duration-seconds)'],
+    [`{:role-arn "arn:aws:iam::123456789012:user/sudo" :mfa-serial "${SERIAL}" :region "us-west-1"}`, ':role-arn: expected an IAM role ARN like arn:aws:iam::123456789012:role/NAME, got "arn:aws:iam::123456789012:user/sudo"'],
+    [`{:role-arn "${ROLE}" :region "us-west-1"}`, ':mfa-serial: expected an MFA device ARN'],
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region :us-west-1}`, ':region: expected an AWS region like us-west-1, got ":us-west-1"'],
+    [`{:role-arn "${ROLE}" :mfa-serial "${SERIAL}" :region "us-west-1" :duration-seconds 60}`, ':duration-seconds: expected whole seconds from 900 to 43200, got 60'],
+    ['; nothing but a comment', 'not EDN: expected a map ({:key "value" …}), got the end of the file at line 1, column'],
+  ]
+  for (const [content, message] of cases) {
+    const path = ednFile(content)
+    const line = left(loadRoleFile(path))
+    assert.ok(line.startsWith(`${path}: ${message}`), `${JSON.stringify(content)}:\n  got      ${line}\n  expected ${path}: ${message}…`)
+    assert.not.ok(line.includes('\n'), `one line: ${line}`)
+  }
+})
+
+
 // ---------------------------------------------------------------------------------------------------------------
 // Where the code comes from
 

@@ -189,6 +189,19 @@ test('a leaf replica without backups gets no backup settings', () => {
   for (const s of leaf) assert.not.ok('BackupRetentionPeriod' in s.request)
 })
 
+test("a PostgreSQL read replica without backups (retention 0) keeps the target's backup window, not RDS's default", () => {
+  const p = plan(postgres, { source: 'billing-prod', target: 'billing-qa' })
+  for (const id of ['billing-qa-replica-1', 'billing-qa-replica-2', 'billing-qa-reporting']) {
+    const target = postgres.instances.find((i) => i.DBInstanceIdentifier === id)!
+    assert.is(target.BackupRetentionPeriod, 0, `${id} has no backups`)
+    const copy = p.steps.filter((s) => s.id === `temp-${id}` && s.phase === 'copy')
+    // CreateDBInstanceReadReplica takes no window: the modify after it carries it, and no retention
+    const modify = stepOf(p, 'ModifyDBInstance', `temp-${id}`)
+    assert.is(req(modify)['PreferredBackupWindow'], target.PreferredBackupWindow, id)
+    for (const s of copy) assert.not.ok('BackupRetentionPeriod' in s.request, `${id}: ${s.op}`)
+  }
+})
+
 test('a target with more replicas than the source: the target tree is mirrored', () => {
   const p = plan(postgres, { source: 'billing-prod', target: 'billing-qa' })
   const created = p.steps.filter((s) => s.op === 'CreateDBInstanceReadReplica').map((s) => s.id)

@@ -476,6 +476,26 @@ test('an injected status: the call is accepted, the instance ends in that status
   assert.is(await statusOf(sim, 'temp-mitosis-demo'), 'available')
 })
 
+test('an instance left incompatible-credentials (or any incompatible-*) can be deleted, as RDS allows for a failed one', async () => {
+  const sim = simulate(demo, {
+    throttle: false,
+    failures: [
+      { op: 'CreateDBInstanceReadReplica', id: 'temp-mitosis-demo', kind: 'status', status: 'incompatible-credentials' },
+      { op: 'CreateDBInstanceReadReplica', id: 'temp-mitosis-demo-2', kind: 'status', status: 'incompatible-some-status-to-come' },
+    ],
+  })
+  await ok(sim.send(replica('temp-mitosis-demo', 'mitosis-prod')))
+  await ok(sim.send(replica('temp-mitosis-demo-2', 'mitosis-prod')))
+  await sim.clock.sleep(AWS_DURATIONS.createReplica)
+  assert.is(await statusOf(sim, 'temp-mitosis-demo'), 'incompatible-credentials')
+  assert.is(await statusOf(sim, 'temp-mitosis-demo-2'), 'incompatible-some-status-to-come')
+  await ok(sim.send(remove('temp-mitosis-demo')))
+  await ok(sim.send(remove('temp-mitosis-demo-2')))
+  await sim.clock.sleep(AWS_DURATIONS.delete)
+  assert.is(await one(sim, 'temp-mitosis-demo'), undefined)
+  assert.is(await one(sim, 'temp-mitosis-demo-2'), undefined)
+})
+
 test('durations can be set per operation', async () => {
   const sim = simulate(demo, { throttle: false, durations: { createReplica: 1000 } })
   await ok(sim.send(replica('x', 'mitosis-prod')))

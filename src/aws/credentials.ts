@@ -2,7 +2,8 @@
  * Credentials for a run: MFA-assumed roles, as stack-mitosis did (a role file and a six-digit code), and
  * as users already keep them (profiles in ~/.aws/config with `role_arn`, `mfa_serial`, `source_profile`).
  *
- * - `loadRoleFile` decodes `--credentials FILE`: `{ roleArn, mfaSerial, region, durationSeconds? }`.
+ * - `loadRoleFile` decodes `--credentials FILE`: JSON `{ roleArn, mfaSerial, region, durationSeconds? }`, or
+ *   stack-mitosis's EDN `{:role-arn "…" :mfa-serial "…" :region "…"}` (src/aws/edn.ts).
  * - `mfaCodeSource` says where the six-digit code comes from: `--mfa-code`, then `MITOSIS_MFA_CODE`, then a
  *   prompt on the terminal. A given code is used once: a later refresh needs a fresh code, so it asks the
  *   terminal (or fails if there is none).
@@ -34,6 +35,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { decode } from '../plan/domain.js'
 import { ThrottlingPatientRetry } from './client.js'
+import { readEdnMap } from './edn.js'
 import { fromSdkError } from './errors.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -116,7 +118,36 @@ const ioReason = (e: unknown): string => {
   }
 }
 
-/** Reads `--credentials FILE`. Every failure is one line starting with the file's path. */
+/** stack-mitosis's role file keys (EDN keywords) and the JSON fields they are. */
+const EDN_KEYS: Readonly<Record<string, (typeof ROLE_FILE_FIELDS)[number]>> = {
+  'role-arn': 'roleArn',
+  'mfa-serial': 'mfaSerial',
+  region: 'region',
+  'duration-seconds': 'durationSeconds',
+}
+const keywordOf = (field: string): string => `:${Object.entries(EDN_KEYS).find(([, f]) => f === field)?.[0] ?? field}`
+
+/** An EDN role file: named *.edn, or opening with a `;` comment or a map whose first key is a keyword. */
+const looksLikeEdn = (path: string, text: string): boolean => path.toLowerCase().endsWith('.edn') || /^[\s,]*(;|\{[\s,]*[:;])/.test(text)
+
+/** Decodes stack-mitosis's EDN role file; failures name the keys as the file does (`:role-arn`). */
+const decodeEdnRoleFile = (text: string): E.Either<string, RoleFile> => {
+  const read = readEdnMap(text)
+  if (E.isLeft(read)) return E.left(`not EDN: ${read.left}`)
+  const fields: Record<string, unknown> = {}
+  for (const [key, value] of read.right) {
+    const field = EDN_KEYS[key]
+    if (field === undefined) return E.left(`unknown key :${key} (the keys are ${Object.keys(EDN_KEYS).map((k) => `:${k}`).join(', ')})`)
+    fields[field] = typeof value === 'object' ? `:${value.keyword}` : value
+  }
+  // the decoder's messages start with the field's name: the file's own key instead
+  return pipe(
+    decode(RoleFile)(fields),
+    E.mapLeft((m) => m.replace(/^(\w+):/, (_, field: string) => `${keywordOf(field)}:`)),
+  )
+}
+
+/** Reads `--credentials FILE`, JSON or stack-mitosis's EDN. Every failure is one line starting with the file's path. */
 export const loadRoleFile = (path: string): E.Either<string, RoleFile> => {
   let text: string
   try {
@@ -124,6 +155,7 @@ export const loadRoleFile = (path: string): E.Either<string, RoleFile> => {
   } catch (e) {
     return E.left(`${path}: cannot read the role file: ${ioReason(e)}`)
   }
+  if (looksLikeEdn(path, text)) return pipe(decodeEdnRoleFile(text), E.mapLeft((m) => `${path}: ${m}`))
   let json: unknown
   try {
     json = JSON.parse(text)

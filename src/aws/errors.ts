@@ -11,7 +11,10 @@ const firstLine = (s: string): string => s.split('\n')[0]!.trim()
 /** `service` names what could not be reached: RDS unless the action says otherwise (`ram:…`, `sts:…`). */
 export const fromSdkError = (action: string, endpoint: string | undefined) => (e: unknown): RdsError => {
   const service = /^([a-z]+):/.exec(action)?.[1]?.toUpperCase() ?? 'RDS'
-  const err = e as { name?: string; code?: string; message?: string; Code?: string; $metadata?: unknown; cause?: { code?: string } }
+  const err = e as {
+    name?: string; code?: string; message?: string; Code?: string; $metadata?: unknown; $fault?: string; cause?: { code?: string }
+    $response?: { statusCode?: number; headers?: Record<string, string | undefined> }
+  }
   const name = err.name ?? err.Code ?? 'Error'
   const message = firstLine(err.message ?? String(e))
   const sysCode = err.code ?? err.cause?.code
@@ -30,6 +33,13 @@ export const fromSdkError = (action: string, endpoint: string | undefined) => (e
   }
   if (name === 'TimeoutError' || name === 'RequestTimeout') {
     return { _tag: 'Unreachable', message: `${service} did not answer ${action}${endpoint === undefined ? '' : ` at ${endpoint}`}: ${message}` }
+  }
+  // an answer the SDK could not read as the API's (an HTML page, say: an emulator without the action, a
+  // proxy's error page): said as what came back, not as the XML parser's complaint
+  if (err.$response !== undefined && err.$fault === undefined) {
+    const type = err.$response.headers?.['content-type']?.split(';')[0]?.trim()
+    const answer = `HTTP ${err.$response.statusCode ?? '?'}${type === undefined || type === '' ? '' : ` ${type}`}`
+    return { _tag: 'Decode', action, message: `${answer}, not an answer of the ${service} API${endpoint === undefined ? '' : ` (from ${endpoint})`}` }
   }
   return { _tag: 'Api', action, code: name, message }
 }

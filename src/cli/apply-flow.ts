@@ -29,6 +29,11 @@ export interface ApplyFlowExtras {
   readonly secrets?: Readonly<Record<string, string>>
 }
 
+/** Says on stderr, one `Note: ` line each, what reading the world could not tell and what was assumed instead. */
+export const sayNotes = (environment: Environment): void => {
+  for (const note of environment.notes ?? []) process.stderr.write(`Note: ${note}\n`)
+}
+
 /**
  * Writes a plan with what it was made from, for `mitosis apply FILE` (--plan --out); returns the line
  * that tells how to apply it (with where the password comes from, when the plan names one).

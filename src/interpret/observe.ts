@@ -3,14 +3,15 @@
  * the clone copies), and the source's snapshots when the plan will restore one. The region's Aurora
  * clusters are read too (one DescribeDBClusters) when the instances cannot settle the request: the
  * source or the target is not an instance there, or is a cluster member. When the source or the
- * target is one of those clusters, the account's quotas (DescribeAccountAttributes; RDS's defaults
- * when that is denied) and the clusters shared through AWS RAM (ram:ListResources, which must be
- * allowed: a shared cluster cannot be replaced) are read as well. Read-only.
+ * target is one of those clusters, the account's quotas (DescribeAccountAttributes; RDS's defaults,
+ * and a note saying so, when that is denied or not answered as the API answers) and the clusters
+ * shared through AWS RAM (ram:ListResources, which must be allowed: a shared cluster cannot be
+ * replaced) are read as well. Read-only.
  */
 import * as A from 'fp-ts/lib/ReadonlyArray.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import type { DBCluster, DBInstance, Environment, Quotas, Tag, TaggedDBSubnetGroup } from '../plan/domain.js'
+import type { DBCluster, DBInstance, Environment, Tag, TaggedDBSubnetGroup } from '../plan/domain.js'
 import { replicaForest, replicaTree, treeIds } from '../plan/forest.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import { subnetGroupName, type CreateRequest } from '../plan/create.js'
@@ -32,15 +33,43 @@ const tagsOf = (port: RdsPort, instances: ReadonlyArray<DBInstance>): TE.TaskEit
     TE.map((chunks) => Object.fromEntries(chunks.flat())),
   )
 
-/** The quotas' maxima; none (so the planner takes RDS's defaults) when DescribeAccountAttributes is denied. */
-const quotasOf = (port: RdsPort): TE.TaskEither<RdsError, Quotas> =>
+/**
+ * Why the quotas could not be read, when that is no reason to stop: DescribeAccountAttributes denied, or
+ * answered by something that is not the RDS API (an emulator without the action answers an HTML page),
+ * or unknown to the endpoint (InvalidAction). Undefined for any other failure.
+ */
+const quotasUnreadable = (e: RdsError): string | undefined => {
+  switch (e._tag) {
+    case 'AccessDenied':
+      return `access denied for rds:${e.action}`
+    case 'Decode':
+      return `${e.action} answered ${e.message}`
+    case 'Api':
+      return e.code === 'InvalidAction' ? `${e.action}: ${e.code}` : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The quotas' maxima; none (so the planner takes RDS's defaults) when they cannot be read, with a note
+ * that says so.
+ */
+const quotasOf = (port: RdsPort): TE.TaskEither<RdsError, Pick<Environment, 'quotas' | 'notes'>> =>
   pipe(
     port.describeAccountQuotas(),
-    TE.map((q): Quotas => ({
-      ...(q.DBInstances === undefined ? {} : { DBInstances: q.DBInstances.max }),
-      ...(q.DBClusters === undefined ? {} : { DBClusters: q.DBClusters.max }),
+    TE.map((q) => ({
+      quotas: {
+        ...(q.DBInstances === undefined ? {} : { DBInstances: q.DBInstances.max }),
+        ...(q.DBClusters === undefined ? {} : { DBClusters: q.DBClusters.max }),
+      },
     })),
-    TE.orElse((e) => (e._tag === 'AccessDenied' ? TE.right({}) : TE.left(e))),
+    TE.orElse((e) => {
+      const why = quotasUnreadable(e)
+      return why === undefined
+        ? TE.left(e)
+        : TE.right({ quotas: {}, notes: [`could not read the account's quotas (${why}); assuming RDS's defaults`] })
+    }),
   )
 
 /** What only cluster plans need: the account's quotas and the clusters shared through RAM. */
@@ -49,8 +78,9 @@ const clusterFacts = (port: RdsPort, req: CloneRequest, clusters: ReadonlyArray<
   if (![req.source, req.target].some((id) => ids.has(normalizeIdentifier(id)))) return TE.right({})
   return pipe(
     TE.Do,
-    TE.bind('quotas', () => quotasOf(port)),
+    TE.bind('read', () => quotasOf(port)),
     TE.bind('ramSharedClusterArns', () => port.listRamSharedClusterArns()),
+    TE.map(({ read, ramSharedClusterArns }): Partial<Environment> => ({ ...read, ramSharedClusterArns })),
   )
 }
 

@@ -1,9 +1,12 @@
 /**
- * The hook's shell: `sh -c CMD` with the tool's environment plus the run's, output streamed by line.
+ * The hook's shell: `bash -c CMD` where bash is on the PATH (stack-mitosis's shell, so its hooks run
+ * unchanged), `sh -c CMD` otherwise; with the tool's environment plus the run's, output streamed by line.
  * The hook runs in a process group of its own, so that it and everything it started can be ended
  * together: at its timeout, or when the run is interrupted (SIGTERM first, SIGKILL after a grace period).
  */
 import { spawn } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Shell } from './apply.js'
 
@@ -26,10 +29,25 @@ export const killHooks = (): void => {
   for (const pid of running) signalGroup(pid, 'SIGKILL')
 }
 
+const onPath = (command: string): boolean =>
+  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false
+    try {
+      accessSync(join(dir, command), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+
+let shell: string | undefined
+/** `bash` where there is one, else `sh` (looked up once). */
+export const hookShell = (): string => (shell ??= onPath('bash') ? 'bash' : 'sh')
+
 export const processShell: Shell = {
   run: (command, env, onLine, timeoutMs, signal) =>
     new Promise((resolve) => {
-      const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const child = spawn(hookShell(), ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       const pid = child.pid
       if (pid !== undefined) running.add(pid)
       let timedOut = false

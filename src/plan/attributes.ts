@@ -32,6 +32,12 @@ export const configuredParameterGroup = (groups: DBInstance['DBParameterGroups']
   (firstWithStatus(groups, (g) => g.ParameterApplyStatus === 'pending-reboot' || g.ParameterApplyStatus === 'applying') ??
     firstWithStatus(groups, (g) => g.ParameterApplyStatus === 'in-sync'))?.DBParameterGroupName
 
+/**
+ * A list, or nothing when it is empty: RDS takes an empty list in a request as "none" (no security
+ * groups, say), so a setting with nothing in it is left out rather than sent empty.
+ */
+export const listed = <A>(xs: ReadonlyArray<A>): A[] | undefined => (xs.length > 0 ? [...xs] : undefined)
+
 /** Keeps only the keys whose value is defined, so requests carry no `undefined`. */
 export const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
@@ -49,9 +55,6 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
   const gp3Tunable = storageType === 'gp3' && (i.AllocatedStorage ?? 0) >= threshold && allocatedStorage >= threshold
   const monitoring = (i.MonitoringInterval ?? 0) > 0
   const insights = i.PerformanceInsightsEnabled === true
-  const backups = (i.BackupRetentionPeriod ?? 0) > 0
-  const logs = i.EnabledCloudwatchLogsExports ?? []
-  const processor = i.ProcessorFeatures ?? []
   return defined<Settings>({
     DBInstanceClass: i.DBInstanceClass,
     Port: i.Endpoint?.Port,
@@ -65,9 +68,9 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     OptionGroupName: firstWithStatus(i.OptionGroupMemberships, (g) => g.Status === 'in-sync')?.OptionGroupName,
     DBParameterGroupName: configuredParameterGroup(i.DBParameterGroups),
     PubliclyAccessible: i.PubliclyAccessible,
-    Tags: userTags(tags),
+    Tags: listed(userTags(tags)),
     DBSubnetGroupName: i.DBSubnetGroup?.DBSubnetGroupName,
-    VpcSecurityGroupIds: (i.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId),
+    VpcSecurityGroupIds: listed((i.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId)),
     CopyTagsToSnapshot: i.CopyTagsToSnapshot,
     MonitoringInterval: i.MonitoringInterval,
     MonitoringRoleArn: monitoring ? i.MonitoringRoleArn : undefined,
@@ -75,13 +78,14 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
     EnablePerformanceInsights: i.PerformanceInsightsEnabled,
     PerformanceInsightsKMSKeyId: insights ? i.PerformanceInsightsKMSKeyId : undefined,
     PerformanceInsightsRetentionPeriod: insights ? i.PerformanceInsightsRetentionPeriod : undefined,
-    EnableCloudwatchLogsExports: logs.length > 0 ? [...logs] : undefined,
-    ProcessorFeatures: processor.length > 0 ? [...processor] : undefined,
+    EnableCloudwatchLogsExports: listed(i.EnabledCloudwatchLogsExports ?? []),
+    ProcessorFeatures: listed(i.ProcessorFeatures ?? []),
     DeletionProtection: i.DeletionProtection,
     CACertificateIdentifier: i.CACertificateIdentifier,
     NetworkType: i.NetworkType,
     BackupRetentionPeriod: i.BackupRetentionPeriod,
-    PreferredBackupWindow: backups ? i.PreferredBackupWindow : undefined,
+    // an instance without backups (a read replica, usually) still has its window: a copy keeps it
+    PreferredBackupWindow: i.PreferredBackupWindow,
     PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
   })
 }

@@ -3,7 +3,7 @@
  * instance's, read off describe under their request names; and which call carries each. Pure.
  */
 import type { DBCluster, DBClusterMember, DBInstance, Tag } from './domain.js'
-import { configuredParameterGroup, defined, userTags } from './attributes.js'
+import { configuredParameterGroup, defined, listed, userTags } from './attributes.js'
 
 /** The target cluster's settings, under RestoreDBClusterToPointInTime / ModifyDBCluster names. */
 export interface ClusterSettings {
@@ -35,15 +35,14 @@ export const CLUSTER_SETTING_KEYS: ReadonlyArray<ClusterSettingKey> = [...RESTOR
 export const clusterTags = (c: DBCluster): ReadonlyArray<Tag> => c.TagList ?? []
 
 export const clusterSettings = (c: DBCluster, tags: ReadonlyArray<Tag> = clusterTags(c)): ClusterSettings => {
-  const logs = c.EnabledCloudwatchLogsExports ?? []
   return defined<ClusterSettings>({
     DBSubnetGroupName: c.DBSubnetGroup,
-    VpcSecurityGroupIds: (c.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId),
+    VpcSecurityGroupIds: listed((c.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId)),
     DBClusterParameterGroupName: c.DBClusterParameterGroup,
     Port: c.Port,
-    Tags: userTags(tags),
+    Tags: listed(userTags(tags)),
     CopyTagsToSnapshot: c.CopyTagsToSnapshot,
-    EnableCloudwatchLogsExports: logs.length > 0 ? [...logs] : undefined,
+    EnableCloudwatchLogsExports: listed(c.EnabledCloudwatchLogsExports ?? []),
     EnableIAMDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled,
     DeletionProtection: c.DeletionProtection,
     ServerlessV2ScalingConfiguration:
@@ -107,7 +106,7 @@ export const memberSettings = (i: DBInstance, member: DBClusterMember | undefine
     PerformanceInsightsRetentionPeriod: insights ? i.PerformanceInsightsRetentionPeriod : undefined,
     CACertificateIdentifier: i.CACertificateIdentifier,
     PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
-    Tags: userTags(tags),
+    Tags: listed(userTags(tags)),
   })
 }
 

@@ -219,6 +219,8 @@ export interface Environment {
   readonly ramSharedClusterArns?: ReadonlyArray<string>
   /** Account limits; RDS's defaults (40 instances, 40 clusters) when absent. */
   readonly quotas?: Quotas
+  /** What could not be read and what was assumed instead, one line each (the CLI says them on stderr). */
+  readonly notes?: ReadonlyArray<string>
 }
 
 /** `arn:aws:rds:us-east-1:123456789012` from any ARN the environment shows. */

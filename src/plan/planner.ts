@@ -163,7 +163,7 @@ const isEmpty = (s: Settings): boolean => Object.keys(s).length === 0
 /**
  * The settings a new copy of `node` is given: the target's own, except that an instance with
  * replicas must keep automated backups (a replica's source needs them), and a new replica already
- * starts with none.
+ * starts with none (it keeps the target's backup window all the same).
  */
 const settingsFor = (env: Environment, r: Resolved, node: TreeNode): Settings => {
   const id = node.instance.DBInstanceIdentifier
@@ -172,7 +172,7 @@ const settingsFor = (env: Environment, r: Resolved, node: TreeNode): Settings =>
   const retention = s.BackupRetentionPeriod ?? 0
   const needed = node.replicas.length > 0 ? Math.max(retention, 1) : retention
   if (node.parent !== undefined && needed === 0) {
-    const { BackupRetentionPeriod: _r, PreferredBackupWindow: _w, ...rest } = s
+    const { BackupRetentionPeriod: _r, ...rest } = s
     return rest
   }
   return { ...s, BackupRetentionPeriod: needed }

@@ -17,11 +17,19 @@ export type StepProgress =
   | { readonly _tag: 'done' }
   | { readonly _tag: 'failed'; readonly id: string; readonly status: string }
 
-/** Statuses an instance does not come back from by itself (aws-facts.md). */
+/**
+ * Statuses an instance or an Aurora cluster does not come back from by itself (aws-facts.md; the RDS User
+ * Guide's DB instance and DB cluster status tables). Every `incompatible-*` status is one, also those not
+ * listed here: see isFailedStatus.
+ */
 export const FAILED_STATUSES: ReadonlySet<string> = new Set([
-  'failed', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters', 'incompatible-restore',
-  'restore-error', 'storage-full', 'inaccessible-encryption-credentials',
+  'failed', 'incompatible-credentials', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters',
+  'incompatible-restore', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
+  'restore-error', 'storage-full',
 ])
+
+/** Whether RDS shows a status that needs someone to fix it: the run stops at once, naming it. */
+export const isFailedStatus = (status: string): boolean => FAILED_STATUSES.has(status) || status.startsWith('incompatible-')
 
 const pending: StepProgress = { _tag: 'pending' }
 const done: StepProgress = { _tag: 'done' }
@@ -50,7 +58,7 @@ const ofCluster = (c: DBCluster | undefined): Subject | undefined => (c === unde
  */
 const judge = (subject: Subject | undefined, effect: boolean, own: ReadonlySet<string>): StepProgress => {
   if (subject === undefined) return pending
-  if (FAILED_STATUSES.has(subject.status)) return { _tag: 'failed', id: subject.id, status: subject.status }
+  if (isFailedStatus(subject.status)) return { _tag: 'failed', id: subject.id, status: subject.status }
   if (own.has(subject.status)) return { _tag: 'started', status: subject.status }
   return effect ? done : pending
 }
@@ -229,7 +237,7 @@ const ownProgress = (w: Seen, step: Step): StepProgress => {
     }
     case 'AddRoleToDBCluster': {
       const c = clusterOf(w, step.id)
-      if (c !== undefined && FAILED_STATUSES.has(c.Status)) return { _tag: 'failed', id: c.DBClusterIdentifier, status: c.Status }
+      if (c !== undefined && isFailedStatus(c.Status)) return { _tag: 'failed', id: c.DBClusterIdentifier, status: c.Status }
       const role = c?.AssociatedRoles?.find((r) => r.RoleArn === step.request.RoleArn)
       if (role === undefined) return pending
       return role.Status === undefined || role.Status === 'ACTIVE' ? done : { _tag: 'started', status: role.Status }

@@ -25,6 +25,7 @@ import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
 import { DEFAULT_QUOTAS } from '../plan/cluster.js'
 import { replicaForest } from '../plan/forest.js'
+import { isFailedStatus } from '../plan/progress.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
 import { virtualClock } from './clock.js'
@@ -136,12 +137,8 @@ export interface MasterCredentials {
 export const DEFAULT_START = Date.parse('2026-11-22T12:00:00Z')
 const DEFAULT_THROTTLE = { burst: 300, perSecond: 12 }
 
-/** Statuses an instance is left in by a failure; RDS lets such an instance be deleted. */
-const FAILED_STATUSES = new Set([
-  'failed', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters', 'incompatible-restore',
-  'restore-error', 'storage-full', 'inaccessible-encryption-credentials',
-])
-const DELETABLE_STATUSES = new Set(['available', 'stopped', 'storage-optimization', ...FAILED_STATUSES])
+/** Statuses an instance can be deleted in: RDS lets one a failure left behind (isFailedStatus) be deleted too. */
+const deletable = (status: string): boolean => ['available', 'stopped', 'storage-optimization'].includes(status) || isFailedStatus(status)
 
 /** Defaults RDS gives a new instance when nothing says otherwise (it picks windows itself). */
 const DEFAULT_BACKUP_WINDOW = '07:00-07:30'
@@ -757,7 +754,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
 
   const remove = (r: Extract<RdsOperation, { op: 'DeleteDBInstance' }>['request']) => {
     const n = mustFind(r.DBInstanceIdentifier)
-    if (!DELETABLE_STATUSES.has(n.status)) requireAvailable(n)
+    if (!deletable(n.status)) requireAvailable(n)
     const final = r.SkipFinalSnapshot === true ? undefined : r.FinalDBSnapshotIdentifier
     if (r.SkipFinalSnapshot !== true && final === undefined) {
       fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.')
@@ -767,7 +764,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     }
     if (final !== undefined) {
       if (n.source !== undefined) fault('InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance.')
-      if (FAILED_STATUSES.has(n.status)) fault('InvalidDBInstanceState', `Instance ${n.id} is in a failed state; delete it with SkipFinalSnapshot.`)
+      if (isFailedStatus(n.status)) fault('InvalidDBInstanceState', `Instance ${n.id} is in a failed state; delete it with SkipFinalSnapshot.`)
       if (identifierProblem(final) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('FinalDBSnapshotIdentifier'))
       if (snapshots.some((s) => s.snapshot.DBSnapshotIdentifier === final)) {
         fault('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${final} already exists.`)
@@ -1228,7 +1225,7 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   const removeCluster = (r: Extract<RdsOperation, { op: 'DeleteDBCluster' }>['request']) => {
     const c = mustFindCluster(r.DBClusterIdentifier)
     // a cluster a failure left behind can be deleted (RDS allows it), not snapshotted
-    const failed = FAILED_STATUSES.has(c.status)
+    const failed = isFailedStatus(c.status)
     if (!failed) requireClusterAvailable(c)
     if (membersOfCluster(c).length > 0) {
       fault('InvalidDBClusterStateFault', `Cluster ${c.id} cannot be deleted while it has DB instances; delete them first.`)

@@ -23,6 +23,8 @@ export interface MotoSuiteOptions {
   readonly awsFixups?: boolean
   /** The limit for one run of the CLI (default: test/support/cli.ts's). */
   readonly runLimitMs?: number
+  /** startMoto's `forward`: actions moto answers itself, even those the proxy stands in for. */
+  readonly forward?: ReadonlyArray<string>
 }
 
 /** A request as the proxy received it, with whether the restart hook had already run at that moment. */
@@ -70,7 +72,7 @@ export const motoSuite = (options: MotoSuiteOptions): MotoSuite => {
   let listener: ((r: RecordedRequest) => void) | undefined
   let starting: Promise<Moto> | undefined
   const moto = (): Promise<Moto> =>
-    (starting ??= startMoto({ awsFixups: options.awsFixups === true, onRequest: (r) => listener?.(r) }))
+    (starting ??= startMoto({ awsFixups: options.awsFixups === true, onRequest: (r) => listener?.(r), ...(options.forward === undefined ? {} : { forward: options.forward }) }))
 
   const stop = async (): Promise<void> => {
     listener = undefined

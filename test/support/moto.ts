@@ -75,6 +75,11 @@ export interface MotoOptions {
    * in the same order). A test can react at an exact point of a conversation, e.g. kill the client.
    */
   readonly onRequest?: (r: RecordedRequest) => void
+  /**
+   * Actions the proxy forwards to moto even though it answers them itself by default (DescribeAccountAttributes,
+   * ListResources: see standInFor), so that the code under test gets moto's own answer (an HTML error page).
+   */
+  readonly forward?: ReadonlyArray<string>
 }
 
 export interface Moto {
@@ -699,6 +704,7 @@ function startProxy(
   motoPort: number,
   record: (r: RecordedRequest) => void,
   fixups: AwsFixups | undefined,
+  forwarded: ReadonlySet<string>,
 ): Promise<{ server: http.Server; port: number; agent: http.Agent }> {
   const agent = new http.Agent({ keepAlive: true })
   const server = http.createServer((req, res) => {
@@ -716,7 +722,7 @@ function startProxy(
       const action = actionOf(params, req.headers) ?? (path === '/listresources' ? 'ListResources' : undefined)
       record(Object.freeze({ method, path, action, params }))
 
-      const standIn = standInFor(action)
+      const standIn = action !== undefined && forwarded.has(action) ? undefined : standInFor(action)
       if (standIn !== undefined) {
         res.writeHead(200, { 'content-type': standIn.type, 'content-length': String(Buffer.byteLength(standIn.body)) })
         res.end(standIn.body)
@@ -799,6 +805,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
         onRequest?.(r)
       },
       fixups,
+      new Set(options.forward ?? []),
     )
   } catch (e) {
     killGroup(moto.child, 'SIGKILL')

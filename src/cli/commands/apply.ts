@@ -13,7 +13,7 @@ import { productionPlanTarget } from '../../plan/production.js'
 import { checkPlan } from '../../plan/predict.js'
 import { runInProgress } from '../../plan/runs.js'
 import { secretsNamed } from '../../interpret/apply.js'
-import { applyFlow } from '../apply-flow.js'
+import { applyFlow, sayNotes } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
@@ -74,6 +74,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
     const observed = await observeEnvironment(connected.port, request)()
     if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
+    sayNotes(observed.right)
     // a create plan's subnet group: free, or this run's own (its tags say)
     const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
     const subnetGroups = groups.length === 0 ? undefined : await observeSubnetGroups(connected.port, groups)()

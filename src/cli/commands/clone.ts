@@ -5,7 +5,7 @@ import { renderClusterMermaid } from '../../plan/cluster-render.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
-import { applyFlow, savePlan } from '../apply-flow.js'
+import { applyFlow, savePlan, sayNotes } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
@@ -84,6 +84,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     if (kind === 'cluster' && flags['restore-snapshot']) {
       throw new UserError(`--restore-snapshot applies to DB instance clones only; ${plan.source} and ${plan.target} are Aurora clusters, cloned copy-on-write`)
     }
+    sayNotes(environment)
     if (flags['iam-policy']) {
       this.log(JSON.stringify(iamPolicy(environment, plan), null, 2))
       return
