@@ -148,6 +148,28 @@ test('a fresh copy that already shows what its settings step sets: that step is 
   assert.equal(kinds.slice(0, 3), ['1 CreateDBInstanceReadReplica done', '2 PromoteReadReplica pending', '3 ModifyDBInstance pending'])
 })
 
+/** A target that an earlier clone made (the weekly refresh): cloned again, and killed along the way. */
+for (const [name, req] of [...INSTANCE_CASES, ['aurora', { source: 'shop-prod', target: 'shop-staging', restart: 'true' }] as const]) {
+  test(`${name}: a target an earlier clone made is cloned again, also when killed after any call`, async () => {
+    const refreshed = simulate(fixture(name))
+    const first = await run(refreshed, req)
+    assert.ok(E.isRight(first.result), E.isLeft(first.result) ? renderApplyFailure(first.result.left, first.plan) : '')
+    const env = refreshed.environment()
+    const whole = simulate(env)
+    const second = await run(whole, req)
+    assert.ok(E.isRight(second.result), `the second clone: ${E.isLeft(second.result) ? renderApplyFailure(second.result.left, second.plan) : ''}`)
+    assert.is.not(second.plan.run, first.plan.run, 'a new run: the target is a new instance')
+    const expected = name === 'aurora' ? JSON.stringify(clusterWorld(whole).clusters.map((c) => [c.id, c.status, c.data])) : JSON.stringify(endState(whole).map((i) => [i.id, i.status, i.parent, i.data]))
+    const calls = second.plan.steps.filter((s) => s.op !== 'RunCommand').length
+    for (let k = 1; k < calls; k += 2) {
+      const { sim, again } = await killThenRerun(env, req, k)
+      assert.ok(E.isRight(again.result), `re-run after a kill at call ${k}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+      const got = name === 'aurora' ? JSON.stringify(clusterWorld(sim).clusters.map((c) => [c.id, c.status, c.data])) : JSON.stringify(endState(sim).map((i) => [i.id, i.status, i.parent, i.data]))
+      assert.is(got, expected, `end state after a kill at call ${k}`)
+    }
+  })
+}
+
 /** The Aurora target with the source cluster's parameter group, windows and retention. */
 const clusterSharingSource = (env: Environment, source: string, target: string): Environment => {
   const src = env.clusters!.find((c) => c.DBClusterIdentifier === source)!

@@ -22,8 +22,9 @@ export const clusterFootprint = (env: Environment, run: string): ClusterFootprin
     if (tagValue(c.TagList, TAG_RUN) !== run) continue
     const copyOf = tagValue(c.TagList, TAG_COPY_OF)
     const from = tagValue(c.TagList, TAG_RENAMED_FROM)
-    if (copyOf !== undefined) copies.set(copyOf, c)
-    else if (from !== undefined) originals.set(from, c)
+    // renamed away first: a target that an earlier run made still carries that run's copy-of tag
+    if (from !== undefined) originals.set(from, c)
+    else if (copyOf !== undefined) copies.set(copyOf, c)
   }
   return { run, copies, originals }
 }

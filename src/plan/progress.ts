@@ -9,7 +9,8 @@ import { instanceSettings } from './attributes.js'
 import { settingDifferences } from './predict.js'
 import { OLD_PREFIX, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
-import { footprint, tagsOf, tagValue, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
+import { footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
+import { clusterFootprint } from './cluster-runs.js'
 
 export type StepProgress =
   | { readonly _tag: 'pending' }
@@ -93,24 +94,16 @@ interface Seen {
 
 const seen = (env: Environment, plan: Plan): Seen => {
   const f = footprint(env, plan.run)
-  const clusterCopies = new Map<string, DBCluster>()
-  const clusterOriginals = new Map<string, DBCluster>()
-  for (const c of env.clusters ?? []) {
-    if (tagValue(c.TagList, TAG_RUN) !== plan.run) continue
-    const copyOf = tagValue(c.TagList, TAG_COPY_OF)
-    const from = tagValue(c.TagList, TAG_RENAMED_FROM)
-    if (copyOf !== undefined) clusterCopies.set(copyOf, c)
-    else if (from !== undefined) clusterOriginals.set(from, c)
-  }
+  const c = clusterFootprint(env, plan.run)
   return {
     env,
     plan,
     byId: new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i])),
-    clusterById: new Map((env.clusters ?? []).map((c) => [c.DBClusterIdentifier, c])),
+    clusterById: new Map((env.clusters ?? []).map((x) => [x.DBClusterIdentifier, x])),
     copies: f.copies,
     originals: f.originals,
-    clusterCopies,
-    clusterOriginals,
+    clusterCopies: c.copies,
+    clusterOriginals: c.originals,
   }
 }
 

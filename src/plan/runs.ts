@@ -63,8 +63,9 @@ export const footprint = (env: Environment, run: string): RunFootprint => {
     if (tagValue(tags, TAG_RUN) !== run) continue
     const copyOf = tagValue(tags, TAG_COPY_OF)
     const from = tagValue(tags, TAG_RENAMED_FROM)
-    if (copyOf !== undefined) copies.set(copyOf, i)
-    else if (from !== undefined) originals.set(from, i)
+    // renamed away first: a target that an earlier run made still carries that run's copy-of tag
+    if (from !== undefined) originals.set(from, i)
+    else if (copyOf !== undefined) copies.set(copyOf, i)
   }
   return { run, copies, originals }
 }
