@@ -9,9 +9,10 @@ import type { Environment } from '../src/plan/domain.js'
 import type { CloneRequest } from '../src/plan/planner.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
 import { predict } from '../src/plan/predict.js'
-import { simulate, type Simulator, type SimOptions } from '../src/sim/simulator.js'
+import { simulate, type SimOptions } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
 import { fakeShell, killable, Killed, OPTIONS, run } from './support/apply.js'
+import { instanceWorld } from './support/apply.js'
 
 const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['demo', { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }],
@@ -20,21 +21,7 @@ const CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['cross-vpc', { source: 'ledger-prod', target: 'ledger-sandbox' }],
 ]
 
-/** What a user would check afterwards: names, states, links, settings that matter, and whose data. */
-const endState = (sim: Simulator) =>
-  sim
-    .environment()
-    .instances.map((i) => ({
-      id: i.DBInstanceIdentifier,
-      status: i.DBInstanceStatus,
-      parent: i.ReadReplicaSourceDBInstanceIdentifier,
-      class: i.DBInstanceClass,
-      parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
-      backupWindow: i.PreferredBackupWindow,
-      tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
-      data: sim.dataOf(i.DBInstanceIdentifier),
-    }))
-    .sort((a, b) => a.id.localeCompare(b.id))
+const endState = instanceWorld
 
 const uninterrupted = new Map<string, ReturnType<typeof endState>>()
 

@@ -15,6 +15,7 @@ import { planProgress } from '../src/plan/progress.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
 import { clusterWorld, killable, Killed, run, type RunOptions } from './support/apply.js'
+import { instanceWorld } from './support/apply.js'
 
 const INSTANCE_CASES: ReadonlyArray<readonly [string, CloneRequest]> = [
   ['demo', { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }],
@@ -58,21 +59,7 @@ const sharingSourceSettings = async (env: Environment, source: string, target: s
   }
 }
 
-/** What a user would check afterwards: names, states, links, settings that matter, and whose data. */
-const endState = (sim: Simulator) =>
-  sim
-    .environment()
-    .instances.map((i) => ({
-      id: i.DBInstanceIdentifier,
-      status: i.DBInstanceStatus,
-      parent: i.ReadReplicaSourceDBInstanceIdentifier,
-      class: i.DBInstanceClass,
-      parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
-      windows: [i.PreferredMaintenanceWindow, i.PreferredBackupWindow, i.BackupRetentionPeriod],
-      tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
-      data: sim.dataOf(i.DBInstanceIdentifier),
-    }))
-    .sort((a, b) => a.id.localeCompare(b.id))
+const endState = instanceWorld
 
 const accepted = (sim: Simulator) => sim.calls().filter((c) => c.outcome === 'ok' && !/^(Describe|List|ram:)/.test(c.action))
 

@@ -29,7 +29,8 @@ export const killHooks = (): void => {
   for (const pid of running) signalGroup(pid, 'SIGKILL')
 }
 
-const onPath = (command: string): boolean =>
+/** Whether an executable `command` is on the PATH. */
+export const onPath = (command: string): boolean =>
   (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
     if (dir === '') return false
     try {

@@ -155,3 +155,19 @@ export const leaseCall = (c: { readonly action: string; readonly input: unknown 
 
 /** A call that changes the world for the plan: neither a read nor the lease (test/lease.test.ts asserts those). */
 export const planCall = (c: { readonly action: string; readonly input: unknown }): boolean => !reads(c.action) && !leaseCall(c)
+
+/** What a user would check of the instances afterwards: names, states, links, settings that matter, and whose data. */
+export const instanceWorld = (sim: Simulator) =>
+  sim
+    .environment()
+    .instances.map((i) => ({
+      id: i.DBInstanceIdentifier,
+      status: i.DBInstanceStatus,
+      parent: i.ReadReplicaSourceDBInstanceIdentifier,
+      class: i.DBInstanceClass,
+      parameters: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
+      windows: [i.PreferredMaintenanceWindow, i.PreferredBackupWindow, i.BackupRetentionPeriod],
+      tags: (i.TagList ?? []).filter((t) => !t.Key.startsWith('mitosis:')),
+      data: sim.dataOf(i.DBInstanceIdentifier),
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id))

@@ -4,8 +4,7 @@
  * answering while the CLI runs.
  */
 import { execFile, type ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { drawErrors } from '../../src/plan/domain.js'
@@ -78,14 +77,4 @@ export const planOf = (r: Run): Plan => {
   return decoded.right
 }
 
-/** Whether an executable `command` is on the PATH. */
-export const onPath = (command: string): boolean =>
-  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, command), constants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
+export { onPath } from '../../src/interpret/shell.js'
