@@ -8,6 +8,7 @@ import type { Environment } from '../src/plan/domain.js'
 import type { Plan } from '../src/plan/operations.js'
 import { stepDuration } from '../src/plan/durations.js'
 import { applyPlan, renderApplyFailure } from '../src/interpret/apply.js'
+import { DEFAULT_LEASE_TTL_MS } from '../src/interpret/lease.js'
 import { simulate, type SimCall, type Simulator } from '../src/sim/simulator.js'
 
 export const MINUTE = 60_000
@@ -93,7 +94,14 @@ export const measure = async (env: Environment, plan: Plan, names: ReadonlyArray
   const result = await applyPlan(
     plan,
     { rds: sim, clock, shell: { run: async () => ({ code: 0, timedOut: false }) }, random: seeded(42) },
-    { pollIntervalMs: POLL_MS, stepTimeoutMs: 6 * 60 * MINUTE, hookTimeoutMs: MINUTE, ...(options.secrets === undefined ? {} : { secrets: options.secrets }) },
+    {
+      pollIntervalMs: POLL_MS,
+      stepTimeoutMs: 6 * 60 * MINUTE,
+      hookTimeoutMs: MINUTE,
+      // the lease the CLI takes on the target, as it takes it (its writes and renewals are among the calls)
+      lease: { holder: { host: 'bench', pid: 1, id: 'bench' }, ttlMs: DEFAULT_LEASE_TTL_MS },
+      ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+    },
     () => undefined,
   )
   if (E.isLeft(result)) throw new Error(renderApplyFailure(result.left, plan))
