@@ -38,9 +38,11 @@ export { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type Pla
 export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
 export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'
-export { applyPlan, planIds, resolveSecrets, secretsNamed, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary, type HookResult, type Shell } from './interpret/apply.js'
+export { planIds } from './interpret/readiness.js'
+export { missingSecret, resolveSecrets, secretsNamed } from './interpret/secrets.js'
+export { applyPlan, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary } from './interpret/apply.js'
 export { systemClock, type Clock } from './interpret/port.js'
-export { processShell } from './interpret/shell.js'
+export { processShell, type HookResult, type Shell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
 export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
@@ -85,4 +87,3 @@ export {
   type CreatePlanProblem,
 } from './plan/create.js'
 export { passwordProblem, passwordEngine } from './plan/passwords.js'
-export { missingSecret } from './interpret/apply.js'

@@ -6,31 +6,17 @@
  * predicates of src/plan/progress.ts, the same ones a re-run uses to skip what is done).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { DBCluster, DBInstance, Environment } from '../plan/domain.js'
+import type { DBCluster, Environment } from '../plan/domain.js'
 import { planProgress, refusal, stepProgress, type StepProgress } from '../plan/progress.js'
-import { isClusterOperation, passwordSet, setsPassword, type Plan, type RdsOperation, type SecretRef, type Step } from '../plan/operations.js'
+import { passwordSet, setsPassword, type Plan, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
+import { changes, hasClusterSteps, isTransient, planIds, whyNotNow } from './readiness.js'
+import { missingSecret, resolveSecrets, type MissingSecret } from './secrets.js'
+import type { Shell } from './shell.js'
 import { describeHolder, LEASE_SETTLE_MS, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
-
-export interface HookResult {
-  readonly code: number | null
-  readonly timedOut: boolean
-}
-
-/** Runs a hook command through the shell, streaming its output line by line. */
-export interface Shell {
-  readonly run: (
-    command: string,
-    env: Readonly<Record<string, string>>,
-    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
-    timeoutMs: number,
-    /** Aborted when the run is interrupted: the command and everything it started are ended. */
-    signal?: AbortSignal,
-  ) => Promise<HookResult>
-}
 
 export interface ApplyCapabilities {
   readonly rds: RdsPort
@@ -81,7 +67,7 @@ export type ApplyFailure =
   | { readonly _tag: 'StepTimeout'; readonly n: number; readonly id: string; readonly ms: number }
   | { readonly _tag: 'HookFailed'; readonly code: number | null; readonly timedOut: boolean; readonly kept: ReadonlyArray<string> }
   | { readonly _tag: 'Stopped'; readonly n: number; readonly reason: string }
-  | { readonly _tag: 'MissingSecret'; readonly n: number; readonly name: string }
+  | MissingSecret
   | { readonly _tag: 'SchemaFailed'; readonly n: number; readonly id: string; readonly message: string }
   | { readonly _tag: 'Refused'; readonly n: number; readonly reason: string }
   | { readonly _tag: 'Interrupted'; readonly at: number; readonly running: number }
@@ -124,132 +110,6 @@ export interface ApplySummary {
   readonly skipped: number
   readonly elapsedMs: number
   readonly polls: number
-}
-
-/** Identifiers a step makes busy when it is sent (its own instance, a new name). */
-const changes = (s: RdsOperation): ReadonlyArray<string> =>
-  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined
-    ? [s.id, s.request.NewDBInstanceIdentifier]
-    : s.op === 'ModifyDBCluster' && s.request.NewDBClusterIdentifier !== undefined
-      ? [`cluster:${s.id}`, `cluster:${s.request.NewDBClusterIdentifier}`]
-      : s.op === 'CreateDBInstance'
-        ? [s.id, `cluster:${s.request.DBClusterIdentifier}`]
-        : isClusterOperation(s)
-          ? [`cluster:${s.id}`]
-          : [s.id]
-
-/**
- * Why RDS would not take the step now, judging by the last describe (clusters by the last
- * DescribeDBClusters; `busy` holds a cluster as `cluster:<id>`), or undefined when it would.
- */
-const whyNotNow = (
-  s: RdsOperation,
-  byId: ReadonlyMap<string, DBInstance>,
-  busy: ReadonlySet<string>,
-  clusterById: ReadonlyMap<string, DBCluster>,
-): string | undefined => {
-  const available = (id: string) => {
-    if (busy.has(id)) return `${id} was just changed`
-    const i = byId.get(id)
-    return i === undefined ? `${id} does not exist` : i.DBInstanceStatus === 'available' ? undefined : `${id} is ${i.DBInstanceStatus}`
-  }
-  const free = (id: string) => (byId.has(id) || busy.has(id) ? `the name ${id} is taken` : undefined)
-  const clusterAvailable = (id: string) => {
-    if (busy.has(`cluster:${id}`)) return `${id} was just changed`
-    const c = clusterById.get(id)
-    return c === undefined ? `the cluster ${id} does not exist` : c.Status === 'available' ? undefined : `the cluster ${id} is ${c.Status}`
-  }
-  const clusterFree = (id: string) => (clusterById.has(id) || busy.has(`cluster:${id}`) ? `the cluster name ${id} is taken` : undefined)
-  switch (s.op) {
-    case 'CreateDBInstanceReadReplica':
-      return available(s.request.SourceDBInstanceIdentifier) ?? free(s.id)
-    case 'RestoreDBInstanceFromDBSnapshot':
-      return free(s.id)
-    case 'ModifyDBInstance':
-      return available(s.id) ?? (s.request.NewDBInstanceIdentifier === undefined ? undefined : free(s.request.NewDBInstanceIdentifier))
-    case 'PromoteReadReplica':
-    case 'DeleteDBInstance':
-      return available(s.id)
-    case 'AddTagsToResource': {
-      // a cluster's tags (its ARN says :cluster:) are judged by the cluster describe
-      const status = s.request.ResourceName.includes(':cluster:') ? clusterById.get(s.id)?.Status : byId.get(s.id)?.DBInstanceStatus
-      return status === undefined ? `${s.id} does not exist` : status === 'deleting' ? `${s.id} is deleting` : undefined
-    }
-    case 'CreateDBInstance':
-      return free(s.id) ?? clusterAvailable(s.request.DBClusterIdentifier)
-    case 'RestoreDBClusterToPointInTime':
-      return clusterAvailable(s.request.SourceDBClusterIdentifier) ?? clusterFree(s.id)
-    case 'ModifyDBCluster':
-      return clusterAvailable(s.id) ?? (s.request.NewDBClusterIdentifier === undefined ? undefined : clusterFree(s.request.NewDBClusterIdentifier))
-    case 'DeleteDBCluster':
-    case 'AddRoleToDBCluster':
-      return clusterAvailable(s.id)
-    case 'CreateDBSubnetGroup':
-      return undefined
-    case 'CreateDBCluster':
-      return clusterFree(s.id)
-  }
-}
-
-/** Every identifier a plan names: what the poller describes. */
-export const planIds = (plan: Plan): ReadonlyArray<string> => {
-  const ids = new Set<string>()
-  for (const s of plan.steps) {
-    // clusters are read by DescribeDBClusters, not by instance identifier
-    if (s.op === 'RunCommand' || s.op === 'CreateDBSubnetGroup' || isClusterOperation(s)) continue
-    ids.add(s.id)
-    if (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ids.add(s.request.NewDBInstanceIdentifier)
-    if (s.op === 'CreateDBInstanceReadReplica') ids.add(s.request.SourceDBInstanceIdentifier)
-  }
-  return [...ids]
-}
-
-/** Whether a plan acts on Aurora clusters: its poll ticks then describe the clusters too. */
-export const hasClusterSteps = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBInstance' || isClusterOperation(s))
-
-/** RDS says "not now" (busy instance or cluster) or "slow down": try again at the next tick. */
-const isTransient = (e: RdsError): boolean =>
-  e._tag === 'Api' &&
-  (e.code === 'Throttling' || e.code === 'ThrottlingException' || e.code === 'InvalidDBInstanceState' || e.code === 'InvalidDBInstanceStateFault' ||
-    e.code === 'InvalidDBClusterStateFault')
-
-const isSecretRef = (v: unknown): v is SecretRef =>
-  typeof v === 'object' && v !== null && typeof (v as { fromSecret?: unknown }).fromSecret === 'string'
-
-/** The names of the secrets a step's request refers to. */
-export const secretsNamed = (s: Step): ReadonlyArray<string> =>
-  Object.values(s.request as Record<string, unknown>).flatMap((v) => (isSecretRef(v) ? [v.fromSecret] : []))
-
-/**
- * The first step still to be sent that names a secret not given (the run would stop there, after
- * other steps have changed the world): checked before anything is sent, and by the CLI before it asks.
- */
-export const missingSecret = (
-  plan: Plan,
-  progress: ReadonlyArray<StepProgress>,
-  secrets: Readonly<Record<string, string>> | undefined,
-): Extract<ApplyFailure, { _tag: 'MissingSecret' }> | undefined => {
-  for (const s of plan.steps) {
-    if (progress[s.n - 1]?._tag !== 'pending') continue
-    const name = secretsNamed(s).find((x) => secrets?.[x] === undefined)
-    if (name !== undefined) return { _tag: 'MissingSecret', n: s.n, name }
-  }
-  return undefined
-}
-
-/**
- * The request as it goes to RDS: a {fromSecret} reference replaced by the secret's value (right for a
- * missing secret: its name). The result is only ever handed to the port, never emitted.
- */
-export const resolveSecrets = (s: RdsOperation, secrets: Readonly<Record<string, string>>): E.Either<string, RdsOperation> => {
-  const request: Record<string, unknown> = { ...s.request }
-  for (const [k, v] of Object.entries(request)) {
-    if (!isSecretRef(v)) continue
-    const value = secrets[v.fromSecret]
-    if (value === undefined) return E.left(v.fromSecret)
-    request[k] = value
-  }
-  return E.right({ ...s, request } as RdsOperation)
 }
 
 const SUBNET_GROUP_EXISTS: ReadonlySet<string> = new Set(['DBSubnetGroupAlreadyExists', 'DBSubnetGroupAlreadyExistsFault'])

@@ -5,8 +5,7 @@
  * streamed lines.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Shell } from '../../src/interpret/apply.js'
-import { processShell } from '../../src/interpret/shell.js'
+import { processShell, type Shell } from '../../src/interpret/shell.js'
 import { applyChangelog, type ChangelogTarget, type SchemaEngine } from '../../src/interpret/schema.js'
 import type { ServerFixture } from './servers.js'
 
