@@ -7,7 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, Environment } from '../plan/domain.js'
-import { planProgress, refusal, stepProgress, type StepProgress } from '../plan/progress.js'
+import { planProgress, refusal, stepProgress } from '../plan/progress.js'
 import { passwordSet, setsPassword, type Plan, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
@@ -16,7 +16,7 @@ import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
 import { changes, hasClusterSteps, isTransient, planIds, whyNotNow } from './readiness.js'
 import { missingSecret, resolveSecrets, type MissingSecret } from './secrets.js'
 import type { Shell } from './shell.js'
-import { describeHolder, LEASE_SETTLE_MS, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
+import { describeHolder, LEASE_SETTLE_MS, leaseHome, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
 
 export interface ApplyCapabilities {
   readonly rds: RdsPort
@@ -192,6 +192,8 @@ const drive = async (
       running: [...state.values()].filter((v) => v === 'sent').length,
     })
 
+  const pollWait = () => sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+
   const withClusters = hasClusterSteps(plan)
   // one DescribeDBInstances per tick; a cluster plan adds one DescribeDBClusters (members, roles, tags)
   const observe = async (): Promise<E.Either<RdsError, Environment>> => {
@@ -203,14 +205,20 @@ const drive = async (
     const c = await rds.describeDBClusters()()
     return E.map((clusters: ReadonlyArray<DBCluster>): Environment => ({ ...base, clusters }))(c)
   }
-  let first = await observe()
-  // RDS may be asking everyone to slow down right now: wait it out rather than fail
-  for (let tries = 1; E.isLeft(first) && isTransient(first.left) && tries < 40; tries++) {
-    emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
-    await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
-    if (interrupted()) return stopped()
-    first = await observe()
+  // RDS may be asking everyone to slow down right now: wait it out (while `more` allows) rather than
+  // fail; undefined when the run was interrupted meanwhile
+  const observeThroughThrottling = async (more: (tries: number) => boolean): Promise<E.Either<RdsError, Environment> | undefined> => {
+    let r = await observe()
+    for (let tries = 1; E.isLeft(r) && isTransient(r.left) && more(tries); tries++) {
+      emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
+      await pollWait()
+      if (interrupted()) return undefined
+      r = await observe()
+    }
+    return r
   }
+  const first = await observeThroughThrottling((tries) => tries < 40)
+  if (first === undefined) return stopped()
   if (E.isLeft(first)) return E.left({ _tag: 'Rds', n: undefined, error: first.left })
   let env = first.right
   held.env = env
@@ -239,21 +247,20 @@ const drive = async (
   const lease = options.lease
   const leaseCheck = (now: number, after: 'start' | 'poll'): E.Either<ApplyFailure, boolean> => {
     if (lease === undefined) return E.right(false)
-    const reading = readLease(leaseSubjects(env, plan), lease, now)
-    if (reading._tag === 'held') return E.left({ _tag: 'LeaseHeld', target: plan.target, holder: describeHolder(reading.lease), lost: after === 'poll' || held.lease !== undefined })
+    const subjects = leaseSubjects(env, plan)
+    const reading = readLease(subjects, lease, now)
+    if (reading._tag === 'held') return E.left({ _tag: 'LeaseHeld', target: plan.target, holder: describeHolder(reading.lease), lost: after === 'poll' })
     if (reading._tag === 'stale' && held.lease === undefined) {
       emit({ type: 'notice', at: now, message: `taking over the lease on ${plan.target} of ${describeHolder(reading.lease)}: ${reading.why === 'expired' ? 'it expired' : 'that process is gone'}` })
     }
-    const subjects = leaseSubjects(env, plan)
-    const at = subjects.find((x) => x.id === plan.target) ?? subjects[0]
+    const at = leaseHome(subjects, plan)
     if (at === undefined) return E.right(false)
     const there = readLease([at], lease, now)
     // (re)written when not held yet, when half of it is gone, or when the name moved to the new target
     return E.right(held.lease === undefined || there._tag !== 'ours' || held.lease.until - now < lease.ttlMs / 2)
   }
   const writeLease = async (): Promise<E.Either<ApplyFailure, void>> => {
-    const subjects = leaseSubjects(env, plan)
-    const at = subjects.find((x) => x.id === plan.target) ?? subjects[0]
+    const at = leaseHome(leaseSubjects(env, plan), plan)
     if (lease === undefined || at === undefined) return E.right(undefined)
     const now = clock.now()
     const next: Lease = { run: plan.run, holder: lease.holder, since: held.lease?.since ?? now, until: now + lease.ttlMs }
@@ -271,14 +278,10 @@ const drive = async (
       // no compare-and-set on tags: read it back a moment later; of two runs that wrote at once, one stops here
       await sleep(LEASE_SETTLE_MS)
       if (interrupted()) return stopped()
-      let back = await observe()
-      // RDS may be asking everyone to slow down: keep asking, as a step's wait does
-      for (const since = clock.now(); E.isLeft(back) && isTransient(back.left) && clock.now() - since < options.stepTimeoutMs; ) {
-        emit({ type: 'throttled', at: clock.now(), action: 'DescribeDBInstances' })
-        await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
-        if (interrupted()) return stopped()
-        back = await observe()
-      }
+      // as long as a step's wait would keep asking
+      const since = clock.now()
+      const back = await observeThroughThrottling(() => clock.now() - since < options.stepTimeoutMs)
+      if (back === undefined) return stopped()
       if (E.isLeft(back)) return E.left({ _tag: 'Rds', n: undefined, error: back.left })
       env = back.right
       held.env = env
@@ -468,7 +471,7 @@ const drive = async (
         return E.left({ _tag: 'StepTimeout', n, id: s.id, ms: options.stepTimeoutMs })
       }
     }
-    await sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
+    await pollWait()
     if (interrupted()) return stopped()
     const next = await observe()
     if (E.isLeft(next)) {
@@ -489,11 +492,10 @@ const drive = async (
     }
     // the steps sent were sent in order: each is read by its own effect
     own = stepProgress(env, plan)
-    const progress: ReadonlyArray<StepProgress> = own
     const waiting: Array<{ n: number; id: string; status: string }> = []
     for (const s of plan.steps) {
       if (state.get(s.n) !== 'sent') continue
-      const p = progress[s.n - 1]!
+      const p = own[s.n - 1]!
       if (p._tag === 'failed') return E.left({ _tag: 'StepFailed', n: s.n, id: p.id, status: p.status })
       if (p._tag === 'done') finish(s)
       else waiting.push({ n: s.n, id: s.id, status: p._tag === 'started' ? p.status : 'accepted' })

@@ -12,7 +12,8 @@
  */
 import type { DBCluster, DBInstance, Environment, Tag } from '../plan/domain.js'
 import type { Plan } from '../plan/operations.js'
-import { tagValue, TAG_PREFIX, TAG_RENAMED_FROM, TAG_RUN } from '../plan/runs.js'
+import { clusterFootprint } from '../plan/cluster-runs.js'
+import { footprint, tagValue, TAG_PREFIX } from '../plan/runs.js'
 
 export const TAG_LEASE = `${TAG_PREFIX}lease`
 
@@ -73,15 +74,18 @@ const ofCluster = (c: DBCluster | undefined): LeaseSubject | undefined =>
  * it; what holds the name now), the one a lease is written to first.
  */
 export const leaseSubjects = (env: Environment, plan: Plan): ReadonlyArray<LeaseSubject> => {
-  const cluster = (env.clusters ?? []).some((c) => c.DBClusterIdentifier === plan.target || tagValue(c.TagList, TAG_RENAMED_FROM) === plan.target)
-  const away = (tags: ReadonlyArray<Tag> | undefined) => tagValue(tags, TAG_RUN) === plan.run && tagValue(tags, TAG_RENAMED_FROM) === plan.target
+  const away = clusterFootprint(env, plan.run).originals.get(plan.target)
+  const cluster = away !== undefined || (env.clusters ?? []).some((c) => c.DBClusterIdentifier === plan.target)
   const subjects = cluster
-    ? [...(env.clusters ?? []).filter((c) => away(c.TagList)).map(ofCluster), ofCluster(env.clusters?.find((c) => c.DBClusterIdentifier === plan.target))]
-    : [...env.instances.filter((i) => away(i.TagList)).map(ofInstance), ofInstance(env.instances.find((i) => i.DBInstanceIdentifier === plan.target))]
+    ? [ofCluster(away), ofCluster(env.clusters?.find((c) => c.DBClusterIdentifier === plan.target))]
+    : [ofInstance(footprint(env, plan.run).originals.get(plan.target)), ofInstance(env.instances.find((i) => i.DBInstanceIdentifier === plan.target))]
   // the original while it lasts (renamed away, it is still the run's to keep), then the new target
-  const seen = new Set<string>()
-  return subjects.filter((s): s is LeaseSubject => s !== undefined && !seen.has(s.arn) && (seen.add(s.arn), true))
+  return subjects.filter((s): s is LeaseSubject => s !== undefined).filter((s, k, all) => all.findIndex((x) => x.arn === s.arn) === k)
 }
+
+/** Where the lease is written: what holds the target's name, else the original this run renamed away. */
+export const leaseHome = (subjects: ReadonlyArray<LeaseSubject>, plan: Plan): LeaseSubject | undefined =>
+  subjects.find((s) => s.id === plan.target) ?? subjects[0]
 
 export type LeaseReading =
   | { readonly _tag: 'free' }

@@ -26,3 +26,4 @@ export const oldName = (id: string): string => `${OLD_PREFIX}${id}`
 
 /** Only the leading prefix is stripped: a database called `app-temp-store` keeps its name. */
 export const stripTemp = (id: string): string => (id.startsWith(TEMP_PREFIX) ? id.slice(TEMP_PREFIX.length) : id)
+export const stripOld = (id: string): string => (id.startsWith(OLD_PREFIX) ? id.slice(OLD_PREFIX.length) : id)

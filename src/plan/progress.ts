@@ -7,7 +7,7 @@ import type { DBCluster, DBInstance, Environment } from './domain.js'
 import { clusterSettings } from './cluster-settings.js'
 import { instanceSettings } from './attributes.js'
 import { settingDifferences } from './predict.js'
-import { OLD_PREFIX, stripTemp, TEMP_PREFIX } from './identifiers.js'
+import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
 import { footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
 import { clusterFootprint } from './cluster-runs.js'
@@ -106,8 +106,6 @@ const seen = (env: Environment, plan: Plan): Seen => {
     clusterOriginals: c.originals,
   }
 }
-
-const stripOld = (id: string): string => (id.startsWith(OLD_PREFIX) ? id.slice(OLD_PREFIX.length) : id)
 
 /**
  * The original of `name` was deleted by this run: nothing is left of it, and `name` holds this run's
