@@ -58,7 +58,11 @@ export {
   type Simulator,
 } from './sim/simulator.js'
 export { TYPICAL_DURATIONS, stepDuration, type TypicalDurations } from './plan/durations.js'
-export { assumeRoleWithMfa, loadRoleFile, mfaCodeSource, profileCredentials, type ExpiringCredentials, type RoleFile } from './aws/credentials.js'
+export { assumeRoleWithMfa } from './aws/credentials/assume-role.js'
+export { type ExpiringCredentials } from './aws/credentials/expiring.js'
+export { mfaCodeSource } from './aws/credentials/mfa.js'
+export { profileCredentials } from './aws/credentials/profile.js'
+export { loadRoleFile, type RoleFile } from './aws/credentials/role-file.js'
 export { DBCluster, DBSubnetGroup, Quotas, TaggedDBSubnetGroup } from './plan/domain.js'
 export {
   planClusterClone,

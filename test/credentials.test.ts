@@ -1,5 +1,5 @@
 /**
- * src/aws/credentials.ts: the role file, where the MFA code comes from, STS AssumeRole (against moto_server and
+ * src/aws/credentials/: the role file, where the MFA code comes from, STS AssumeRole (against moto_server and
  * against a tiny fake STS that answers errors), AWS config profiles through fromIni, expiry and refresh, and
  * that no secret ever shows in a message.
  */
@@ -12,17 +12,11 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import {
-  assumeRoleWithMfa,
-  expiresWithin,
-  loadRoleFile,
-  mfaCodeSource,
-  profileCredentials,
-  promptText,
-  roleSessionName,
-  type Prompt,
-  type RoleFile,
-} from '../src/aws/credentials.js'
+import { assumeRoleWithMfa, roleSessionName } from '../src/aws/credentials/assume-role.js'
+import { expiresWithin } from '../src/aws/credentials/expiring.js'
+import { mfaCodeSource, promptText, type Prompt } from '../src/aws/credentials/mfa.js'
+import { profileCredentials } from '../src/aws/credentials/profile.js'
+import { loadRoleFile, type RoleFile } from '../src/aws/credentials/role-file.js'
 import { startMoto, whenMotoAvailable, type Moto } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------

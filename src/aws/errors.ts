@@ -6,7 +6,8 @@ const CREDENTIAL_CODES = new Set([
   'SignatureDoesNotMatch', 'InvalidSignatureException', 'IncompleteSignature', 'AuthFailure',
 ])
 
-const firstLine = (s: string): string => s.split('\n')[0]!.trim()
+/** The first line of a message, trimmed: a message shown to the user is one line. */
+export const firstLine = (s: string): string => s.split('\n')[0]!.trim()
 
 /** `service` names what could not be reached: RDS unless the action says otherwise (`ram:…`, `sts:…`). */
 export const fromSdkError = (action: string, endpoint: string | undefined) => (e: unknown): RdsError => {
