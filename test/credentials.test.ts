@@ -13,10 +13,11 @@ import * as E from 'fp-ts/lib/Either.js'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { assumeRoleWithMfa, roleSessionName } from '../src/aws/credentials/assume-role.js'
-import { expiresWithin } from '../src/aws/credentials/expiring.js'
+import { expiresWithin, refreshBeforeStep, type ExpiringCredentials } from '../src/aws/credentials/expiring.js'
 import { mfaCodeSource, promptText, type Prompt } from '../src/aws/credentials/mfa.js'
 import { profileCredentials } from '../src/aws/credentials/profile.js'
 import { loadRoleFile, type RoleFile } from '../src/aws/credentials/role-file.js'
+import type { Step } from '../src/plan/operations.js'
 import { startMoto, whenMotoAvailable, type Moto } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -339,6 +340,26 @@ test('expiresWithin: judged against the given now; credentials without an expiry
   assert.not.ok(expiresWithin(at(10_000), 3_000, 6_000))
   assert.ok(expiresWithin(at(10_000), 0, 10_000))
   assert.not.ok(expiresWithin(at(undefined), Number.MAX_SAFE_INTEGER, 0))
+})
+
+test('refreshBeforeStep: credentials that would expire during a step (its typical time and a minute) are refreshed first; a failed refresh stops the run at the step', async () => {
+  const step = { n: 4, op: 'RunCommand', id: 'shop', request: { Command: 'true' }, after: [], phase: 'restart' } as Step // typically 0 s
+  const credentials = (expiresAt: number | undefined, refreshed: E.Either<string, void>): ExpiringCredentials & { refreshes: number } => {
+    const c = { provider: async () => ({ accessKeyId: 'AKIA', secretAccessKey: 'secret' }), expiresAt: () => expiresAt, notes: [], refreshes: 0, refresh: async () => (c.refreshes++, refreshed) }
+    return c
+  }
+  const lasting = credentials(1_000_000 + 60_001, E.right(undefined))
+  assert.is(await refreshBeforeStep(lasting, () => 1_000_000)(step), undefined)
+  assert.is(lasting.refreshes, 0)
+  const static_ = credentials(undefined, E.right(undefined))
+  assert.is(await refreshBeforeStep(static_, () => 1_000_000)(step), undefined)
+  assert.is(static_.refreshes, 0)
+  const dying = credentials(1_000_000 + 60_000, E.right(undefined))
+  assert.is(await refreshBeforeStep(dying, () => 1_000_000)(step), undefined)
+  assert.is(dying.refreshes, 1)
+  const stuck = credentials(1_000_000, E.left('no MFA code was entered for arn:aws:iam::123456789012:mfa/username'))
+  assert.is(await refreshBeforeStep(stuck, () => 1_000_000)(step), 'the AWS credentials expire before step 4 could finish (no MFA code was entered for arn:aws:iam::123456789012:mfa/username)')
+  assert.is(stuck.refreshes, 1)
 })
 
 // ---------------------------------------------------------------------------------------------------------------

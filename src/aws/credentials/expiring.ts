@@ -1,7 +1,8 @@
 /**
  * Credentials that expire, as both ways of getting them return them (assume-role.ts, profile.ts): a provider
  * for SDK clients, the expiry, and `refresh()`, so that the interpreter can ask before each step whether the
- * credentials outlive it, and refresh or stop at the step boundary rather than fail in the middle of one.
+ * credentials outlive it, and refresh or stop at the step boundary rather than fail in the middle of one
+ * (refreshBeforeStep, the policy).
  *
  * Secrets (secret keys, session tokens, MFA codes) never appear in a message: every error line is built here
  * from the SDK's error name and first line, then scrubbed of every secret the credentials source has seen.
@@ -9,6 +10,8 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
+import { stepDuration } from '../../plan/durations.js'
+import type { Step } from '../../plan/operations.js'
 import { firstLine, fromSdkError } from '../errors.js'
 import { SIX_DIGITS } from './mfa.js'
 import { ROLE_CHAINING_MAX_SECONDS } from './role-file.js'
@@ -69,6 +72,21 @@ export const expiringCredentials = (
       return current
     }
     return E.right({ provider, expiresAt, refresh, notes: notes() })
+  }
+
+/** A step is started only with credentials that outlive its typical duration by this much. */
+export const STEP_EXPIRY_MARGIN_MS = 60_000
+
+/**
+ * The credential-expiry policy, for the interpreter's `beforeStep`: credentials that would expire during the
+ * step are refreshed now (a new MFA code), or the run stops at this step boundary, to be re-run.
+ */
+export const refreshBeforeStep =
+  (credentials: ExpiringCredentials, now: () => number) =>
+  async (step: Step): Promise<string | undefined> => {
+    if (!expiresWithin(credentials, stepDuration(step) + STEP_EXPIRY_MARGIN_MS, now())) return undefined
+    const refreshed = await credentials.refresh()
+    return E.isLeft(refreshed) ? `the AWS credentials expire before step ${step.n} could finish (${refreshed.left})` : undefined
   }
 
 // ---------------------------------------------------------------------------------------------------------------

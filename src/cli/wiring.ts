@@ -1,0 +1,75 @@
+/**
+ * The production wiring, at the edge: the capabilities a command runs with. AWS (the standard chain, a
+ * profile, or MFA-assumed credentials from --credentials) on the wall clock, or with --simulate the
+ * in-memory RDS on a virtual clock (an apply then runs in fast-forward).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import { connectRds } from '../aws/client.js'
+import { assumeRoleWithMfa } from '../aws/credentials/assume-role.js'
+import { refreshBeforeStep, type ExpiringCredentials } from '../aws/credentials/expiring.js'
+import { mfaCodeSource, type MfaCodeSource } from '../aws/credentials/mfa.js'
+import { profileCredentials } from '../aws/credentials/profile.js'
+import { loadRoleFile } from '../aws/credentials/role-file.js'
+import { awsRdsPort } from '../aws/rds.js'
+import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/port.js'
+import type { Step } from '../plan/operations.js'
+import { simulate } from '../sim/simulator.js'
+import { loadFixture } from '../sim/world.js'
+import { UserError } from './errors.js'
+import { terminalPrompt } from './prompt.js'
+
+export interface Connected {
+  readonly port: RdsPort
+  readonly clock: Clock
+  /** Before each step: a reason to stop at this boundary (credentials about to expire). */
+  readonly beforeStep?: (step: Step) => Promise<string | undefined>
+}
+
+export interface WorldFlags {
+  readonly simulate?: string | undefined
+  readonly profile?: string | undefined
+  readonly region?: string | undefined
+  readonly credentials?: string | undefined
+  readonly 'mfa-code'?: string | undefined
+}
+
+const orThrow = <A>(e: E.Either<string, A>): A => {
+  if (E.isLeft(e)) throw new UserError(e.left)
+  return e.right
+}
+
+/** Where an MFA code comes from on the command line: --mfa-code, MITOSIS_MFA_CODE, the terminal. */
+const mfaCodes = (flags: WorldFlags): MfaCodeSource => mfaCodeSource({ code: flags['mfa-code'], env: process.env, prompt: terminalPrompt() })
+
+/**
+ * The credentials to sign with, when not the SDK's default chain: the role file's role (assumed with MFA),
+ * else a named profile, which may itself assume a role with MFA (role_arn + mfa_serial in ~/.aws/config);
+ * a code is asked for only when one of them needs it.
+ */
+const awsCredentials = async (flags: WorldFlags, clock: Clock): Promise<{ readonly credentials?: ExpiringCredentials; readonly region: string | undefined }> => {
+  if (flags.credentials !== undefined) {
+    const roleFile = orThrow(loadRoleFile(flags.credentials))
+    const credentials = orThrow(await assumeRoleWithMfa(roleFile, mfaCodes(flags), { profile: flags.profile, now: clock.now })())
+    for (const note of credentials.notes) process.stderr.write(`Note: ${note}\n`)
+    return { credentials, region: flags.region ?? roleFile.region }
+  }
+  const profile = flags.profile ?? process.env['AWS_PROFILE']
+  if (profile === undefined) return { region: flags.region }
+  const credentials = orThrow(await profileCredentials(profile, mfaCodes(flags), { region: flags.region, now: clock.now })())
+  return { credentials, region: flags.region }
+}
+
+export const connect = async (flags: WorldFlags): Promise<Connected> => {
+  if (flags.simulate !== undefined) {
+    const sim = simulate(orThrow(loadFixture(flags.simulate)))
+    return { port: sim, clock: sim.clock }
+  }
+  const clock = systemClock
+  const { credentials, region } = await awsCredentials(flags, clock)
+  const connected = await pipe(connectRds({ profile: flags.profile, region, credentials: credentials?.provider }), TE.map(awsRdsPort))()
+  if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
+  if (credentials === undefined) return { port: connected.right, clock }
+  return { port: connected.right, clock, beforeStep: refreshBeforeStep(credentials, clock.now) }
+}
