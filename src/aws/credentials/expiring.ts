@@ -112,7 +112,7 @@ export class Secrets {
   }
 }
 
-export const stsEndpoint = (): string | undefined => process.env['AWS_ENDPOINT_URL_STS'] ?? process.env['AWS_ENDPOINT_URL']
+const stsEndpoint = (): string | undefined => process.env['AWS_ENDPOINT_URL_STS'] ?? process.env['AWS_ENDPOINT_URL']
 
 export interface ErrorContext {
   /** The role being assumed, as the user would recognise it. */
