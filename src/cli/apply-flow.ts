@@ -74,14 +74,13 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   const interrupts = catchInterrupts((line) => process.stderr.write(`${line}\n`))
   const result = await applyPlan(
     plan,
-    { rds: port, clock, shell: processShell, random: Math.random },
+    { rds: port, clock, shell: processShell, random: Math.random, ...(beforeStep === undefined ? {} : { beforeStep }) },
     {
       pollIntervalMs,
       stepTimeoutMs,
       hookTimeoutMs,
       signal: interrupts.signal,
       lease: thisProcessLease(),
-      ...(beforeStep === undefined ? {} : { beforeStep }),
       ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }),
     },
     reporter.onEvent,

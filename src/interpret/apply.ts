@@ -10,35 +10,22 @@ import type { DBCluster, Environment } from '../plan/domain.js'
 import { planProgress, refusal, stepProgress } from '../plan/progress.js'
 import { passwordSet, setsPassword, type Plan, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
-import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
+import { renderRdsError, type Capabilities, type RdsError, type RdsPort } from './capabilities.js'
 import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
 import { changes, hasClusterSteps, isTransient, planIds, whyNotNow } from './readiness.js'
 import { missingSecret, resolveSecrets, type MissingSecret } from './secrets.js'
-import type { Shell } from './shell.js'
 import { describeHolder, LEASE_SETTLE_MS, leaseHome, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
-
-export interface ApplyCapabilities {
-  readonly rds: RdsPort
-  readonly clock: Clock
-  readonly shell: Shell
-  /** In [0, 1): for the poll jitter. */
-  readonly random: () => number
-}
 
 export interface ApplyOptions {
   readonly pollIntervalMs: number
   readonly stepTimeoutMs: number
   readonly hookTimeoutMs: number
-  /** Asked before each step is sent: a reason to stop at this step boundary (e.g. credentials about to expire). */
-  readonly beforeStep?: (step: Step) => Promise<string | undefined>
   /**
    * Secret values by name, for the steps that name a secret ({fromSecret}) instead of holding it: put into
    * the request only when it is sent, never into an event or an error.
    */
   readonly secrets?: Readonly<Record<string, string>>
-  /** Where a cluster endpoint is reached (tests: a local database in place of the simulator's address). */
-  readonly resolveEndpoint?: (endpoint: { readonly host: string; readonly port: number }) => { readonly host: string; readonly port: number }
   /** For the schema step (RunLiquibase): Liquibase's home, environment, timeout. */
   readonly liquibase?: ApplyChangelogOptions
   /**
@@ -129,7 +116,7 @@ const blockedLimitMs = (s: Step): number => Math.max(3 * expectedMs(s), 60 * 60_
 
 export const applyPlan = async (
   plan: Plan,
-  caps: ApplyCapabilities,
+  caps: Capabilities,
   options: ApplyOptions,
   emit: (e: ApplyEvent) => void,
 ): Promise<E.Either<ApplyFailure, ApplySummary>> => {
@@ -154,7 +141,7 @@ interface LeaseHeld {
 
 const drive = async (
   plan: Plan,
-  caps: ApplyCapabilities,
+  caps: Capabilities,
   options: ApplyOptions,
   emit: (e: ApplyEvent) => void,
   held: LeaseHeld,
@@ -359,11 +346,11 @@ const drive = async (
         if (password === undefined) return E.left({ _tag: 'MissingSecret', n: s.n, name: r.Password.fromSecret })
         const cluster = env.clusters?.find((c) => c.DBClusterIdentifier === r.DBClusterIdentifier)
         if (cluster?.Status !== 'available' || cluster.Endpoint === undefined || cluster.Port === undefined) continue
-        const stop = await options.beforeStep?.(s)
+        const stop = await caps.beforeStep?.(s)
         if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
         sentAt.set(s.n, clock.now())
         emit({ type: 'step-start', at: clock.now(), n: s.n, op: s.op, id: s.id })
-        const at = (options.resolveEndpoint ?? ((e) => e))({ host: cluster.Endpoint, port: cluster.Port })
+        const at = (caps.resolveEndpoint ?? ((e) => e))({ host: cluster.Endpoint, port: cluster.Port })
         const result = await applyChangelog(
           { engine: r.Engine, host: at.host, port: at.port, database: r.Database, username: r.Username, password, changelog: r.Changelog },
           shell,
@@ -400,7 +387,7 @@ const drive = async (
       // describe is the judge of what a call may touch: never the run's new copy, never an old- not its own
       const refused = refusal(env, plan, s)
       if (refused !== undefined) return E.left({ _tag: 'Refused', n: s.n, reason: refused })
-      const stop = await options.beforeStep?.(s)
+      const stop = await caps.beforeStep?.(s)
       if (stop !== undefined) return E.left({ _tag: 'Stopped', n: s.n, reason: stop })
       const wire = resolveSecrets(s, options.secrets ?? {})
       if (E.isLeft(wire)) return E.left({ _tag: 'MissingSecret', n: s.n, name: wire.left })
