@@ -43,7 +43,7 @@ export { missingSecret, resolveSecrets, secretsNamed } from './interpret/secrets
 export { applyPlan, renderApplyFailure, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary } from './interpret/apply.js'
 export { systemClock, type Capabilities, type Clock, type Endpoint, type HookResult, type Shell } from './interpret/capabilities.js'
 export { processShell } from './interpret/shell.js'
-export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
+export { chainsFrom, criticalPathMs, estimateRemainingMs } from './plan/critical-path.js'
 export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'

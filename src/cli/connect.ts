@@ -9,8 +9,8 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { connectRds } from '../aws/client.js'
 import { assumeRoleWithMfa, expiresWithin, loadRoleFile, mfaCodeSource, profileCredentials, terminalPrompt, type ExpiringCredentials } from '../aws/credentials.js'
 import { awsRdsPort } from '../aws/rds.js'
-import { expectedMs } from '../interpret/estimates.js'
 import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/capabilities.js'
+import { stepDuration } from '../plan/durations.js'
 import type { Step } from '../plan/operations.js'
 import { simulate } from '../sim/simulator.js'
 import { loadFixture } from '../sim/world.js'
@@ -66,7 +66,7 @@ export const connect = async (flags: WorldFlags): Promise<Connected> => {
   const creds = assumed
   // credentials that would expire during a step are refreshed (a new code) or the run stops here
   const beforeStep = async (step: Step): Promise<string | undefined> => {
-    if (!expiresWithin(creds, expectedMs(step) + 60_000, Date.now())) return undefined
+    if (!expiresWithin(creds, stepDuration(step) + 60_000, Date.now())) return undefined
     const refreshed = await creds.refresh()
     return E.isLeft(refreshed) ? `the AWS credentials expire before step ${step.n} could finish (${refreshed.left})` : undefined
   }

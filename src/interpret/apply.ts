@@ -7,11 +7,12 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, Environment } from '../plan/domain.js'
+import { chainsFrom } from '../plan/critical-path.js'
+import { stepDuration } from '../plan/durations.js'
 import { planProgress, refusal, stepProgress } from '../plan/progress.js'
 import { passwordSet, setsPassword, type Plan, type Step } from '../plan/operations.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Capabilities, type RdsError, type RdsPort } from './capabilities.js'
-import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
 import { changes, hasClusterSteps, isTransient, planIds, whyNotNow } from './readiness.js'
 import { missingSecret, resolveSecrets, type MissingSecret } from './secrets.js'
@@ -112,7 +113,7 @@ const subnetGroupOfRun = async (rds: RdsPort, name: string, run: string): Promis
 }
 
 /** How long a step may wait for RDS to let it start before the run stops with the reason. */
-const blockedLimitMs = (s: Step): number => Math.max(3 * expectedMs(s), 60 * 60_000)
+const blockedLimitMs = (s: Step): number => Math.max(3 * stepDuration(s), 60 * 60_000)
 
 export const applyPlan = async (
   plan: Plan,
@@ -283,11 +284,7 @@ const drive = async (
   }
 
   // when several steps could take the same instance, the one with the longest chain behind it goes first
-  const tail = new Map<number, number>()
-  for (const s of [...plan.steps].reverse()) {
-    const dependents = plan.steps.filter((d) => d.after.includes(s.n)).map((d) => tail.get(d.n) ?? 0)
-    tail.set(s.n, expectedMs(s) + Math.max(0, ...dependents))
-  }
+  const tail = chainsFrom(plan.steps)
   const byPriority = [...plan.steps].sort((a, b) => (tail.get(b.n) ?? 0) - (tail.get(a.n) ?? 0) || a.n - b.n)
   const ready = (s: Step) => state.get(s.n) === 'pending' && s.after.every((a) => state.get(a) === 'done')
   const finish = (s: Step) => {
