@@ -6,7 +6,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
 import type { Plan } from '../src/plan/operations.js'
-import { applyPlan, renderApplyFailure } from '../src/interpret/apply.js'
+import { renderApplyFailure } from '../src/interpret/apply.js'
+import { applyPlan } from '../src/interpret/scheduler.js'
 import { DEFAULT_LEASE_TTL_MS } from '../src/interpret/lease.js'
 import { simulate, type SimCall, type Simulator } from '../src/sim/simulator.js'
 

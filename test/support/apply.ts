@@ -1,6 +1,7 @@
 /** Running plans on the simulator in tests: what the mitosis command does, with a hook and a kill switch. */
 import * as E from 'fp-ts/lib/Either.js'
-import { applyPlan, type ApplyEvent, type ApplyFailure } from '../../src/interpret/apply.js'
+import type { ApplyEvent, ApplyFailure } from '../../src/interpret/apply.js'
+import { applyPlan } from '../../src/interpret/scheduler.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
 import { observeForCreate } from '../../src/interpret/observe.js'
 import { renderRdsError, type RdsPort, type Shell } from '../../src/interpret/capabilities.js'
