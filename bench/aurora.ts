@@ -4,12 +4,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
+import { criticalPathMs } from '../src/plan/critical-path.js'
 import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
 import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { planCreate, renderCreateProblems } from '../src/plan/create.js'
 import { AWS_DURATIONS } from '../src/sim/simulator.js'
 import { loadFixture } from '../src/sim/world.js'
-import { callsByAction, check, criticalPathMs, maxPerTick, measure, min, oneAtATime, POLL_MS, row, type Watched } from './measure.js'
+import { callsByAction, check, maxPerTick, measure, min, oneAtATime, POLL_MS, row, type Watched } from './measure.js'
 
 /** The new master password, handed to the interpreter as the CLI would (never in the plan). */
 const SECRETS = { [MASTER_PASSWORD_SECRET]: 'Bench-Only-Password-42' }
@@ -30,7 +31,7 @@ export const auroraClone = async (): Promise<ReadonlyArray<string>> => {
   const target = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === 'shop-staging')!
   const members = (target.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier)
   const names: ReadonlyArray<Watched> = [{ kind: 'cluster', id: 'shop-staging' }, ...members.map((id): Watched => ({ kind: 'instance', id }))]
-  const critical = criticalPathMs(plan)
+  const critical = criticalPathMs(plan.steps)
   const concurrent = await measure(env, plan, names, { secrets: SECRETS })
   const sequential = await measure(env, oneAtATime(plan), names, { secrets: SECRETS })
   const [instancesPerTick, clustersPerTick] = DESCRIBES.map((a) => maxPerTick(concurrent.calls, a, DESCRIBES)) as [number, number]
@@ -60,7 +61,7 @@ export const auroraCreate = async (): Promise<ReadonlyArray<string>> => {
   const planned = planCreate(env, { like: 'shop-prod', target: 'shop-new', instances: 2, password: 'secret' })
   if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
   const plan = planned.right
-  const critical = criticalPathMs(plan)
+  const critical = criticalPathMs(plan.steps)
   const run = await measure(env, plan, [], { secrets: SECRETS })
 
   return [

@@ -4,11 +4,12 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBInstance, Environment } from '../src/plan/domain.js'
+import { criticalPathMs } from '../src/plan/critical-path.js'
 import { planClone } from '../src/plan/planner.js'
 import { renderProblems } from '../src/plan/errors.js'
 import { AWS_DURATIONS } from '../src/sim/simulator.js'
 import { loadFixture } from '../src/sim/world.js'
-import { callsByAction, check, criticalPathMs, instanceNames, maxPerTick, measure, min, oneAtATime, POLL_MS, row } from './measure.js'
+import { callsByAction, check, instanceNames, maxPerTick, measure, min, oneAtATime, POLL_MS, row } from './measure.js'
 
 /** The demo's environment with the target tree grown to root + 3 replicas, one with a replica. */
 const benchEnvironment = (): Environment => {
@@ -45,7 +46,7 @@ export const instanceClone = async (): Promise<ReadonlyArray<string>> => {
   if (E.isLeft(planned)) throw new Error(renderProblems(planned.left))
   const plan = planned.right
   const names = instanceNames(['mitosis-demo', 'mitosis-demo-r1', 'mitosis-demo-r2', 'mitosis-demo-r3', 'mitosis-demo-r1-r1'])
-  const critical = criticalPathMs(plan)
+  const critical = criticalPathMs(plan.steps)
   const concurrent = await measure(env, plan, names)
   const sequential = await measure(env, oneAtATime(plan), names)
   const perTick = maxPerTick(concurrent.calls, 'DescribeDBInstances')

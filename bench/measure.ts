@@ -6,21 +6,14 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
 import type { Plan } from '../src/plan/operations.js'
-import { stepDuration } from '../src/plan/durations.js'
-import { applyPlan, renderApplyFailure } from '../src/interpret/apply.js'
+import { renderApplyFailure } from '../src/interpret/apply.js'
+import { applyPlan } from '../src/interpret/scheduler.js'
 import { DEFAULT_LEASE_TTL_MS } from '../src/interpret/lease.js'
 import { simulate, type SimCall, type Simulator } from '../src/sim/simulator.js'
 
 export const MINUTE = 60_000
 export const POLL_MS = 30_000
 const SAMPLE_MS = 5_000
-
-/** The longest chain of steps that must wait for one another. */
-export const criticalPathMs = (plan: Plan): number => {
-  const finish = new Map<number, number>()
-  for (const s of plan.steps) finish.set(s.n, Math.max(0, ...s.after.map((a) => finish.get(a)!)) + stepDuration(s))
-  return Math.max(...finish.values())
-}
 
 /** The same plan, but each step waits for the one before it (stack-mitosis's way). */
 export const oneAtATime = (plan: Plan): Plan => ({ ...plan, steps: plan.steps.map((s) => ({ ...s, after: s.n === 1 ? [] : [s.n - 1] })) })

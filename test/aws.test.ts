@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { fromSdkError } from '../src/aws/errors.js'
-import { renderRdsError } from '../src/interpret/port.js'
+import { renderRdsError } from '../src/interpret/capabilities.js'
 import { repoRoot } from './support/fixtures.js'
 
 const line = (e: unknown) => renderRdsError(fromSdkError('DescribeDBInstances', 'http://127.0.0.1:5000')(e))

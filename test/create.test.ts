@@ -2,7 +2,7 @@
  * Creating a new, empty Aurora cluster like an existing one (database-artifact-factory's "create"): the plan
  * (operations, order, requests; no password anywhere in it), its refusals, and applying it on the simulator with
  * the schema step run by the real Liquibase against a private PostgreSQL (test/support/postgres.ts) standing in
- * for the new cluster's writer endpoint (the interpreter's `resolveEndpoint` option maps the simulator's address
+ * for the new cluster's writer endpoint (the interpreter's `resolveEndpoint` capability maps the simulator's address
  * to the local server). The password never shows in events, errors, the simulator's call log or the CLI's output.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { suite, test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { applyPlan, renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
+import { renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
+import { applyPlan } from '../src/interpret/scheduler.js'
 import { processShell } from '../src/interpret/shell.js'
 import { createRunIdFor, planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
 import type { Environment, Tag } from '../src/plan/domain.js'
@@ -349,15 +350,17 @@ if (available) {
     const endpoints: string[] = []
     const r = await applyPlan(
       p,
-      { rds: sim, clock: sim.clock, shell: processShell, random: () => 0.5 },
       {
-        ...OPTIONS,
-        secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD },
+        rds: sim,
+        clock: sim.clock,
+        shell: processShell,
+        random: () => 0.5,
         resolveEndpoint: (e) => {
           endpoints.push(`${e.host}:${e.port}`)
           return { host: pg.host, port: pg.port }
         },
       },
+      { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: PASSWORD } },
       (e) => events.push(e),
     )
     assert.ok(E.isRight(r), E.isLeft(r) ? renderApplyFailure(r.left, p) : '')
@@ -374,8 +377,8 @@ if (available) {
     const sim2 = simulate(env)
     const failed = await applyPlan(
       p,
-      { rds: sim2, clock: sim2.clock, shell: processShell, random: () => 0.5 },
-      { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: wrong }, resolveEndpoint: () => ({ host: pg.host, port: pg.port }) },
+      { rds: sim2, clock: sim2.clock, shell: processShell, random: () => 0.5, resolveEndpoint: () => ({ host: pg.host, port: pg.port }) },
+      { ...OPTIONS, secrets: { [MASTER_PASSWORD_SECRET]: wrong } },
       () => undefined,
     )
     assert.ok(E.isLeft(failed))

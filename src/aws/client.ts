@@ -9,7 +9,7 @@ import { RAMClient } from '@aws-sdk/client-ram'
 import { AdaptiveRetryStrategy } from '@smithy/core/retry'
 import type { AwsCredentialIdentityProvider, RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import type { RdsError } from '../interpret/port.js'
+import type { RdsError } from '../interpret/capabilities.js'
 import { fromSdkError } from './errors.js'
 
 export interface AwsOptions {

@@ -1,5 +1,5 @@
 /** SDK failures turned into the port's errors: one line each, never a credential in them. */
-import type { RdsError } from '../interpret/port.js'
+import type { RdsError } from '../interpret/capabilities.js'
 
 const CREDENTIAL_CODES = new Set([
   'ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidClientTokenId', 'UnrecognizedClientException',

@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { basisOf, type PlanFile } from '../plan/basis.js'
-import { applyPlan, renderApplyFailure } from '../interpret/apply.js'
+import { renderApplyFailure } from '../interpret/apply.js'
+import { applyPlan } from '../interpret/scheduler.js'
 import { missingSecret, secretsNamed } from '../interpret/secrets.js'
 import { processShell } from '../interpret/shell.js'
 import type { Environment } from '../plan/domain.js'
@@ -74,14 +75,13 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   const interrupts = catchInterrupts((line) => process.stderr.write(`${line}\n`))
   const result = await applyPlan(
     plan,
-    { rds: port, clock, shell: processShell, random: Math.random },
+    { rds: port, clock, shell: processShell, random: Math.random, ...(beforeStep === undefined ? {} : { beforeStep }) },
     {
       pollIntervalMs,
       stepTimeoutMs,
       hookTimeoutMs,
       signal: interrupts.signal,
       lease: thisProcessLease(),
-      ...(beforeStep === undefined ? {} : { beforeStep }),
       ...(extras.secrets === undefined ? {} : { secrets: extras.secrets }),
     },
     reporter.onEvent,

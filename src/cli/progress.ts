@@ -3,7 +3,8 @@
  * JSON lines for other tools (`--json`). The interpreter only emits events; this only prints.
  */
 import type { ApplyEvent } from '../interpret/apply.js'
-import { estimateRemainingMs, expectedMs } from '../interpret/estimates.js'
+import { estimateRemainingMs } from '../plan/critical-path.js'
+import { stepDuration } from '../plan/durations.js'
 import type { Plan } from '../plan/operations.js'
 import { operationLabel } from '../plan/render.js'
 
@@ -44,7 +45,7 @@ export const lineReporter = (plan: Plan, write: (line: string) => void): Reporte
           break
         case 'step-start': {
           running.set(e.n, e.at)
-          const expected = expectedMs(plan.steps[e.n - 1]!)
+          const expected = stepDuration(plan.steps[e.n - 1]!)
           line(e.at, `start ${label(e.n)}${expected > 0 ? ` (expect ~${duration(expected)})` : ''}`)
           break
         }
@@ -161,7 +162,7 @@ export const liveReporter = (plan: Plan, out: LiveOutput, now: () => number): Re
       case 'waiting':
         return [{ text: `${MARKER.waiting}${head}waiting`, style: 'dim' }]
       case 'running': {
-        const expected = expectedMs(s)
+        const expected = stepDuration(s)
         const took = duration(Math.max(0, at - st.since))
         const text = stopped ? `stopped waiting after ${took}${withStatus}` : `running ${took}${expected > 0 ? ` of ~${duration(expected)}` : ''}${withStatus}`
         return [{ text: MARKER.running, style: 'bold' }, { text: head }, { text }]

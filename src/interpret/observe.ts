@@ -16,7 +16,7 @@ import { replicaForest, replicaTree, treeIds } from '../plan/forest.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import { subnetGroupName, type CreateRequest } from '../plan/create.js'
 import { needsSnapshotPath, type CloneRequest } from '../plan/planner.js'
-import type { RdsError, RdsPort } from './port.js'
+import type { RdsError, RdsPort } from './capabilities.js'
 
 const tagsOf = (port: RdsPort, instances: ReadonlyArray<DBInstance>): TE.TaskEither<RdsError, Record<string, ReadonlyArray<Tag>>> =>
   pipe(

@@ -13,7 +13,7 @@ import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
 import { planClone, type CloneRequest } from '../plan/planner.js'
 import { observeEnvironment } from './observe.js'
-import { renderRdsError, type RdsError, type RdsPort } from './port.js'
+import { renderRdsError, type RdsError, type RdsPort } from './capabilities.js'
 
 export type PlanFailure =
   | { readonly _tag: 'Rds'; readonly error: RdsError }

@@ -4,7 +4,7 @@
  */
 import type { DBCluster, DBInstance } from '../plan/domain.js'
 import { isClusterOperation, type Plan, type RdsOperation } from '../plan/operations.js'
-import type { RdsError } from './port.js'
+import type { RdsError } from './capabilities.js'
 
 /** Identifiers a step makes busy when it is sent (its own instance, a new name). */
 export const changes = (s: RdsOperation): ReadonlyArray<string> =>

@@ -10,7 +10,7 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, delimiter, dirname, join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Shell } from './shell.js'
+import type { Shell } from './capabilities.js'
 
 export type SchemaEngine = 'postgres' | 'mysql'
 

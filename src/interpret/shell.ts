@@ -8,23 +8,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
-
-export interface HookResult {
-  readonly code: number | null
-  readonly timedOut: boolean
-}
-
-/** Runs a hook command through the shell, streaming its output line by line. */
-export interface Shell {
-  readonly run: (
-    command: string,
-    env: Readonly<Record<string, string>>,
-    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
-    timeoutMs: number,
-    /** Aborted when the run is interrupted: the command and everything it started are ended. */
-    signal?: AbortSignal,
-  ) => Promise<HookResult>
-}
+import type { Shell } from './capabilities.js'
 
 /** How long an interrupted hook gets to end after SIGTERM before its process group is killed. */
 export const HOOK_GRACE_MS = 5_000

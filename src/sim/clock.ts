@@ -7,7 +7,7 @@
  * sleep 60 s side by side advance the clock by 60 s, not 120 s; one caller sleeping 60 s twice in a
  * row advances it by 120 s.
  */
-import type { Clock } from '../interpret/port.js'
+import type { Clock } from '../interpret/capabilities.js'
 
 export interface VirtualClock extends Clock {
   /** Virtual milliseconds since the clock started. */

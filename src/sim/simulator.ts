@@ -27,7 +27,7 @@ import { DEFAULT_QUOTAS } from '../plan/cluster.js'
 import { replicaForest } from '../plan/forest.js'
 import { isFailedStatus } from '../plan/progress.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
-import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
+import type { Clock, RdsError, RdsPort } from '../interpret/capabilities.js'
 import { virtualClock } from './clock.js'
 
 

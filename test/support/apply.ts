@@ -1,10 +1,10 @@
 /** Running plans on the simulator in tests: what the mitosis command does, with a hook and a kill switch. */
 import * as E from 'fp-ts/lib/Either.js'
-import { applyPlan, type ApplyEvent, type ApplyFailure } from '../../src/interpret/apply.js'
-import type { Shell } from '../../src/interpret/shell.js'
+import type { ApplyEvent, ApplyFailure } from '../../src/interpret/apply.js'
+import { applyPlan } from '../../src/interpret/scheduler.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
 import { observeForCreate } from '../../src/interpret/observe.js'
-import { renderRdsError, type RdsPort } from '../../src/interpret/port.js'
+import { renderRdsError, type RdsPort, type Shell } from '../../src/interpret/capabilities.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
 import type { Plan } from '../../src/plan/operations.js'
 import { clusterSettings } from '../../src/plan/cluster-settings.js'
@@ -91,8 +91,8 @@ const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ra
   const events: ApplyEvent[] = []
   const result = await applyPlan(
     plan,
-    { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5 },
-    { ...OPTIONS, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }), ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }), lease: opts.lease ?? testLease() },
+    { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }) },
+    { ...OPTIONS, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }), lease: opts.lease ?? testLease() },
     (e) => events.push(e),
   )
   return { plan, result, events }

@@ -5,7 +5,8 @@
  * streamed lines.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { processShell, type Shell } from '../../src/interpret/shell.js'
+import { processShell } from '../../src/interpret/shell.js'
+import type { Shell } from '../../src/interpret/capabilities.js'
 import { applyChangelog, type ChangelogTarget, type SchemaEngine } from '../../src/interpret/schema.js'
 import type { ServerFixture } from './servers.js'
 

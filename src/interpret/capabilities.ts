@@ -1,11 +1,16 @@
 /**
+ * What the interpreter is given to act on the world, in one record: RDS (the port), time, the hooks'
+ * shell, randomness, and the edge's policy before each step. Each has an implementation for
+ * production (src/aws, systemClock, processShell in shell.ts) and one for tests (src/sim, its virtual
+ * clock, a fake shell), so the interpreter never knows which world it runs in.
+ *
  * The RDS port: what the interpreter needs from RDS, as TaskEither-returning functions. Two
  * implementations: src/aws (the SDK) and src/sim (an in-memory environment). Plan mode uses only
  * the reading half; applying adds the mutating half without changing these.
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, Tag } from '../plan/domain.js'
-import type { RdsOperation } from '../plan/operations.js'
+import type { RdsOperation, Step } from '../plan/operations.js'
 
 export type RdsError =
   | { readonly _tag: 'Credentials'; readonly message: string }
@@ -89,4 +94,40 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+export interface HookResult {
+  readonly code: number | null
+  readonly timedOut: boolean
+}
+
+/** Runs a hook command through the shell, streaming its output line by line (processShell, in shell.ts). */
+export interface Shell {
+  readonly run: (
+    command: string,
+    env: Readonly<Record<string, string>>,
+    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+    timeoutMs: number,
+    /** Aborted when the run is interrupted: the command and everything it started are ended. */
+    signal?: AbortSignal,
+  ) => Promise<HookResult>
+}
+
+/** A network address: a database endpoint as describe tells it, or where it is reached from here. */
+export interface Endpoint {
+  readonly host: string
+  readonly port: number
+}
+
+/** Everything an apply acts on the world through. */
+export interface Capabilities {
+  readonly rds: RdsPort
+  readonly clock: Clock
+  readonly shell: Shell
+  /** In [0, 1): for the poll jitter. */
+  readonly random: () => number
+  /** Asked before each step is sent: a reason to stop at this step boundary (e.g. credentials about to expire). */
+  readonly beforeStep?: (step: Step) => Promise<string | undefined>
+  /** Where a cluster endpoint is reached (tests: a local database in place of the simulator's address). */
+  readonly resolveEndpoint?: (endpoint: Endpoint) => Endpoint
 }
