@@ -34,7 +34,7 @@ export { deletions, renderDeletions, renderJson, renderMermaid, renderText, step
 export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
 export { renderRdsError, type RdsError, type RdsPort } from './interpret/port.js'
 export { observeEnvironment } from './interpret/observe.js'
-export { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type PlannedClone, type WorldCloneRequest } from './interpret/plan.js'
+export { plan, checkSaved, apply, planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type Planned, type WorldCloneRequest } from './interpret/workflow.js'
 export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
 export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'

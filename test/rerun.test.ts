@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../src/plan/domain.js'
 import type { CloneRequest } from '../src/plan/planner.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
-import { planFromWorld } from '../src/interpret/plan.js'
+import * as mitosis from '../src/index.js'
 import { planProgress } from '../src/plan/progress.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
@@ -127,7 +127,7 @@ test('a fresh copy that already shows what its settings step sets: that step is 
   const killed = await run(sim, req, killable(sim, { sends: 1 })).then(() => false, (e: unknown) => e instanceof Killed)
   assert.ok(killed)
   await sim.clock.sleep(60 * 60_000)
-  const planned = await planFromWorld(sim, req)()
+  const planned = await mitosis.plan({ rds: sim }, { clone: req })()
   assert.ok(E.isRight(planned))
   const plan = planned.right.plan
   const progress = planProgress(sim.environment(), plan)
