@@ -6,13 +6,12 @@
 import { writeFileSync } from 'node:fs'
 import { Command } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { basisOf, type PlanFile } from '../plan/basis.js'
 import { renderClusterMermaid } from '../plan/cluster-render.js'
 import { iamPolicy } from '../plan/iam.js'
 import { renderApplyFailure } from '../interpret/apply.js'
 import { missingSecret } from '../interpret/secrets.js'
 import { processShell } from '../interpret/shell.js'
-import { apply, kindOf, secretsOf, type Planned } from '../interpret/workflow.js'
+import { apply, kindOf, planFileOf, secretsOf, type Planned } from '../interpret/workflow.js'
 import type { Environment } from '../plan/domain.js'
 import type { Plan } from '../plan/operations.js'
 import { passwordEngine } from '../plan/passwords.js'
@@ -50,7 +49,7 @@ export const sayNotes = (environment: Environment): void => {
  * that tells how to apply it (with where the password comes from, when the plan names one).
  */
 export const savePlan = (path: string, plan: Plan, environment: Environment): string => {
-  const file: PlanFile = { kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) }
+  const file = planFileOf({ environment, plan })
   try {
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`)
   } catch (e) {

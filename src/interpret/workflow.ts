@@ -13,7 +13,7 @@ import { clusterRunInProgress } from '../plan/cluster-runs.js'
 import { cloneKind, planClusterClone, renderClusterProblems, type ClusterPlanProblem } from '../plan/cluster.js'
 import { checkCreatePlan, isCreatePlan, planCreate, renderCreateProblems, type CreatePlanProblem, type CreateRequest } from '../plan/create.js'
 import { decode, type Environment } from '../plan/domain.js'
-import { refusesProduction, renderProblems, type PlanProblem } from '../plan/errors.js'
+import { refusesProduction, renderProblem, renderProblems, type PlanProblem } from '../plan/errors.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
 import { passwordEngine } from '../plan/passwords.js'
@@ -138,6 +138,9 @@ export const plan = (capabilities: ReadCapabilities, request: PlanRequest): TE.T
   )
 }
 
+/** A plan with what it was made from, as --plan --out saves it for `mitosis apply FILE` (and checkSaved reads it). */
+export const planFileOf = ({ environment, plan }: Planned): PlanFile => ({ kind: 'mitosis-plan', plan, basis: basisOf(environment, plan) })
+
 // ---- checkSaved ----------------------------------------------------------------------------------
 
 /**
@@ -151,6 +154,24 @@ export type SavedFailure =
   | { readonly _tag: 'Production'; readonly target: ProductionTarget; readonly environment: Environment }
   | { readonly _tag: 'Stale'; readonly changes: ReadonlyArray<string>; readonly environment: Environment }
   | { readonly _tag: 'Unsafe'; readonly violations: ReadonlyArray<string>; readonly environment: Environment }
+
+/** Why the saved plan in `path` is not applied, in one line (the CLI's words; it exits 2 for Production). */
+export const renderSavedFailure = (f: SavedFailure, path: string): string => {
+  switch (f._tag) {
+    case 'NotAPlan':
+      return `${path}: not a mitosis plan: ${f.reason}`
+    case 'RegionMismatch':
+      return `${path} was planned in ${f.planned}, but this would run in ${f.running}`
+    case 'Rds':
+      return renderRdsError(f.error)
+    case 'Production':
+      return `${path}: ${renderProblem(f.target)}`
+    case 'Stale':
+      return `plan is stale: ${f.changes.join('; ')}; make a new plan`
+    case 'Unsafe':
+      return `${path}: the plan failed its safety check: ${f.violations.join('; ')}`
+  }
+}
 
 /** A saved plan that may be applied: the plan, the world as it is now, and the secrets its steps name. */
 export interface Checked extends Planned {

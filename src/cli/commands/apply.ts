@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { renderRdsError } from '../../interpret/port.js'
-import { checkSaved, decodeSaved, secretsOf, type SavedFailure } from '../../interpret/workflow.js'
-import { renderProblem } from '../../plan/errors.js'
+import { checkSaved, decodeSaved, renderSavedFailure, secretsOf } from '../../interpret/workflow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
@@ -41,7 +39,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     checkPasswordConfirmation(flags, true)
     const json = readJson(args.file)
     const file = decodeSaved(json)
-    if (E.isLeft(file)) throw savedError(args.file, file.left)
+    if (E.isLeft(file)) throw new UserError(renderSavedFailure(file.left, args.file))
     // a password given for a plan that sets none would be silently dropped: say so instead
     if (passwordChoice(flags) !== undefined && secretsOf(file.right.plan).length === 0) {
       throw new UserError(`${args.file} sets no master password (it was planned without --db-password-stdin or --db-password-file); drop the password flag or make a new plan with it`)
@@ -51,7 +49,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     if (E.isLeft(checked)) {
       // what reading the world could not tell is said even when the plan is refused
       if ('environment' in checked.left && checked.left.environment !== undefined) sayNotes(checked.left.environment)
-      throw savedError(args.file, checked.left)
+      throw new UserError(renderSavedFailure(checked.left, args.file), checked.left._tag === 'Production' ? 2 : 1)
     }
     sayNotes(checked.right.environment)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
@@ -72,23 +70,5 @@ const readJson = (path: string): unknown => {
     return JSON.parse(text) as unknown
   } catch (e) {
     throw new UserError(`${path}: not JSON: ${(e as Error).message}`)
-  }
-}
-
-/** Why the saved plan in `path` is not applied, as the CLI has always said it. */
-const savedError = (path: string, f: SavedFailure): UserError => {
-  switch (f._tag) {
-    case 'NotAPlan':
-      return new UserError(`${path}: not a mitosis plan: ${f.reason}`)
-    case 'RegionMismatch':
-      return new UserError(`${path} was planned in ${f.planned}, but this would run in ${f.running}`)
-    case 'Rds':
-      return new UserError(renderRdsError(f.error))
-    case 'Production':
-      return new UserError(`${path}: ${renderProblem(f.target)}`, 2)
-    case 'Stale':
-      return new UserError(`plan is stale: ${f.changes.join('; ')}; make a new plan`)
-    case 'Unsafe':
-      return new UserError(`${path}: the plan failed its safety check: ${f.violations.join('; ')}`)
   }
 }
