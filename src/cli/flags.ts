@@ -45,6 +45,18 @@ export const applyFlags = {
   'hook-timeout': durationFlag('hook-timeout', 'MINUTES', 30, 'Minutes the restart hook may take.'),
 }
 
+/**
+ * How clone and create show what they planned (cli/output.ts's showOrApply reads these): --plan, --out,
+ * --format (with the formats the command can print), --json and --iam-policy.
+ */
+export const outputFlags = (formats: ReadonlyArray<'text' | 'json' | 'mermaid'>, json: string) => ({
+  plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
+  out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
+  format: Flags.string({ summary: 'How --plan prints the plan.', options: [...formats], default: 'text' }),
+  json: Flags.boolean({ summary: json }),
+  'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+})
+
 /** The production guard's override (clone, and apply FILE, which checks a saved plan again). */
 export const productionFlag = {
   'allow-production-target': Flags.boolean({

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { kindOf, plan, refusedAsProduction, renderPlanFailure } from '../../interpret/workflow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
-import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
+import { applyFlags, debugFlag, outputFlags, productionFlag, worldFlags } from '../flags.js'
 import { checkOutputFlags, MitosisCommand, showOrApply } from '../output.js'
 import { passwordChoice, passwordFlags } from '../password.js'
 
@@ -36,15 +36,11 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
   static override flags = {
     source: Flags.string({ summary: 'Identifier of the DB instance (or Aurora DB cluster) whose data is cloned (never modified).', required: true, helpValue: 'ID' }),
     target: Flags.string({ summary: 'Identifier of the root of the replica tree (or the Aurora DB cluster) to replace.', required: true, helpValue: 'ID' }),
-    plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
-    out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
-    format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json', 'mermaid'], default: 'text' }),
-    json: Flags.boolean({ summary: 'Same as --format json: one JSON document on stdout; when applying, JSON lines of events.' }),
+    ...outputFlags(['text', 'json', 'mermaid'], 'Same as --format json: one JSON document on stdout; when applying, JSON lines of events.'),
     restart: Flags.string({ summary: 'Shell command that restarts the application after the swap, before old- is deleted.', helpValue: 'CMD' }),
     'restore-snapshot': Flags.boolean({ summary: "Restore the source's latest snapshot instead of replicating from it (automatic across VPCs)." }),
     'final-snapshot': Flags.boolean({ summary: 'Aurora clusters only: keep a final snapshot of the old cluster when it is deleted.' }),
     ...passwordFlags(true),
-    'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
     ...productionFlag,
     ...worldFlags,
     ...applyFlags,

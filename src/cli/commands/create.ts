@@ -6,7 +6,7 @@ import { plan, renderPlanFailure } from '../../interpret/workflow.js'
 import type { CreateRequest } from '../../plan/create.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
-import { applyFlags, debugFlag, worldFlags } from '../flags.js'
+import { applyFlags, debugFlag, outputFlags, worldFlags } from '../flags.js'
 import { checkOutputFlags, MitosisCommand, showOrApply } from '../output.js'
 import { passwordChoice, passwordFlags } from '../password.js'
 
@@ -41,11 +41,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     ...passwordFlags(true),
     changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
     'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
-    plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
-    out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
-    format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json'], default: 'text' }),
-    json: Flags.boolean({ summary: 'Same as --format json; when applying, JSON lines of events.' }),
-    'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+    ...outputFlags(['text', 'json'], 'Same as --format json; when applying, JSON lines of events.'),
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,
