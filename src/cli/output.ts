@@ -34,7 +34,7 @@ export interface ApplyFlowFlags {
   readonly 'hook-timeout': number
 }
 
-export interface ApplyFlowExtras {
+interface ApplyFlowExtras {
   /** Secrets the plan names ({fromSecret}), handed to the interpreter only. */
   readonly secrets?: Readonly<Record<string, string>>
 }
@@ -48,7 +48,7 @@ export const sayNotes = (environment: Environment): void => {
  * Writes a plan with what it was made from, for `mitosis apply FILE` (--plan --out); returns the line
  * that tells how to apply it (with where the password comes from, when the plan names one).
  */
-export const savePlan = (path: string, plan: Plan, environment: Environment): string => {
+const savePlan = (path: string, plan: Plan, environment: Environment): string => {
   const file = planFileOf({ environment, plan })
   try {
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`)
@@ -59,7 +59,7 @@ export const savePlan = (path: string, plan: Plan, environment: Environment): st
   return `Saved to ${path}; apply exactly this plan with: mitosis apply ${path}${password}\n`
 }
 
-export const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {
+const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {
   const pollIntervalMs = flags['poll-interval']
   const stepTimeoutMs = flags['step-timeout']
   const hookTimeoutMs = flags['hook-timeout']
@@ -104,7 +104,7 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   }
   if (!flags.json) {
     const r = result.right
-    const done = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
+    const done = kindOf(plan) === 'create' ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
     process.stdout.write(
       `${done}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
     )
@@ -139,6 +139,14 @@ export const showOrApply = async ({ plan, environment }: Planned, connected: Con
     return
   }
   if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
+  await applyWithPassword({ plan, environment }, connected, flags)
+}
+
+/**
+ * The apply of a fresh or a checked plan: a plan that sets a master password names it only; the
+ * password is read only now, from stdin or a file, and handed to the interpreter alone.
+ */
+export const applyWithPassword = async ({ plan, environment }: Planned, connected: Connected, flags: ApplyFlowFlags & PasswordFlags): Promise<void> => {
   const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
   await applyFlow(plan, environment, connected, flags, secrets === undefined ? {} : { secrets })
 }

@@ -16,7 +16,6 @@ import { decode, type Environment } from '../plan/domain.js'
 import { refusesProduction, renderProblem, renderProblems, type PlanProblem } from '../plan/errors.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
-import { passwordEngine } from '../plan/passwords.js'
 import { checkPlan } from '../plan/predict.js'
 import { productionPlanTarget, type ProductionTarget } from '../plan/production.js'
 import { runInProgress } from '../plan/runs.js'
@@ -177,8 +176,6 @@ export const renderSavedFailure = (f: SavedFailure, path: string): string => {
 export interface Checked extends Planned {
   /** The names of the secrets the plan's steps name ({fromSecret}): to be given to `apply`. */
   readonly secrets: ReadonlyArray<string>
-  /** The engine whose password rules a new master password must meet. */
-  readonly passwordEngine: string | undefined
 }
 
 export interface CheckOptions {
@@ -211,7 +208,7 @@ const checkOn = (file: PlanFile, environment: Environment, options: CheckOptions
   // the file is checked as a fresh plan is: a hand-edited plan must still be safe
   const violations = kind === 'create' ? checkCreatePlan(environment, plan) : kind === 'aurora-cluster' ? checkClusterPlan(before, plan) : checkPlan(before, plan)
   if (violations.length > 0) return E.left({ _tag: 'Unsafe', violations, environment })
-  return E.right({ plan, environment, secrets: secretsOf(plan), passwordEngine: passwordEngine(environment, plan) })
+  return E.right({ plan, environment, secrets: secretsOf(plan) })
 }
 
 /**

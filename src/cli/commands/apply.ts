@@ -5,8 +5,8 @@ import { checkSaved, decodeSaved, renderSavedFailure, secretsOf } from '../../in
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
-import { applyFlow, MitosisCommand, sayNotes } from '../output.js'
-import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
+import { applyWithPassword, MitosisCommand, sayNotes } from '../output.js'
+import { checkPasswordConfirmation, passwordChoice, passwordFlags } from '../password.js'
 
 export default class Apply extends MitosisCommand {
   static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
@@ -52,9 +52,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
       throw new UserError(renderSavedFailure(checked.left, args.file), checked.left._tag === 'Production' ? 2 : 1)
     }
     sayNotes(checked.right.environment)
-    // a plan that sets a master password names it only: the password comes from stdin or a file, now
-    const secrets = await readPasswordSecrets(flags, checked.right.passwordEngine)
-    await applyFlow(checked.right.plan, checked.right.environment, connected, flags, secrets === undefined ? {} : { secrets })
+    await applyWithPassword(checked.right, connected, flags)
   }
 }
 
