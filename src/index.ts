@@ -1,93 +1,26 @@
 /**
- * mitosis as a library: describe → domain → plan (pure) → interpreter → port.
+ * mitosis as a library: the verbs a script calls, the renderers, the two ports and the types they speak.
  *
- *   import { planClone, loadFixture, renderText } from 'mitosis'
+ *   import { apply, checkSaved, loadFixture, plan, planFileOf, renderText, simulate } from 'mitosis'
+ *
+ * `plan(capabilities, { clone: { source, target } })` (a replica tree or an Aurora cluster, as the world
+ * says) or `plan(capabilities, { create: { like, target, … } })` reads the world and plans; `planFileOf`
+ * is what `--plan --out` saves; `checkSaved(capabilities, json)` checks a saved plan against the world
+ * now (stale? still safe? production?); `apply(plan, capabilities, options, onEvent)` runs it.
+ * Capabilities: `{ rds, clock, shell, random }`: `rds` is `awsRdsPort(await connectRds(…))` or
+ * `simulate(environment)` (the simulator, which carries its own virtual `clock`).
  */
-export { DBInstance, DBSnapshot, EnvironmentFile, Tag, decode, drawErrors, environmentFromFile, type Environment } from './plan/domain.js'
-export { breadthFirst, leavesFirst, replicaForest, replicaTree, type ReplicaForest, type ReplicaTree, type TreeNode } from './plan/forest.js'
-export { identifierProblem, oldName, stripTemp, tempName, MAX_IDENTIFIER_LENGTH } from './plan/identifiers.js'
-export { instanceSettings, accepts, splitSettings } from './plan/attributes.js'
-export {
-  Operation,
-  Plan,
-  Phase,
-  Step,
-  PLAN_VERSION,
-  MASTER_PASSWORD_SECRET,
-  SecretRef,
-  passwordFields,
-  setsPassword,
-  passwordSet,
-  passwordConflict,
-  renamesAfterPassword,
-  type NewPassword,
-  touchedIds,
-  renameTarget,
-  type OperationName,
-  type Settings,
-} from './plan/operations.js'
-export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
-export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
-export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
-export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
-export { deletions, renderDeletions, renderJson, renderMermaid, renderText, stepParameters, type Deletion } from './plan/render.js'
-export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
-export { renderRdsError, systemClock, type Capabilities, type Clock, type HookResult, type RdsError, type RdsPort, type Shell } from './interpret/capabilities.js'
-export { observeEnvironment } from './interpret/observe.js'
-export { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type PlannedClone, type WorldCloneRequest } from './interpret/plan.js'
-export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
-export { awsRdsPort } from './aws/rds.js'
-export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'
-export { planIds } from './interpret/readiness.js'
-export { missingSecret, resolveSecrets, secretsNamed } from './interpret/secrets.js'
-export { applyPlan } from './interpret/scheduler.js'
-export { renderApplyFailure, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary } from './interpret/apply.js'
+export { apply, checkSaved, plan, planFileOf, renderPlanFailure, renderSavedFailure, type PlanFailure, type PlanRequest, type SavedFailure } from './interpret/workflow.js'
+export { renderApplyFailure, type ApplyEvent, type ApplyOptions } from './interpret/apply.js'
+export { renderJson, renderMermaid, renderText } from './plan/render.js'
+export { renderProblem } from './plan/errors.js'
+export { iamPolicy } from './plan/iam.js'
+export { Operation, Plan, Step } from './plan/operations.js'
+export { PlanFile } from './plan/basis.js'
+export type { Environment } from './plan/domain.js'
+export { systemClock, type Capabilities, type Clock, type RdsPort, type Shell } from './interpret/capabilities.js'
 export { processShell } from './interpret/shell.js'
-export { estimateRemainingMs } from './plan/critical-path.js'
-export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
-export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
-export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
-export {
-  simulate,
-  AWS_DURATIONS,
-  type Durations,
-  type InjectedFailure,
-  type MasterCredentials,
-  type SimClusterSnapshot,
-  type SimOptions,
-  type Simulator,
-} from './sim/simulator.js'
-export { TYPICAL_DURATIONS, stepDuration, type TypicalDurations } from './plan/durations.js'
-export { assumeRoleWithMfa } from './aws/credentials/assume-role.js'
-export { type ExpiringCredentials } from './aws/credentials/expiring.js'
-export { mfaCodeSource } from './aws/credentials/mfa.js'
-export { profileCredentials } from './aws/credentials/profile.js'
-export { loadRoleFile, type RoleFile } from './aws/credentials/role-file.js'
-export { DBCluster, DBSubnetGroup, Quotas, TaggedDBSubnetGroup } from './plan/domain.js'
-export {
-  planClusterClone,
-  cloneKind,
-  clusterRunIdFor,
-  membersOf,
-  renderClusterProblem,
-  renderClusterProblems,
-  DEFAULT_QUOTAS,
-  type ClusterCloneRequest,
-  type ClusterPlanProblem,
-  type ClusterProblem,
-} from './plan/cluster.js'
-export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
-export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan/cluster-runs.js'
-export { renderClusterMermaid } from './plan/cluster-render.js'
-export {
-  planCreate,
-  checkCreatePlan,
-  isCreatePlan,
-  renderCreateProblem,
-  renderCreateProblems,
-  createRunIdFor,
-  type CreateRequest,
-  type CreateProblem,
-  type CreatePlanProblem,
-} from './plan/create.js'
-export { passwordProblem, passwordEngine } from './plan/passwords.js'
+export { connectRds } from './aws/client.js'
+export { awsRdsPort } from './aws/rds.js'
+export { simulate } from './sim/simulator.js'
+export { loadFixture } from './sim/world.js'

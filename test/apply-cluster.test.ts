@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
 import { applyPlan } from '../src/interpret/scheduler.js'
-import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../src/interpret/plan.js'
+import * as workflow from '../src/interpret/workflow.js'
+import { renderPlanFailure, type WorldCloneRequest } from '../src/interpret/workflow.js'
 import { clusterSettings, memberSettings } from '../src/plan/cluster-settings.js'
 import { predictCluster } from '../src/plan/cluster-predict.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
@@ -111,7 +112,7 @@ test('aurora: killed in the middle of waits, then re-run: the same end state', a
         return sim.clock.sleep(ms)
       },
     }
-    const planned = await planFromWorld(sim, REQ)()
+    const planned = await workflow.plan({ rds: sim }, { clone: REQ })()
     if (E.isLeft(planned)) assert.unreachable(renderPlanFailure(planned.left))
     else {
       const outcome = await applyPlan(planned.right.plan, { rds: sim, clock, shell: fakeShell().shell, random: () => 0.5 }, OPTIONS, () => undefined).then(

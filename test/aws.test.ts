@@ -1,6 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fromSdkError } from '../src/aws/errors.js'
 import { renderRdsError } from '../src/interpret/capabilities.js'
 import { repoRoot } from './support/fixtures.js'
@@ -18,11 +20,22 @@ test('SDK failures become one line that says what to do, without secrets', () =>
   assert.is(ram, 'cannot reach RAM at http://127.0.0.1:5000: ECONNREFUSED')
 })
 
-test('the README\'s library example runs and prints the demo plan', () => {
+test('the library example plan-demo.mjs runs and prints the demo plan', () => {
   const r = spawnSync(process.execPath, ['examples/plan-demo.mjs'], { cwd: repoRoot, encoding: 'utf8' })
   assert.is(r.status, 0, r.stderr)
   assert.match(r.stdout, /^Plan: clone mitosis-prod into mitosis-demo in us-east-1, 16 steps$/m)
   assert.match(r.stdout, /^1 step\(s\) can start at once$/m)
+})
+
+test('the README\'s script plans, saves, checks and applies a clone through the library on the simulator', () => {
+  const example = readFileSync(join(repoRoot, 'examples', 'saved-plan.mjs'), 'utf8')
+  // the README shows the file as it is: what runs here is what a reader copies
+  assert.ok(readFileSync(join(repoRoot, 'README.md'), 'utf8').includes(`\`\`\`js\n${example}\`\`\``), 'README.md shows examples/saved-plan.mjs verbatim')
+  const r = spawnSync(process.execPath, ['examples/saved-plan.mjs'], { cwd: repoRoot, encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  assert.match(r.stdout, /plan\.json: 14 steps, still as planned$/m)
+  assert.match(r.stdout, /^done 1 CreateDBInstanceReadReplica temp-mitosis-demo$/m)
+  assert.match(r.stdout, /^cloned mitosis-prod into mitosis-demo: 14 steps$/m)
 })
 
 test.run()

@@ -37,6 +37,19 @@ const refused = (r: Run, ...names: ReadonlyArray<string | RegExp>): string => {
   return line
 }
 
+/**
+ * Refused under --json: the one line on stderr as `refused` asks, and on stdout one JSON error object
+ * (oclif's --json convention) that says the same, with the exit code.
+ */
+const refusedAsJson = (r: Run, ...names: ReadonlyArray<string | RegExp>): string => {
+  const line = refused({ ...r, stdout: '' }, ...names)
+  assert.ok(r.stdout.endsWith('\n') && r.stdout.slice(0, -1).split('\n').length === 1, `expected one JSON line on stdout\n${show(r)}`)
+  const json = JSON.parse(r.stdout) as { error?: { message?: unknown; exitCode?: unknown } }
+  assert.is(json.error?.message, line.replace(/^Error: /, ''), `the JSON error says what stderr says\n${show(r)}`)
+  assert.is(json.error?.exitCode, r.code, `the JSON error carries the exit code\n${show(r)}`)
+  return line
+}
+
 const withTempDir = async <A>(body: (dir: string) => Promise<A>): Promise<A> => {
   const dir = mkdtempSync(join(tmpdir(), 'mitosis-cli-test-'))
   try {
@@ -189,7 +202,23 @@ test('--format yaml', async () => {
 })
 
 test('--json together with --format mermaid', async () => {
-  refused(await cli([...DEMO, '--plan', '--json', '--format', 'mermaid']), '--json', 'mermaid')
+  refusedAsJson(await cli([...DEMO, '--plan', '--json', '--format', 'mermaid']), '--json', 'mermaid')
+})
+
+test('--plan --json on a target that does not exist: one JSON error object on stdout, the line on stderr', async () => {
+  const line = refusedAsJson(await cli(['--simulate', 'fixtures/demo.json', '--source', 'mitosis-prod', '--target', 'mitosis-nope', '--plan', '--json']))
+  assert.match(line, 'mitosis-nope')
+  refusedAsJson(await cli(['apply', 'no-such-plan.json', '--json', '--yes']), 'no-such-plan.json: cannot read: ENOENT')
+})
+
+test('a duration flag that is not a positive number is refused when the flags are parsed, before anything is read', async () => {
+  // the fixture does not exist: the flag is refused before it would be read
+  const world = ['--simulate', 'no-such-fixture.json', '--source', 'mitosis-prod', '--target', 'mitosis-demo']
+  assert.is(refused(await cli([...world, '--plan', '--poll-interval', 'abc'])), 'Error: --poll-interval must be a positive number, got "abc"')
+  assert.is(refused(await cli([...world, '--yes', '--step-timeout', '0'])), 'Error: --step-timeout must be a positive number, got "0"')
+  assert.is(refused(await cli(['create', '--like', 'shop-prod', '--target', 'shop-new', '--manage-master-password', '--hook-timeout=-1', '--plan'])), 'Error: --hook-timeout must be a positive number, got "-1"')
+  assert.is(refused(await cli(['apply', 'no-such-plan.json', '--poll-interval', 'soon'])), 'Error: --poll-interval must be a positive number, got "soon"')
+  refusedAsJson(await cli([...world, '--plan', '--json', '--poll-interval', 'abc']), '--poll-interval')
 })
 
 test('a fixture file that does not exist', async () => {

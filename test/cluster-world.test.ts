@@ -1,6 +1,6 @@
 /**
  * Aurora clusters through the read side: the simulator answers DescribeDBClusters with the fixture's clusters,
- * observeEnvironment reads them only when the instances cannot settle the request, and planFromWorld picks the
+ * observeEnvironment reads them only when the instances cannot settle the request, and the plan verb picks the
  * planner with cloneKind.
  */
 import { test } from 'uvu'
@@ -10,7 +10,8 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { RdsError } from '../src/interpret/capabilities.js'
 import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { observeEnvironment } from '../src/interpret/observe.js'
-import { planFromWorld, renderPlanFailure } from '../src/interpret/plan.js'
+import * as workflow from '../src/interpret/workflow.js'
+import { kindOf, renderPlanFailure } from '../src/interpret/workflow.js'
 import { simulate } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
 
@@ -37,12 +38,12 @@ test('an instance plan reads no clusters: the same calls as before', async () =>
   if (E.isRight(env)) assert.is(env.right.clusters, undefined)
 })
 
-test('a cluster plan reads the clusters once, and planFromWorld plans it with the cluster planner', async () => {
+test('a cluster plan reads the clusters once, and the plan verb plans it with the cluster planner', async () => {
   const sim = simulate(aurora)
-  const planned = await planFromWorld(sim, { source: 'shop-prod', target: 'shop-staging', finalSnapshot: true })()
+  const planned = await workflow.plan({ rds: sim }, { clone: { source: 'shop-prod', target: 'shop-staging', finalSnapshot: true } })()
   if (E.isLeft(planned)) assert.unreachable(renderPlanFailure(planned.left))
   else {
-    assert.is(planned.right.kind, 'cluster')
+    assert.is(kindOf(planned.right.plan), 'aurora-cluster')
     assert.is(planned.right.plan.steps[0]!.op, 'RestoreDBClusterToPointInTime')
     assert.ok(planned.right.plan.steps.some((s) => s.op === 'DeleteDBCluster' && 'FinalDBSnapshotIdentifier' in s.request))
   }
@@ -60,7 +61,7 @@ test('a cluster plan reads the account\'s quotas (their maxima) and the clusters
     assert.equal(env.right.quotas, { DBInstances: 5, DBClusters: 40 })
     assert.equal(env.right.ramSharedClusterArns, [arn])
   }
-  const planned = await planFromWorld(sim, { source: 'shop-prod', target: 'shop-staging' })()
+  const planned = await workflow.plan({ rds: sim }, { clone: { source: 'shop-prod', target: 'shop-staging' } })()
   if (E.isRight(planned)) assert.unreachable('a shared target over the quota must be refused')
   else {
     const line = renderPlanFailure(planned.left)
@@ -79,7 +80,7 @@ test("quotas read: no note; an endpoint that answers DescribeAccountAttributes w
   assert.equal(E.isRight(notAws) ? [notAws.right.quotas, notAws.right.notes] : notAws.left, [{}, ["could not read the account's quotas (DescribeAccountAttributes answered HTTP 500 text/html, not an answer of the RDS API); assuming RDS's defaults"]])
   const unknown = await observeEnvironment(failing({ _tag: 'Api', action: 'DescribeAccountAttributes', code: 'InvalidAction', message: 'no such action' }), req)()
   assert.equal(E.isRight(unknown) ? unknown.right.notes : unknown.left, ["could not read the account's quotas (DescribeAccountAttributes: InvalidAction); assuming RDS's defaults"])
-  const unreachable = await planFromWorld(failing({ _tag: 'Unreachable', message: 'cannot reach RDS: ECONNREFUSED' }), req)()
+  const unreachable = await workflow.plan({ rds: failing({ _tag: 'Unreachable', message: 'cannot reach RDS: ECONNREFUSED' }) }, { clone: req })()
   assert.ok(E.isLeft(unreachable) && renderPlanFailure(unreachable.left) === 'cannot reach RDS: ECONNREFUSED')
 })
 
@@ -88,7 +89,7 @@ test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refus
   const denied = (action: string) => () => TE.left<RdsError, never>({ _tag: 'AccessDenied', action, message: 'not authorized' })
   const sim = simulate(crowded)
   // the simulator seeded with DBClusters: 2, but the account's answer is denied: the default 40 leaves room
-  const planned = await planFromWorld({ ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') }, { source: 'shop-prod', target: 'shop-staging' })()
+  const planned = await workflow.plan({ rds: { ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') } }, { clone: { source: 'shop-prod', target: 'shop-staging' } })()
   assert.ok(E.isRight(planned))
   const observed = await observeEnvironment({ ...sim, describeAccountQuotas: denied('DescribeAccountAttributes') }, { source: 'shop-prod', target: 'shop-staging' })()
   if (E.isRight(observed)) {
@@ -99,25 +100,25 @@ test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refus
     if (E.isRight(refused)) assert.unreachable('over the default quota')
     else assert.ok(renderClusterProblems(refused.left).includes('over the limit of 40 (default quota);'), renderClusterProblems(refused.left))
   } else assert.unreachable(JSON.stringify(observed.left))
-  const ram = await planFromWorld({ ...sim, listRamSharedClusterArns: denied('ram:ListResources') }, { source: 'shop-prod', target: 'shop-staging' })()
+  const ram = await workflow.plan({ rds: { ...sim, listRamSharedClusterArns: denied('ram:ListResources') } }, { clone: { source: 'shop-prod', target: 'shop-staging' } })()
   if (E.isRight(ram)) assert.unreachable('RAM denied must refuse')
   else assert.match(renderPlanFailure(ram.left), /^access denied for ram:ListResources: not authorized$/)
   // an instance plan asks neither
   const plain = simulate(demo)
-  await planFromWorld(plain, { source: 'mitosis-prod', target: 'mitosis-demo' })()
+  await workflow.plan({ rds: plain }, { clone: { source: 'mitosis-prod', target: 'mitosis-demo' } })()
   assert.not.ok(actions(plain).some((a) => a === 'DescribeAccountAttributes' || a === 'ram:ListResources'), actions(plain).join(' '))
 })
 
 test('a cluster member named as an instance: the clusters are read, and the instance planner says to name the cluster', async () => {
   const sim = simulate(aurora)
-  const planned = await planFromWorld(sim, { source: 'shop-prod-1', target: 'shop-staging-1' })()
+  const planned = await workflow.plan({ rds: sim }, { clone: { source: 'shop-prod-1', target: 'shop-staging-1' } })()
   assert.ok(E.isLeft(planned))
   if (E.isLeft(planned)) assert.match(renderPlanFailure(planned.left), 'shop-prod-1: is a member of the Aurora cluster shop-prod; name the cluster instead')
   assert.equal(actions(sim).filter((a) => a === 'DescribeDBClusters'), ['DescribeDBClusters'])
 })
 
 test('a missing instance in an instance world keeps the instance planner\'s refusal', async () => {
-  const planned = await planFromWorld(simulate(demo), { source: 'mitosis-nope', target: 'mitosis-demo' })()
+  const planned = await workflow.plan({ rds: simulate(demo) }, { clone: { source: 'mitosis-nope', target: 'mitosis-demo' } })()
   assert.ok(E.isLeft(planned))
   if (E.isLeft(planned)) assert.is(renderPlanFailure(planned.left), 'mitosis-nope: no such DB instance in us-east-1')
 })

@@ -15,7 +15,8 @@ import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment, Tag } from '../src/plan/domain.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
-import { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type WorldCloneRequest } from '../src/interpret/plan.js'
+import * as workflow from '../src/interpret/workflow.js'
+import { planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type WorldCloneRequest } from '../src/interpret/workflow.js'
 import type { Plan } from '../src/plan/operations.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { killable, Killed, reads, run } from './support/apply.js'
@@ -93,7 +94,7 @@ for (const { name, source, target } of SWAPS) {
 
   test(`${name}: swapped, on the simulator: refused after reads only`, async () => {
     const sim = simulate(fixture(name))
-    const f = await planFromWorld(sim, { source, target })()
+    const f = await workflow.plan({ rds: sim }, { clone: { source, target } })()
     assert.ok(E.isLeft(f) && refusedAsProduction(f.left))
     const sent = sim.calls().map((c) => c.action)
     assert.ok(sent.length > 0)
@@ -199,7 +200,7 @@ for (const { name, source, target } of SWAPS.filter((s) => s.name === 'demo' || 
       )
       assert.ok(killed, `not killed after ${k} calls`)
       const before = sim.calls().length
-      const again = await planFromWorld(sim, { source, target })()
+      const again = await workflow.plan({ rds: sim }, { clone: { source, target } })()
       assert.ok(E.isLeft(again), `resumed after ${k} calls without the flag: planned`)
       assert.equal(productionProblems(again.left), [{ _tag: 'ProductionTarget', target, tagged: target, relation: 'self', key: 'environment', value: 'production' }], `after ${k} calls`)
       assert.equal(sim.calls().slice(before).filter((c) => !reads(c.action)), [], `after ${k} calls`)

@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { ApplyEvent } from '../src/interpret/apply.js'
 import { applyPlan } from '../src/interpret/scheduler.js'
 import type { Shell } from '../src/interpret/capabilities.js'
-import { planFromWorld } from '../src/interpret/plan.js'
+import * as workflow from '../src/interpret/workflow.js'
 import type { Plan } from '../src/plan/operations.js'
 import { simulate } from '../src/sim/simulator.js'
 import { lineReporter, liveReporter, type LiveOutput } from '../src/cli/progress.js'
@@ -351,7 +351,7 @@ test('live: off a terminal, or on a dumb one, it is the timestamped lines', () =
 
 test('live: a whole clone on the simulator ends with every step done, the hook\'s output above', async () => {
   const sim = simulate(fixture('demo'))
-  const planned = await planFromWorld(sim, { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' })()
+  const planned = await workflow.plan({ rds: sim }, { clone: { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' } })()
   assert.ok(E.isRight(planned))
   const plan = planned.right.plan
   const term = new Terminal(100)

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../src/plan/domain.js'
 import type { CloneRequest } from '../src/plan/planner.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
-import { planFromWorld } from '../src/interpret/plan.js'
+import * as mitosis from '../src/index.js'
 import { planProgress } from '../src/plan/progress.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
@@ -127,7 +127,7 @@ test('a fresh copy that already shows what its settings step sets: that step is 
   const killed = await run(sim, req, killable(sim, { sends: 1 })).then(() => false, (e: unknown) => e instanceof Killed)
   assert.ok(killed)
   await sim.clock.sleep(60 * 60_000)
-  const planned = await planFromWorld(sim, req)()
+  const planned = await mitosis.plan({ rds: sim }, { clone: req })()
   assert.ok(E.isRight(planned))
   const plan = planned.right.plan
   const progress = planProgress(sim.environment(), plan)
@@ -201,5 +201,30 @@ for (const [label, env, password] of [
     }
   })
 }
+
+
+test('a saved plan, checked through the library: still good after a killed run; refused when stale, from elsewhere, or not a plan', async () => {
+  const env = fixture('demo')
+  const req = { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' }
+  const sim = simulate(env)
+  const planned = await mitosis.plan({ rds: sim }, { clone: req })()
+  if (E.isLeft(planned)) return assert.unreachable(mitosis.renderPlanFailure(planned.left))
+  const saved = JSON.parse(JSON.stringify(mitosis.planFileOf(planned.right))) as unknown
+  const fresh = await mitosis.checkSaved({ rds: sim }, saved)()
+  assert.ok(E.isRight(fresh) && fresh.right.plan.steps.length === planned.right.plan.steps.length && fresh.right.secrets.length === 0)
+  // a run of it under way is no change: the check sees the world before the run
+  const killed = await run(sim, req, killable(sim, { sends: 3 })).then(() => false, (e: unknown) => e instanceof Killed)
+  assert.ok(killed)
+  assert.ok(E.isRight(await mitosis.checkSaved({ rds: sim }, saved)()))
+  // the target's class changed since: stale, naming it
+  const changed = { ...env, instances: env.instances.map((i) => (i.DBInstanceIdentifier === 'mitosis-demo' ? { ...i, DBInstanceClass: 'db.r5.4xlarge' } : i)) }
+  const stale = await mitosis.checkSaved({ rds: simulate(changed) }, saved)()
+  if (E.isRight(stale) || stale.left._tag !== 'Stale') return assert.unreachable('expected Stale')
+  assert.match(mitosis.renderSavedFailure(stale.left, 'plan.json'), /^plan is stale: .*mitosis-demo.*; make a new plan$/)
+  const elsewhere = await mitosis.checkSaved({ rds: simulate({ ...env, region: 'eu-west-1' }) }, saved)()
+  assert.ok(E.isLeft(elsewhere) && mitosis.renderSavedFailure(elsewhere.left, 'plan.json') === 'plan.json was planned in us-east-1, but this would run in eu-west-1')
+  const notPlan = await mitosis.checkSaved({ rds: sim }, { kind: 'something-else' })()
+  assert.ok(E.isLeft(notPlan) && notPlan.left._tag === 'NotAPlan')
+})
 
 test.run()

@@ -32,11 +32,12 @@ interface OclifLike {
 export const describeFailure = (e: unknown, debug: boolean): { readonly text: string; readonly exit: number } => {
   const err = (e ?? {}) as OclifLike
   const exit = e instanceof UserError ? e.exitCode : (err.oclif?.exit ?? 1)
-  // oclif's own parse errors carry a hint on later lines ("See more help with --help"); keep the first
+  // oclif's own parse errors carry a hint on later lines ("See more help with --help"), and put a
+  // "Parsing --flag" line before what a flag's own parse said (which names the flag): keep what was said
   const first = String(err.message ?? e)
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(See more help|The following errors? occurred)/i.test(l))
+    .filter((l) => l !== '' && !/^(See more help|The following errors? occurred|Parsing --[\w-]+$)/i.test(l))
     .join(' ')
   const text = `${e instanceof Interrupted ? '' : 'Error: '}${first}${e instanceof UserError || err.oclif !== undefined ? '' : ' (an internal error; run again with --debug for details)'}`
   return { text: debug && err.stack !== undefined ? `${text}\n${err.stack}` : text, exit }

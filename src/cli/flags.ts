@@ -17,12 +17,45 @@ export const worldFlags = {
   region: Flags.string({ summary: "AWS region (default: AWS_REGION or the profile's region).", helpValue: 'R' }),
 }
 
+const positiveNumber = (flag: string, text: string): number => {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got ${JSON.stringify(text)}`)
+  return n
+}
+
+/**
+ * A duration flag: a positive number of `unit` (decimals allowed), read as milliseconds when the flags are
+ * parsed, so a bad value is refused before anything is read.
+ */
+const durationFlag = (name: string, unit: 'SECONDS' | 'MINUTES', byDefault: number, summary: string) => {
+  const unitMs = unit === 'SECONDS' ? 1000 : 60_000
+  return Flags.custom<number>({
+    summary,
+    helpValue: unit,
+    default: byDefault * unitMs,
+    defaultHelp: async () => String(byDefault),
+    parse: async (text) => positiveNumber(`--${name}`, text) * unitMs,
+  })()
+}
+
 export const applyFlags = {
   yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (needed when there is no terminal to ask on).' }),
-  'poll-interval': Flags.string({ summary: 'Seconds between status polls while waiting (decimals allowed).', default: '30', helpValue: 'SECONDS' }),
-  'step-timeout': Flags.string({ summary: 'Minutes one step may take before the run stops (re-run to keep waiting).', default: '180', helpValue: 'MINUTES' }),
-  'hook-timeout': Flags.string({ summary: 'Minutes the restart hook may take.', default: '30', helpValue: 'MINUTES' }),
+  'poll-interval': durationFlag('poll-interval', 'SECONDS', 30, 'Seconds between status polls while waiting (decimals allowed).'),
+  'step-timeout': durationFlag('step-timeout', 'MINUTES', 180, 'Minutes one step may take before the run stops (re-run to keep waiting).'),
+  'hook-timeout': durationFlag('hook-timeout', 'MINUTES', 30, 'Minutes the restart hook may take.'),
 }
+
+/**
+ * How clone and create show what they planned (cli/output.ts's showOrApply reads these): --plan, --out,
+ * --format (with the formats the command can print), --json and --iam-policy.
+ */
+export const outputFlags = (formats: ReadonlyArray<'text' | 'json' | 'mermaid'>, json: string) => ({
+  plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
+  out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
+  format: Flags.string({ summary: 'How --plan prints the plan.', options: [...formats], default: 'text' }),
+  json: Flags.boolean({ summary: json }),
+  'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+})
 
 /** The production guard's override (clone, and apply FILE, which checks a saved plan again). */
 export const productionFlag = {
@@ -32,9 +65,3 @@ export const productionFlag = {
 }
 
 export const debugFlag = { debug: Flags.boolean({ summary: 'Show stack traces on errors.' }) }
-
-export const positiveNumber = (flag: string, text: string): number => {
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got ${JSON.stringify(text)}`)
-  return n
-}

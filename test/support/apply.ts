@@ -1,11 +1,10 @@
-/** Running plans on the simulator in tests: what the mitosis command does, with a hook and a kill switch. */
+/** Running plans on the simulator in tests through the library's verbs (plan, apply), with a hook and a kill switch. */
 import * as E from 'fp-ts/lib/Either.js'
 import type { ApplyEvent, ApplyFailure } from '../../src/interpret/apply.js'
-import { applyPlan } from '../../src/interpret/scheduler.js'
-import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
-import { observeForCreate } from '../../src/interpret/observe.js'
-import { renderRdsError, type RdsPort, type Shell } from '../../src/interpret/capabilities.js'
-import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
+import type { Shell } from '../../src/interpret/capabilities.js'
+import { apply, plan, renderPlanFailure, type PlanRequest, type WorldCloneRequest } from '../../src/interpret/workflow.js'
+import type { RdsPort } from '../../src/interpret/capabilities.js'
+import type { CreateRequest } from '../../src/plan/create.js'
 import type { Plan } from '../../src/plan/operations.js'
 import { clusterSettings } from '../../src/plan/cluster-settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
@@ -86,10 +85,10 @@ export const testLease = (alive = false): LeaseOptions => {
   return { holder: { host: 'test-host', pid: 1000 + runs, id: `t${runs}` }, ttlMs: DEFAULT_LEASE_TTL_MS, isAlive: () => alive }
 }
 
-/** Applies a plan as the CLI does, collecting its events. */
+/** Applies a plan as the CLI does (the apply verb), collecting its events. */
 const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ran> => {
   const events: ApplyEvent[] = []
-  const result = await applyPlan(
+  const result = await apply(
     plan,
     { rds: opts.port ?? sim, clock: opts.clock ?? sim.clock, shell: opts.shell ?? fakeShell().shell, random: () => 0.5, ...(opts.beforeStep === undefined ? {} : { beforeStep: opts.beforeStep }) },
     { ...OPTIONS, ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }), ...(opts.signal === undefined ? {} : { signal: opts.signal }), lease: opts.lease ?? testLease() },
@@ -98,24 +97,21 @@ const applyOn = async (sim: Simulator, plan: Plan, opts: RunOptions): Promise<Ra
   return { plan, result, events }
 }
 
-/** What the mitosis command does: read the world, plan (resuming if a run is under way), apply. */
-export const run = async (sim: Simulator, req: WorldCloneRequest, opts: RunOptions = {}): Promise<Ran> => {
-  const planned = await planFromWorld(opts.port ?? sim, req)()
+/** The plan verb, then the apply verb: a refusal to plan is thrown. */
+const planAndApply = async (sim: Simulator, request: PlanRequest, opts: RunOptions): Promise<Ran> => {
+  const planned = await plan({ rds: opts.port ?? sim }, request)()
   if (E.isLeft(planned)) throw new Error(renderPlanFailure(planned.left))
   return applyOn(sim, planned.right.plan, opts)
 }
 
+/** A clone, planned (resuming if a run is under way) and applied. */
+export const run = (sim: Simulator, req: WorldCloneRequest, opts: RunOptions = {}): Promise<Ran> => planAndApply(sim, { clone: req }, opts)
+
 /** A call that only reads (RDS describes and lists, AWS RAM's ListResources): the rest change the world. */
 export const reads = (action: string): boolean => /^(Describe|List|ram:)/.test(action)
 
-/** What `mitosis create` does: read the world, plan the create (a re-run finds its own cluster), apply with the secrets. */
-export const runCreate = async (sim: Simulator, req: CreateRequest, opts: RunOptions = {}): Promise<Ran> => {
-  const observed = await observeForCreate(opts.port ?? sim, req)()
-  if (E.isLeft(observed)) throw new Error(renderRdsError(observed.left))
-  const planned = planCreate(observed.right, req)
-  if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
-  return applyOn(sim, planned.right, opts)
-}
+/** A create, planned (a re-run finds its own cluster) and applied with the secrets. */
+export const runCreate = (sim: Simulator, req: CreateRequest, opts: RunOptions = {}): Promise<Ran> => planAndApply(sim, { create: req }, opts)
 
 /**
  * What a user would check of the clusters and instances afterwards: states, members, roles, settings,

@@ -1,26 +1,14 @@
 import { readFileSync } from 'node:fs'
-import { Args, Command, Flags } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { observeEnvironment, observeSubnetGroups } from '../../interpret/observe.js'
-import { renderRdsError } from '../../interpret/capabilities.js'
-import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js'
-import { checkClusterPlan } from '../../plan/cluster-predict.js'
-import { clusterRunInProgress } from '../../plan/cluster-runs.js'
-import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
-import { decode } from '../../plan/domain.js'
-import { renderProblem } from '../../plan/errors.js'
-import { productionPlanTarget } from '../../plan/production.js'
-import { checkPlan } from '../../plan/predict.js'
-import { runInProgress } from '../../plan/runs.js'
-import { secretsNamed } from '../../interpret/secrets.js'
-import { applyFlow, sayNotes } from '../apply-flow.js'
+import { checkSaved, decodeSaved, renderSavedFailure, secretsOf } from '../../interpret/workflow.js'
 import { connect } from '../wiring.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
-import { passwordEngine } from '../../plan/passwords.js'
+import { applyWithPassword, MitosisCommand, sayNotes } from '../output.js'
+import { checkPasswordConfirmation, passwordChoice, passwordFlags } from '../password.js'
 
-export default class Apply extends Command {
+export default class Apply extends MitosisCommand {
   static override summary = 'Apply a plan saved with --plan --out (by a clone or by create), exactly as it was shown.'
 
   static override description = `Refuses when the world has changed since the plan was made (plan is stale: …, naming what changed). Re-running after an interruption resumes: what is done is skipped.
@@ -49,51 +37,36 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply)
     checkPasswordConfirmation(flags, true)
-    let text: string
-    try {
-      text = readFileSync(args.file, 'utf8')
-    } catch (e) {
-      throw new UserError(`${args.file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (e) {
-      throw new UserError(`${args.file}: not JSON: ${(e as Error).message}`)
-    }
-    const file = decode(PlanFile)(json)
-    if (E.isLeft(file)) throw new UserError(`${args.file}: not a mitosis plan: ${file.left}`)
-    const { plan, basis } = file.right
+    const json = readJson(args.file)
+    const file = decodeSaved(json)
+    if (E.isLeft(file)) throw new UserError(renderSavedFailure(file.left, args.file))
     // a password given for a plan that sets none would be silently dropped: say so instead
-    if (passwordChoice(flags) !== undefined && !plan.steps.some((s) => secretsNamed(s).length > 0)) {
+    if (passwordChoice(flags) !== undefined && secretsOf(file.right.plan).length === 0) {
       throw new UserError(`${args.file} sets no master password (it was planned without --db-password-stdin or --db-password-file); drop the password flag or make a new plan with it`)
     }
-    const cluster = isClusterPlan(plan, basis)
     const connected = await connect(flags)
-    if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
-    const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
-    const observed = await observeEnvironment(connected.port, request)()
-    if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
-    sayNotes(observed.right)
-    // a create plan's subnet group: free, or this run's own (its tags say)
-    const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
-    const subnetGroups = groups.length === 0 ? undefined : await observeSubnetGroups(connected.port, groups)()
-    if (subnetGroups !== undefined && E.isLeft(subnetGroups)) throw new UserError(renderRdsError(subnetGroups.left))
-    const environment = subnetGroups === undefined ? observed.right : { ...observed.right, subnetGroups: subnetGroups.right }
-    // the world as the plan was made on it (before its run, when one is under way), as the planners see it
-    const before = isCreatePlan(plan)
-      ? environment
-      : ((cluster ? clusterRunInProgress : runInProgress)(environment, plan.source, plan.target)?.original ?? environment)
-    // a production target is refused as the planner refused it (a create makes a new cluster: nothing to judge)
-    const production = isCreatePlan(plan) || flags['allow-production-target'] ? undefined : productionPlanTarget(before, plan.target, cluster ? 'cluster' : 'instance')
-    if (production !== undefined) throw new UserError(`${args.file}: ${renderProblem(production)}`, 2)
-    const changes = staleness(basis, basisOf(environment, plan))
-    if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
-    // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const violations = isCreatePlan(plan) ? checkCreatePlan(environment, plan) : cluster ? checkClusterPlan(before, plan) : checkPlan(before, plan)
-    if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
-    // a plan that sets a master password names it only: the password comes from stdin or a file, now
-    const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
-    await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
+    const checked = await checkSaved({ rds: connected.port }, json, { allowProductionTarget: flags['allow-production-target'] })()
+    if (E.isLeft(checked)) {
+      // what reading the world could not tell is said even when the plan is refused
+      if ('environment' in checked.left && checked.left.environment !== undefined) sayNotes(checked.left.environment)
+      throw new UserError(renderSavedFailure(checked.left, args.file), checked.left._tag === 'Production' ? 2 : 1)
+    }
+    sayNotes(checked.right.environment)
+    await applyWithPassword(checked.right, connected, flags)
+  }
+}
+
+/** The parsed JSON of a plan file. */
+const readJson = (path: string): unknown => {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw new UserError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (e) {
+    throw new UserError(`${path}: not JSON: ${(e as Error).message}`)
   }
 }

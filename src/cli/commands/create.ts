@@ -1,21 +1,16 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Command, Flags } from '@oclif/core'
+import { Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { observeForCreate } from '../../interpret/observe.js'
-import { renderRdsError } from '../../interpret/capabilities.js'
-import { planCreate, renderCreateProblems, type CreateRequest } from '../../plan/create.js'
-import { iamPolicy } from '../../plan/iam.js'
-import { planProgress } from '../../plan/progress.js'
-import { renderJson, renderText } from '../../plan/render.js'
-import { applyFlow, savePlan } from '../apply-flow.js'
+import { plan, renderPlanFailure } from '../../interpret/workflow.js'
+import type { CreateRequest } from '../../plan/create.js'
 import { connect } from '../wiring.js'
 import { UserError } from '../errors.js'
-import { applyFlags, debugFlag, worldFlags } from '../flags.js'
-import { checkPasswordConfirmation, passwordChoice, passwordFlags, readPasswordSecrets } from '../password.js'
-import { passwordEngine } from '../../plan/passwords.js'
+import { applyFlags, debugFlag, outputFlags, worldFlags } from '../flags.js'
+import { checkOutputFlags, MitosisCommand, showOrApply } from '../output.js'
+import { passwordChoice, passwordFlags } from '../password.js'
 
-export default class Create extends Command {
+export default class Create extends MitosisCommand {
   static override summary = 'Create a new, empty Aurora cluster like an existing one, with its instances and (from a Liquibase changelog) its schema.'
 
   static override description = `The new cluster takes the source cluster's engine and version, encryption (StorageEncrypted, the source's KMS key), cluster parameter group, backup and maintenance windows, backup retention, deletion protection, security groups and tags; not its data. Then one or more instances (the first is the writer) and, with --changelog, \`liquibase update\` against the new writer endpoint.
@@ -46,11 +41,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     ...passwordFlags(true),
     changelog: Flags.string({ summary: 'A Liquibase changelog to apply to the new database (liquibase update).', helpValue: 'FILE' }),
     'engine-version': Flags.string({ summary: "Engine version of the new cluster (default: the source's).", helpValue: 'V' }),
-    plan: Flags.boolean({ summary: 'Print the plan and change nothing.' }),
-    out: Flags.string({ summary: 'With --plan: also save the plan, with what it was made from, for `mitosis apply FILE`.', helpValue: 'FILE', dependsOn: ['plan'] }),
-    format: Flags.string({ summary: 'How --plan prints the plan.', options: ['text', 'json'], default: 'text' }),
-    json: Flags.boolean({ summary: 'Same as --format json; when applying, JSON lines of events.' }),
-    'iam-policy': Flags.boolean({ summary: 'Print the least-privilege IAM policy the plan needs, as JSON.' }),
+    ...outputFlags(['text', 'json'], 'Same as --format json; when applying, JSON lines of events.'),
     ...worldFlags,
     ...applyFlags,
     ...debugFlag,
@@ -60,51 +51,36 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     const { flags } = await this.parse(Create)
     const password = passwordChoice(flags)
     if (password === undefined) throw new UserError('the master password: give --db-password-stdin, --db-password-file FILE or --manage-master-password')
-    checkPasswordConfirmation(flags, !flags.plan && !flags['iam-policy'])
-    let changelog: string | undefined
-    if (flags.changelog !== undefined) {
-      changelog = resolve(flags.changelog)
-      let isFile = false
-      try {
-        isFile = statSync(changelog).isFile()
-      } catch {
-        throw new UserError(`--changelog ${flags.changelog}: no such file`)
-      }
-      if (!isFile) throw new UserError(`--changelog ${flags.changelog}: not a file`)
-    }
-    const subnets = flags.subnets === undefined || flags.subnets.trim() === 'source' ? 'source' : flags.subnets.split(',')
+    checkOutputFlags(flags)
     const request: CreateRequest = {
       like: flags.like,
       target: flags.target,
-      subnets,
+      subnets: flags.subnets === undefined || flags.subnets.trim() === 'source' ? 'source' : flags.subnets.split(','),
       instanceClass: flags['instance-class'],
       instances: flags.instances,
       databaseName: flags['database-name'],
       masterUsername: flags['master-username'],
       password,
-      changelog,
+      changelog: changelogFile(flags.changelog),
       engineVersion: flags['engine-version'],
     }
     const connected = await connect(flags)
-    const observed = await observeForCreate(connected.port, request)()
-    if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
-    const environment = observed.right
-    const planned = planCreate(environment, request)
-    if (E.isLeft(planned)) throw new UserError(renderCreateProblems(planned.left))
-    const plan = planned.right
-    if (flags['iam-policy']) {
-      this.log(JSON.stringify(iamPolicy(environment, plan), null, 2))
-      return
-    }
-    const format = flags.json ? 'json' : flags.format
-    if (flags.plan) {
-      const saved = flags.out === undefined ? undefined : savePlan(flags.out, plan, environment)
-      process.stdout.write(format === 'json' ? renderJson(plan) : renderText(plan, planProgress(environment, plan)))
-      if (saved !== undefined && format === 'text') process.stdout.write(`\n${saved}`)
-      return
-    }
-    // the password: read only now, from stdin or a file, and handed to the interpreter alone
-    const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
-    await applyFlow(plan, environment, connected, { ...flags, json: flags.json }, secrets === undefined ? {} : { secrets })
+    const planned = await plan({ rds: connected.port }, { create: request })()
+    if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
+    await showOrApply(planned.right, connected, flags)
   }
+}
+
+/** The --changelog file, as an absolute path: refused unless it is a file. */
+const changelogFile = (flag: string | undefined): string | undefined => {
+  if (flag === undefined) return undefined
+  const changelog = resolve(flag)
+  let isFile = false
+  try {
+    isFile = statSync(changelog).isFile()
+  } catch {
+    throw new UserError(`--changelog ${flag}: no such file`)
+  }
+  if (!isFile) throw new UserError(`--changelog ${flag}: not a file`)
+  return changelog
 }
