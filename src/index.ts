@@ -63,7 +63,6 @@ export { DBCluster, DBSubnetGroup, Quotas, TaggedDBSubnetGroup } from './plan/do
 export {
   planClusterClone,
   cloneKind,
-  clusterRunIdFor,
   membersOf,
   renderClusterProblem,
   renderClusterProblems,
@@ -73,7 +72,7 @@ export {
   type ClusterProblem,
 } from './plan/cluster.js'
 export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
-export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan/cluster-runs.js'
+export { clusterRunInProgress, beforeClusterRun, clusterFootprint, clusterRunIdFor, createRunIdFor } from './plan/runs.js'
 export { renderClusterMermaid } from './plan/cluster-render.js'
 export {
   planCreate,
@@ -81,7 +80,6 @@ export {
   isCreatePlan,
   renderCreateProblem,
   renderCreateProblems,
-  createRunIdFor,
   type CreateRequest,
   type CreateProblem,
   type CreatePlanProblem,

@@ -18,7 +18,7 @@ import type { PlanProblem } from './errors.js'
 import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
-import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
+import { clusterRunIdFor, clusterRunInProgress, copyTags, renamedTags, TAG_RESTARTED } from './runs.js'
 import {
   clusterRoles,
   clusterSettings,
@@ -28,7 +28,6 @@ import {
   type ClusterSettings,
 } from './cluster-settings.js'
 import { checkClusterPlan } from './cluster-predict.js'
-import { clusterRunInProgress } from './cluster-runs.js'
 import { productionCluster } from './production.js'
 
 export interface ClusterCloneRequest {
@@ -122,11 +121,6 @@ export const cloneKind = (env: Environment, source: string, target: string): E.E
   if (s.kind === t.kind) return E.right(s.kind as 'instance' | 'cluster')
   return E.left([s.kind === 'instance' ? { _tag: 'NotACluster', id: s.id } : { _tag: 'NotACluster', id: t.id }])
 }
-
-
-/** The id of the run that replaces `target` with `source`'s data: from the target's DbClusterResourceId, which renames keep. */
-export const clusterRunIdFor = (source: string, target: DBCluster): string =>
-  `r${fnv1a(`cluster\n${source}\n${target.DBClusterIdentifier}\n${target.DbClusterResourceId ?? target.DBClusterArn ?? target.ClusterCreateTime ?? ''}`)}`
 
 export const clusterArn = (env: Environment, id: string): string => {
   const known = clustersOf(env).map((c) => c.DBClusterArn).find((a) => a !== undefined)

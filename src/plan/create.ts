@@ -20,7 +20,7 @@ import { memberSettings } from './cluster-settings.js'
 import type { DBCluster, Environment } from './domain.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
 import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
-import { copyTags, fnv1a, tagValue, TAG_RUN } from './runs.js'
+import { copyTags, createRunIdFor, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
 export interface CreateRequest {
@@ -80,9 +80,6 @@ export const renderCreateProblem = (p: CreatePlanProblem): string => {
 }
 
 export const renderCreateProblems = (ps: ReadonlyArray<CreatePlanProblem>): string => ps.map(renderCreateProblem).join('; ')
-
-/** The id of the run that creates `target` like `source`: stable, so a re-run finds its own cluster. */
-export const createRunIdFor = (source: string, target: string): string => `r${fnv1a(`create\n${source}\n${target}`)}`
 
 export const subnetGroupName = (target: string): string => `${target}-subnets`
 export const instanceName = (target: string, k: number): string => `${target}-${k}`
