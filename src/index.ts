@@ -6,7 +6,7 @@
 export { DBInstance, DBSnapshot, EnvironmentFile, Tag, decode, drawErrors, environmentFromFile, type Environment } from './plan/domain.js'
 export { breadthFirst, leavesFirst, replicaForest, replicaTree, type ReplicaForest, type ReplicaTree, type TreeNode } from './plan/forest.js'
 export { identifierProblem, oldName, stripTemp, tempName, MAX_IDENTIFIER_LENGTH } from './plan/identifiers.js'
-export { instanceSettings, accepts, splitSettings } from './plan/attributes.js'
+export { instanceSettings, accepts, splitSettings } from './plan/settings.js'
 export {
   Operation,
   Plan,

@@ -5,9 +5,8 @@
  */
 import * as t from 'io-ts'
 import type { Environment } from './domain.js'
-import { instanceSettings } from './attributes.js'
 import { isCreatePlan } from './create.js'
-import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './cluster-settings.js'
+import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, instanceSettings, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './settings.js'
 import { replicaForest } from './forest.js'
 import { isClusterOperation, Plan } from './operations.js'
 import { settingDifferences } from './predict.js'

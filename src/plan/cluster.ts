@@ -26,7 +26,7 @@ import {
   MODIFY_CLUSTER_TAKES,
   RESTORE_TAKES,
   type ClusterSettings,
-} from './cluster-settings.js'
+} from './settings.js'
 import { checkClusterPlan } from './cluster-predict.js'
 import { productionCluster } from './production.js'
 

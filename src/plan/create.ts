@@ -14,9 +14,8 @@
  * interpreter fills in when it sends the call; the schema step names the same secret.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { userTags } from './attributes.js'
 import { type ClusterPlanProblem, renderClusterProblem } from './cluster.js'
-import { memberSettings } from './cluster-settings.js'
+import { memberSettings, userTags } from './settings.js'
 import type { DBCluster, Environment } from './domain.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
 import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'

@@ -10,7 +10,7 @@ import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from 
 import type { PlanProblem } from './errors.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { accepts, instanceSettings, splitSettings } from './attributes.js'
+import { accepts, instanceSettings, splitSettings } from './settings.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Operation, type Plan, type Settings } from './operations.js'
 import { checkPlan } from './predict.js'
 import { productionTree } from './production.js'

@@ -4,8 +4,7 @@
  * skip what is done, so both agree by construction. Pure.
  */
 import type { DBCluster, DBInstance, Environment } from './domain.js'
-import { clusterSettings } from './cluster-settings.js'
-import { instanceSettings } from './attributes.js'
+import { clusterSettings, instanceSettings } from './settings.js'
 import { settingDifferences } from './predict.js'
 import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
