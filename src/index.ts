@@ -28,7 +28,7 @@ export {
 } from './plan/operations.js'
 export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
-export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
+export { renderProblem, renderProblems, refusesProduction, type Problem } from './plan/problems.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
 export { deletions, renderDeletions, renderJson, renderMermaid, renderText, stepParameters, type Deletion } from './plan/render.js'
 export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
@@ -64,12 +64,8 @@ export {
   planClusterClone,
   cloneKind,
   membersOf,
-  renderClusterProblem,
-  renderClusterProblems,
   DEFAULT_QUOTAS,
   type ClusterCloneRequest,
-  type ClusterPlanProblem,
-  type ClusterProblem,
 } from './plan/cluster.js'
 export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
 export { clusterRunInProgress, beforeClusterRun, clusterFootprint, clusterRunIdFor, createRunIdFor } from './plan/runs.js'
@@ -78,10 +74,6 @@ export {
   planCreate,
   checkCreatePlan,
   isCreatePlan,
-  renderCreateProblem,
-  renderCreateProblems,
   type CreateRequest,
-  type CreateProblem,
-  type CreatePlanProblem,
 } from './plan/create.js'
 export { passwordProblem, passwordEngine } from './plan/passwords.js'

@@ -6,9 +6,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { cloneKind, planClusterClone, renderClusterProblems, type ClusterPlanProblem } from '../plan/cluster.js'
+import { cloneKind, planClusterClone } from '../plan/cluster.js'
 import type { Environment } from '../plan/domain.js'
-import { refusesProduction, renderProblems, type PlanProblem } from '../plan/errors.js'
+import { refusesProduction, renderProblems, type Problem } from '../plan/problems.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
 import { planClone, type CloneRequest } from '../plan/planner.js'
@@ -17,11 +17,11 @@ import { renderRdsError, type RdsError, type RdsPort } from './port.js'
 
 export type PlanFailure =
   | { readonly _tag: 'Rds'; readonly error: RdsError }
-  | { readonly _tag: 'Plan'; readonly problems: ReadonlyArray<PlanProblem> }
-  | { readonly _tag: 'ClusterPlan'; readonly problems: ReadonlyArray<ClusterPlanProblem> }
+  | { readonly _tag: 'Plan'; readonly problems: ReadonlyArray<Problem> }
+  | { readonly _tag: 'ClusterPlan'; readonly problems: ReadonlyArray<Problem> }
 
 export const renderPlanFailure = (f: PlanFailure): string =>
-  f._tag === 'Rds' ? renderRdsError(f.error) : f._tag === 'Plan' ? renderProblems(f.problems) : renderClusterProblems(f.problems)
+  f._tag === 'Rds' ? renderRdsError(f.error) : renderProblems(f.problems)
 
 /** Whether the plan was refused because its target is tagged as production (the CLI exits 2 for it). */
 export const refusedAsProduction = (f: PlanFailure): boolean => f._tag !== 'Rds' && refusesProduction(f.problems)

@@ -14,8 +14,7 @@
 import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './domain.js'
-import type { PlanProblem } from './errors.js'
-import { renderProblem } from './errors.js'
+import type { Problem } from './problems.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
 import { clusterRunIdFor, clusterRunInProgress, copyTags, renamedTags, TAG_RESTARTED } from './runs.js'
@@ -49,71 +48,20 @@ export interface ClusterCloneRequest {
 /** RDS's default quotas per region (aws-facts.md). */
 export const DEFAULT_QUOTAS = { DBInstances: 40, DBClusters: 40 } as const
 
-/** Why an Aurora clone cannot be planned (beyond what PlanProblem already says). */
-export type ClusterProblem =
-  | { readonly _tag: 'NoSuchCluster'; readonly ids: ReadonlyArray<string>; readonly region: string }
-  | { readonly _tag: 'InvalidClusterIdentifier'; readonly id: string; readonly problem: string }
-  | { readonly _tag: 'InstanceAndCluster'; readonly id: string }
-  | { readonly _tag: 'NotACluster'; readonly id: string }
-  | { readonly _tag: 'SameCluster'; readonly id: string }
-  | { readonly _tag: 'RegionMismatch'; readonly source: string; readonly sourceRegion: string; readonly target: string; readonly targetRegion: string }
-  | { readonly _tag: 'VersionMismatch'; readonly source: string; readonly sourceVersion: string; readonly target: string; readonly targetVersion: string }
-  | { readonly _tag: 'SourceWithoutInstances'; readonly source: string }
-  | { readonly _tag: 'SharedThroughRam'; readonly target: string; readonly arn: string }
-  | { readonly _tag: 'MissingMember'; readonly cluster: string; readonly id: string }
-  | { readonly _tag: 'QuotaExceeded'; readonly resource: 'DB instances' | 'DB clusters'; readonly current: number; readonly extra: number; readonly limit: number; readonly defaulted?: boolean }
-
-export type ClusterPlanProblem = PlanProblem | ClusterProblem
-
-const isClusterProblem = (p: ClusterPlanProblem): p is ClusterProblem =>
-  ['NoSuchCluster', 'InvalidClusterIdentifier', 'InstanceAndCluster', 'NotACluster', 'SameCluster', 'RegionMismatch', 'VersionMismatch',
-    'SourceWithoutInstances', 'SharedThroughRam', 'MissingMember', 'QuotaExceeded'].includes(p._tag)
-
-/** One line per problem, naming the cluster or instance it is about. */
-export const renderClusterProblem = (p: ClusterPlanProblem): string => {
-  if (!isClusterProblem(p)) return renderProblem(p)
-  switch (p._tag) {
-    case 'NoSuchCluster':
-      return `${p.ids.join(', ')}: no such DB cluster or DB instance in ${p.region}`
-    case 'InvalidClusterIdentifier':
-      return `${JSON.stringify(p.id)} is not a valid DB cluster identifier: it ${p.problem}`
-    case 'InstanceAndCluster':
-      return `${p.id}: names both a DB instance and an Aurora DB cluster; cannot tell which to clone (rename one of them)`
-    case 'NotACluster':
-      return `${p.id}: is a DB instance, not an Aurora cluster, but the other side is a cluster; source and target must both be clusters or both be instances`
-    case 'SameCluster':
-      return `${p.id}: source and target are the same DB cluster`
-    case 'RegionMismatch':
-      return `${p.source} is in ${p.sourceRegion} but ${p.target} is in ${p.targetRegion}; a copy-on-write clone stays in its source's region`
-    case 'VersionMismatch':
-      return `${p.source} runs version ${p.sourceVersion} but ${p.target} runs ${p.targetVersion}; a clone keeps the source's major version, so the target's parameter groups would not fit`
-    case 'SourceWithoutInstances':
-      return `${p.source}: the source cluster has no DB instances; a copy-on-write clone needs at least one`
-    case 'SharedThroughRam':
-      return `${p.target}: is shared with other accounts through AWS RAM (${p.arn}); refusing to replace a shared cluster`
-    case 'MissingMember':
-      return `${p.cluster}: its member ${p.id} is not among the described DB instances`
-    case 'QuotaExceeded':
-      return `quota: the clone needs ${p.extra} more ${p.resource} beside the ${p.current} there are, ${p.current + p.extra} in all, over the limit of ${p.limit}${p.defaulted === true ? ' (default quota)' : ''}; raise the quota or make room first`
-  }
-}
-
-export const renderClusterProblems = (ps: ReadonlyArray<ClusterPlanProblem>): string => ps.map(renderClusterProblem).join('; ')
-
 const clustersOf = (env: Environment): ReadonlyArray<DBCluster> => env.clusters ?? []
 
 /**
  * What `--source` and `--target` name: both instances (the instance planner's job), both clusters
  * (this planner's), or a clear refusal (one of each, one that is both, or neither).
  */
-export const cloneKind = (env: Environment, source: string, target: string): E.Either<ReadonlyArray<ClusterPlanProblem>, 'instance' | 'cluster'> => {
+export const cloneKind = (env: Environment, source: string, target: string): E.Either<ReadonlyArray<Problem>, 'instance' | 'cluster'> => {
   const kinds = [source, target].map((raw) => {
     const id = normalizeIdentifier(raw)
     const instance = env.instances.some((i) => i.DBInstanceIdentifier === id)
     const cluster = clustersOf(env).some((c) => c.DBClusterIdentifier === id)
     return { id, kind: instance && cluster ? 'both' : instance ? 'instance' : cluster ? 'cluster' : 'none' }
   })
-  const problems: ClusterPlanProblem[] = kinds.filter((k) => k.kind === 'both').map((k) => ({ _tag: 'InstanceAndCluster', id: k.id }))
+  const problems: Problem[] = kinds.filter((k) => k.kind === 'both').map((k) => ({ _tag: 'InstanceAndCluster', id: k.id }))
   const missing = kinds.filter((k) => k.kind === 'none').map((k) => k.id)
   if (missing.length > 0) problems.push({ _tag: 'NoSuchCluster', ids: [...new Set(missing)], region: env.region })
   if (problems.length > 0) return E.left(problems)
@@ -150,8 +98,8 @@ interface Resolved {
   readonly members: ReadonlyArray<{ readonly id: string; readonly writer: boolean; readonly instance: DBInstance }>
 }
 
-const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<ClusterPlanProblem>, Resolved> => {
-  const invalid = [req.source, req.target].flatMap((id): ClusterPlanProblem[] => {
+const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<Problem>, Resolved> => {
+  const invalid = [req.source, req.target].flatMap((id): Problem[] => {
     const problem = identifierProblem(id)
     return problem === undefined ? [] : [{ _tag: 'InvalidClusterIdentifier', id, problem }]
   })
@@ -166,7 +114,7 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   const source = byCluster.get(sourceId)!
   const target = byCluster.get(targetId)!
 
-  const problems: ClusterPlanProblem[] = []
+  const problems: Problem[] = []
   // the target cluster and its instances are deleted at the end: none may be production unless allowed
   const production = req.allowProductionTarget === true ? undefined : productionCluster(env, target)
   if (production !== undefined) problems.push(production)
@@ -219,12 +167,12 @@ const pick = (s: ClusterSettings, keys: ReadonlyArray<keyof ClusterSettings>): R
 export const finalSnapshotName = (target: string, run: string): string => `${target}-final-${run}`
 
 /**
- * Plans the Aurora clone. Refuses, one line per reason (see renderClusterProblem), when the clone
+ * Plans the Aurora clone. Refuses, one line per reason (see renderProblem), when the clone
  * cannot be done or the plan fails its own check (checkClusterPlan). When a run for this source and
  * target is already under way (its tags say so), the plan is that run's whole plan, made on the
  * world as it was before the run began; `planProgress` tells which of its steps are done.
  */
-export const planClusterClone = (current: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<ClusterPlanProblem>, Plan> => {
+export const planClusterClone = (current: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<Problem>, Plan> => {
   const resumed = clusterRunInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
   const env = resumed?.original ?? current
   const resolved = preflight(env, req)

@@ -7,7 +7,7 @@
 import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
-import type { PlanProblem } from './errors.js'
+import type { Problem } from './problems.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { accepts, instanceSettings, splitSettings } from './settings.js'
@@ -86,8 +86,8 @@ interface Resolved {
 }
 
 /** Every reason the clone cannot be planned, all at once. */
-const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Resolved> => {
-  const invalid = [req.source, req.target].flatMap((id): PlanProblem[] => {
+const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<Problem>, Resolved> => {
+  const invalid = [req.source, req.target].flatMap((id): Problem[] => {
     const problem = identifierProblem(id)
     return problem === undefined ? [] : [{ _tag: 'InvalidIdentifier', id, problem }]
   })
@@ -102,7 +102,7 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
   }
   if (sourceId === targetId) return E.left([{ _tag: 'SameInstance', id: sourceId }])
 
-  const problems: PlanProblem[] = []
+  const problems: Problem[] = []
   // the whole target tree is deleted at the end: none of it may be production unless allowed
   const production = req.allowProductionTarget === true ? undefined : productionTree(env, targetId)
   if (production !== undefined) problems.push(production)
@@ -236,7 +236,7 @@ const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray
  * the plan is that run's whole plan, made on the world as it was before the run began; which of
  * its steps are done is for `stepProgress` to tell from describe.
  */
-export const planClone = (current: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Plan> => {
+export const planClone = (current: Environment, req: CloneRequest): E.Either<ReadonlyArray<Problem>, Plan> => {
   const resumed = runInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
   const env = resumed?.original ?? current
   const resolved = preflight(env, req)

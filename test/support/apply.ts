@@ -5,11 +5,12 @@ import type { Shell } from '../../src/interpret/shell.js'
 import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/plan.js'
 import { observeForCreate } from '../../src/interpret/observe.js'
 import { renderRdsError, type RdsPort } from '../../src/interpret/port.js'
-import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
+import { planCreate, type CreateRequest } from '../../src/plan/create.js'
 import type { Plan } from '../../src/plan/operations.js'
 import { clusterSettings } from '../../src/plan/settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 import { DEFAULT_LEASE_TTL_MS, type LeaseOptions } from '../../src/interpret/lease.js'
+import { renderProblems } from '../../src/plan/problems.js'
 
 const HOUR = 3_600_000
 export const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 60_000 }
@@ -113,7 +114,7 @@ export const runCreate = async (sim: Simulator, req: CreateRequest, opts: RunOpt
   const observed = await observeForCreate(opts.port ?? sim, req)()
   if (E.isLeft(observed)) throw new Error(renderRdsError(observed.left))
   const planned = planCreate(observed.right, req)
-  if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
+  if (E.isLeft(planned)) throw new Error(renderProblems(planned.left))
   return applyOn(sim, planned.right, opts)
 }
 

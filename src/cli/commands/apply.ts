@@ -7,7 +7,7 @@ import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js
 import { checkClusterPlan } from '../../plan/cluster-predict.js'
 import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
-import { renderProblem } from '../../plan/errors.js'
+import { renderProblem } from '../../plan/problems.js'
 import { productionPlanTarget } from '../../plan/production.js'
 import { checkPlan } from '../../plan/predict.js'
 import { clusterRunInProgress, runInProgress } from '../../plan/runs.js'

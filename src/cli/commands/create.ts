@@ -4,7 +4,8 @@ import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { observeForCreate } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
-import { planCreate, renderCreateProblems, type CreateRequest } from '../../plan/create.js'
+import { planCreate, type CreateRequest } from '../../plan/create.js'
+import { renderProblems } from '../../plan/problems.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
 import { renderJson, renderText } from '../../plan/render.js'
@@ -90,7 +91,7 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
     if (E.isLeft(observed)) throw new UserError(renderRdsError(observed.left))
     const environment = observed.right
     const planned = planCreate(environment, request)
-    if (E.isLeft(planned)) throw new UserError(renderCreateProblems(planned.left))
+    if (E.isLeft(planned)) throw new UserError(renderProblems(planned.left))
     const plan = planned.right
     if (flags['iam-policy']) {
       this.log(JSON.stringify(iamPolicy(environment, plan), null, 2))
