@@ -13,7 +13,7 @@
  */
 import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './domain.js'
+import { arnFor, type DBCluster, type DBInstance, type Environment } from './domain.js'
 import type { Problem } from './problems.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
@@ -70,19 +70,6 @@ export const cloneKind = (env: Environment, source: string, target: string): E.E
   return E.left([s.kind === 'instance' ? { _tag: 'NotACluster', id: s.id } : { _tag: 'NotACluster', id: t.id }])
 }
 
-export const clusterArn = (env: Environment, id: string): string => {
-  const known = clustersOf(env).map((c) => c.DBClusterArn).find((a) => a !== undefined)
-  const m = known?.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):cluster:/)
-  return `${m?.[1] ?? arnPrefix(env)}:cluster:${id}`
-}
-
-const instanceArnOf = (env: Environment, id: string): string => {
-  const known = env.instances.map((i) => i.DBInstanceArn).find((a) => a !== undefined)
-  const m = known?.match(/^(arn:[^:]+:rds:[^:]*:[^:]*):db:/)
-  if (m?.[1] !== undefined) return `${m[1]}:db:${id}`
-  return clusterArn(env, id).replace(/:cluster:[^:]*$/, `:db:${id}`)
-}
-
 const regionOfArn = (arn: string | undefined): string | undefined => arn?.match(/^arn:[^:]+:rds:([^:]+):/)?.[1]
 
 /** The members of a cluster, writer first, then by promotion tier and name. */
@@ -128,7 +115,7 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
     problems.push({ _tag: 'VersionMismatch', source: sourceId, sourceVersion: source.EngineVersion ?? '?', target: targetId, targetVersion: target.EngineVersion ?? '?' })
   }
   if ((source.DBClusterMembers ?? []).length === 0) problems.push({ _tag: 'SourceWithoutInstances', source: sourceId })
-  const targetArn = target.DBClusterArn ?? clusterArn(env, targetId)
+  const targetArn = target.DBClusterArn ?? arnFor(env, 'cluster', targetId)
   if ((env.ramSharedClusterArns ?? []).includes(targetArn)) problems.push({ _tag: 'SharedThroughRam', target: targetId, arn: targetArn })
 
   const members: Array<Resolved['members'][number]> = []
@@ -258,7 +245,7 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   // 2. rename-old: tagged as this run's first, so a re-run knows old-<name> as its own
   const renamedOld = new Map<string, number>()
   const awayCluster = list.add(
-    { op: 'AddTagsToResource', id: targetId, request: { ResourceName: clusterArn(env, targetId), Tags: renamedTags(r.run, targetId) } },
+    { op: 'AddTagsToResource', id: targetId, request: { ResourceName: arnFor(env, 'cluster', targetId), Tags: renamedTags(r.run, targetId) } },
     'rename-old',
     built,
   )
@@ -269,7 +256,7 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   )
   for (const m of r.members) {
     const marked = list.add(
-      { op: 'AddTagsToResource', id: m.id, request: { ResourceName: instanceArnOf(env, m.id), Tags: renamedTags(r.run, m.id) } },
+      { op: 'AddTagsToResource', id: m.id, request: { ResourceName: arnFor(env, 'db', m.id), Tags: renamedTags(r.run, m.id) } },
       'rename-old',
       built,
     )
@@ -308,7 +295,7 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
       ? renamedIn
       : [
           list.add(
-            { op: 'AddTagsToResource', id: targetId, request: { ResourceName: clusterArn(env, targetId), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
+            { op: 'AddTagsToResource', id: targetId, request: { ResourceName: arnFor(env, 'cluster', targetId), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
             'restart',
             [list.add({ op: 'RunCommand', id: targetId, request: { Command: req.restart } }, 'restart', renamedIn)],
           ),

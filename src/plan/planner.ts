@@ -6,7 +6,7 @@
  */
 import { StepList } from './steps.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
+import { arnFor, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
 import type { Problem } from './problems.js'
 import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
@@ -260,7 +260,7 @@ export const planClone = (current: Environment, req: CloneRequest): E.Either<Rea
   for (const node of leavesFirst(r.tree)) {
     const id = node.instance.DBInstanceIdentifier
     const marked = list.add(
-      { op: 'AddTagsToResource', id, request: { ResourceName: instanceArn(env, id), Tags: renamedTags(r.run, id) } },
+      { op: 'AddTagsToResource', id, request: { ResourceName: arnFor(env, 'db', id), Tags: renamedTags(r.run, id) } },
       'rename-old',
       built,
     )
@@ -296,7 +296,7 @@ export const planClone = (current: Environment, req: CloneRequest): E.Either<Rea
       ? renamedIn
       : [
           list.add(
-            { op: 'AddTagsToResource', id: root, request: { ResourceName: instanceArn(env, root), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
+            { op: 'AddTagsToResource', id: root, request: { ResourceName: arnFor(env, 'db', root), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
             'restart',
             [list.add({ op: 'RunCommand', id: root, request: { Command: req.restart } }, 'restart', renamedIn)],
           ),
