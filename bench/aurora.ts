@@ -5,7 +5,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
 import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
-import { planClusterClone } from '../src/plan/cluster.js'
+import { planClusterClone } from '../src/plan/clone/clone.js'
 import { planCreate } from '../src/plan/create.js'
 import { renderProblems } from '../src/plan/problems.js'
 import { AWS_DURATIONS } from '../src/sim/simulator.js'

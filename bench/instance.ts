@@ -4,7 +4,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBInstance, Environment } from '../src/plan/domain.js'
-import { planClone } from '../src/plan/planner.js'
+import { planClone } from '../src/plan/clone/clone.js'
 import { renderProblems } from '../src/plan/problems.js'
 import { AWS_DURATIONS } from '../src/sim/simulator.js'
 import { loadFixture } from '../src/sim/world.js'

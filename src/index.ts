@@ -26,7 +26,8 @@ export {
   type OperationName,
   type Settings,
 } from './plan/operations.js'
-export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
+export { planClone, planClusterClone, cloneKind, type CloneRequest } from './plan/clone/clone.js'
+export { latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type SnapshotReason } from './plan/clone/replica-tree.js'
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, refusesProduction, type Problem } from './plan/problems.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
@@ -60,13 +61,7 @@ export {
 export { TYPICAL_DURATIONS, stepDuration, type TypicalDurations } from './plan/durations.js'
 export { assumeRoleWithMfa, loadRoleFile, mfaCodeSource, profileCredentials, type ExpiringCredentials, type RoleFile } from './aws/credentials.js'
 export { DBCluster, DBSubnetGroup, Quotas, TaggedDBSubnetGroup } from './plan/domain.js'
-export {
-  planClusterClone,
-  cloneKind,
-  membersOf,
-  DEFAULT_QUOTAS,
-  type ClusterCloneRequest,
-} from './plan/cluster.js'
+export { membersOf, DEFAULT_QUOTAS, type ClusterCloneRequest } from './plan/clone/aurora-cluster.js'
 export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
 export { clusterRunInProgress, beforeClusterRun, clusterFootprint, clusterRunIdFor, createRunIdFor } from './plan/runs.js'
 export { renderClusterMermaid } from './plan/cluster-render.js'

@@ -6,12 +6,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { cloneKind, planClusterClone } from '../plan/cluster.js'
 import type { Environment } from '../plan/domain.js'
 import { refusesProduction, renderProblems, type Problem } from '../plan/problems.js'
-import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
-import { planClone, type CloneRequest } from '../plan/planner.js'
+import { planClusterClone, plannerFor, planReplicaTreeClone, type CloneRequest } from '../plan/clone/clone.js'
 import { observeEnvironment } from './observe.js'
 import { renderRdsError, type RdsError, type RdsPort } from './port.js'
 
@@ -34,22 +32,7 @@ export interface PlannedClone {
 }
 
 /** A clone request for either planner; `finalSnapshot` applies to Aurora clusters only. */
-export interface WorldCloneRequest extends CloneRequest {
-  /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot (Aurora clusters only). */
-  readonly finalSnapshot?: boolean | undefined
-}
-
-/**
- * Which planner a request goes to: cloneKind's answer; when it refuses, the cluster planner if
- * either side names a cluster (its refusals say why, and it picks up a cluster run under way),
- * else the instance planner (its refusals, and the instance runs it resumes, stay as they were).
- */
-export const plannerFor = (env: Environment, req: WorldCloneRequest): 'instance' | 'cluster' => {
-  const kind = cloneKind(env, req.source, req.target)
-  if (E.isRight(kind)) return kind.right
-  const clusterIds = new Set((env.clusters ?? []).map((c) => c.DBClusterIdentifier))
-  return [req.source, req.target].some((id) => clusterIds.has(normalizeIdentifier(id))) ? 'cluster' : 'instance'
-}
+export type WorldCloneRequest = CloneRequest
 
 /** Plans on an observed environment with the planner `plannerFor` picks. */
 export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, PlannedClone> => {
@@ -63,7 +46,7 @@ export const planOn = (environment: Environment, req: WorldCloneRequest): E.Eith
     )
   }
   return pipe(
-    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
+    planReplicaTreeClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
     E.bimap(
       (problems): PlanFailure => ({ _tag: 'Plan', problems }),
       (plan): PlannedClone => ({ environment, plan, kind: 'instance' }),

@@ -1,6 +1,7 @@
 /**
- * The Aurora planner: a copy-on-write clone of the source cluster replaces the target cluster and
- * keeps the target's names and settings. Pure: a function from what describe showed to a Plan.
+ * The Aurora cluster's own part of a clone: its preflight and its copy phase. A copy-on-write clone
+ * of the source cluster replaces the target cluster and keeps the target's names and settings; the
+ * swap that follows is the shared one (phases.ts). Pure.
  *
  *   copy        RestoreDBClusterToPointInTime(temp-<target>, copy-on-write, latest restorable time,
  *               the target's settings) → ModifyDBCluster (what the restore does not take) →
@@ -11,13 +12,14 @@
  *   restart     the hook, then a tag on the cluster saying it ran
  *   delete      the old- instances, then the old- cluster (SkipFinalSnapshot unless a final snapshot)
  */
-import { StepList } from './steps.js'
+import type { StepList } from '../steps.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { arnFor, type DBCluster, type DBInstance, type Environment } from './domain.js'
-import type { Problem } from './problems.js'
-import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
-import { clusterRunIdFor, clusterRunInProgress, copyTags, renamedTags, TAG_RESTARTED } from './runs.js'
+import { arnFor, type DBCluster, type DBInstance, type Environment } from '../domain.js'
+import type { Problem } from '../problems.js'
+import { identifierProblem, normalizeIdentifier, oldName, tempName } from '../identifiers.js'
+import { modifyCluster, passwordFields, type NewPassword } from '../operations.js'
+import { clusterRunIdFor, copyTags } from '../runs.js'
+import type { CloneSubject } from './subject.js'
 import {
   clusterRoles,
   clusterSettings,
@@ -25,9 +27,8 @@ import {
   MODIFY_CLUSTER_TAKES,
   RESTORE_TAKES,
   type ClusterSettings,
-} from './settings.js'
-import { checkClusterPlan } from './cluster-predict.js'
-import { productionCluster } from './production.js'
+} from '../settings.js'
+import { productionCluster } from '../production.js'
 
 export interface ClusterCloneRequest {
   readonly source: string
@@ -50,26 +51,6 @@ export const DEFAULT_QUOTAS = { DBInstances: 40, DBClusters: 40 } as const
 
 const clustersOf = (env: Environment): ReadonlyArray<DBCluster> => env.clusters ?? []
 
-/**
- * What `--source` and `--target` name: both instances (the instance planner's job), both clusters
- * (this planner's), or a clear refusal (one of each, one that is both, or neither).
- */
-export const cloneKind = (env: Environment, source: string, target: string): E.Either<ReadonlyArray<Problem>, 'instance' | 'cluster'> => {
-  const kinds = [source, target].map((raw) => {
-    const id = normalizeIdentifier(raw)
-    const instance = env.instances.some((i) => i.DBInstanceIdentifier === id)
-    const cluster = clustersOf(env).some((c) => c.DBClusterIdentifier === id)
-    return { id, kind: instance && cluster ? 'both' : instance ? 'instance' : cluster ? 'cluster' : 'none' }
-  })
-  const problems: Problem[] = kinds.filter((k) => k.kind === 'both').map((k) => ({ _tag: 'InstanceAndCluster', id: k.id }))
-  const missing = kinds.filter((k) => k.kind === 'none').map((k) => k.id)
-  if (missing.length > 0) problems.push({ _tag: 'NoSuchCluster', ids: [...new Set(missing)], region: env.region })
-  if (problems.length > 0) return E.left(problems)
-  const [s, t] = kinds as [{ id: string; kind: string }, { id: string; kind: string }]
-  if (s.kind === t.kind) return E.right(s.kind as 'instance' | 'cluster')
-  return E.left([s.kind === 'instance' ? { _tag: 'NotACluster', id: s.id } : { _tag: 'NotACluster', id: t.id }])
-}
-
 const regionOfArn = (arn: string | undefined): string | undefined => arn?.match(/^arn:[^:]+:rds:([^:]+):/)?.[1]
 
 /** The members of a cluster, writer first, then by promotion tier and name. */
@@ -78,20 +59,21 @@ export const membersOf = (c: DBCluster): ReadonlyArray<{ readonly id: string; re
     .map((m) => ({ id: m.DBInstanceIdentifier, writer: m.IsClusterWriter, tier: m.PromotionTier }))
     .sort((a, b) => Number(b.writer) - Number(a.writer) || (a.tier ?? 15) - (b.tier ?? 15) || a.id.localeCompare(b.id))
 
-interface Resolved {
+/** An Aurora clone that can be planned: its run, the two clusters, the target's members (writer first). */
+export interface ResolvedCluster {
   readonly run: string
   readonly source: DBCluster
   readonly target: DBCluster
   readonly members: ReadonlyArray<{ readonly id: string; readonly writer: boolean; readonly instance: DBInstance }>
 }
 
-const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<Problem>, Resolved> => {
+/** Every reason the clone cannot be planned; `kind` is cloneKind's answer for the request. */
+export const preflightCluster = (env: Environment, req: ClusterCloneRequest, kind: E.Either<ReadonlyArray<Problem>, 'instance' | 'cluster'>): E.Either<ReadonlyArray<Problem>, ResolvedCluster> => {
   const invalid = [req.source, req.target].flatMap((id): Problem[] => {
     const problem = identifierProblem(id)
     return problem === undefined ? [] : [{ _tag: 'InvalidClusterIdentifier', id, problem }]
   })
   if (invalid.length > 0) return E.left(invalid)
-  const kind = cloneKind(env, req.source, req.target)
   if (E.isLeft(kind)) return kind
   if (kind.right === 'instance') return E.left([{ _tag: 'NotACluster', id: normalizeIdentifier(req.source) }])
   const [sourceId, targetId] = [normalizeIdentifier(req.source), normalizeIdentifier(req.target)]
@@ -118,7 +100,7 @@ const preflight = (env: Environment, req: ClusterCloneRequest): E.Either<Readonl
   const targetArn = target.DBClusterArn ?? arnFor(env, 'cluster', targetId)
   if ((env.ramSharedClusterArns ?? []).includes(targetArn)) problems.push({ _tag: 'SharedThroughRam', target: targetId, arn: targetArn })
 
-  const members: Array<Resolved['members'][number]> = []
+  const members: Array<ResolvedCluster['members'][number]> = []
   for (const m of membersOf(target)) {
     const instance = byInstance.get(m.id)
     if (instance === undefined) problems.push({ _tag: 'MissingMember', cluster: targetId, id: m.id })
@@ -153,26 +135,14 @@ const pick = (s: ClusterSettings, keys: ReadonlyArray<keyof ClusterSettings>): R
 /** The final snapshot's name when one is kept: the target's name, the run, and `final`. */
 export const finalSnapshotName = (target: string, run: string): string => `${target}-final-${run}`
 
-/**
- * Plans the Aurora clone. Refuses, one line per reason (see renderProblem), when the clone
- * cannot be done or the plan fails its own check (checkClusterPlan). When a run for this source and
- * target is already under way (its tags say so), the plan is that run's whole plan, made on the
- * world as it was before the run began; `planProgress` tells which of its steps are done.
- */
-export const planClusterClone = (current: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<Problem>, Plan> => {
-  const resumed = clusterRunInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
-  const env = resumed?.original ?? current
-  const resolved = preflight(env, req)
-  if (E.isLeft(resolved)) return resolved
-  const r = resolved.right
-  const list = new StepList()
+/** The copy phase: the clone, what the restore does not take, then the instances, writer first. Gives the steps the swap waits for. */
+export const copyPhaseOfCluster = (env: Environment, r: ResolvedCluster, list: StepList, password: NewPassword | undefined): ReadonlyArray<number> => {
   const targetId = r.target.DBClusterIdentifier
   const sourceId = r.source.DBClusterIdentifier
   const tempCluster = tempName(targetId)
   const settings = clusterSettings(r.target)
   const tagsOf = (i: DBInstance) => env.tags[i.DBInstanceIdentifier] ?? i.TagList ?? []
 
-  // 1. copy: the clone, what the restore does not take, then the instances, writer first
   const restored = list.add(
     {
       op: 'RestoreDBClusterToPointInTime',
@@ -192,20 +162,12 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   let clusterReady = restored
   const rest = pick(settings, MODIFY_CLUSTER_TAKES)
   if (Object.keys(rest).length > 0) {
-    clusterReady = list.add(
-      { op: 'ModifyDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, ...rest, ApplyImmediately: true } },
-      'copy',
-      [clusterReady],
-    )
+    clusterReady = list.add(modifyCluster(tempCluster, rest), 'copy', [clusterReady])
   }
   // the source's password stays with the source: the clone gets its own before it is ever reachable
   // under the target's name (a step of its own, so that a re-run can tell the settings apart from it)
-  if (req.password !== undefined) {
-    clusterReady = list.add(
-      { op: 'ModifyDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, ...passwordFields(req.password), ApplyImmediately: true } },
-      'copy',
-      [clusterReady],
-    )
+  if (password !== undefined) {
+    clusterReady = list.add(modifyCluster(tempCluster, passwordFields(password)), 'copy', [clusterReady])
   }
   // one role at a time: a cluster takes no second change while the first is under way
   for (const role of clusterRoles(r.target)) {
@@ -241,96 +203,12 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
     if (writer === undefined) writer = created
     built.push(created)
   }
-
-  // 2. rename-old: tagged as this run's first, so a re-run knows old-<name> as its own
-  const renamedOld = new Map<string, number>()
-  const awayCluster = list.add(
-    { op: 'AddTagsToResource', id: targetId, request: { ResourceName: arnFor(env, 'cluster', targetId), Tags: renamedTags(r.run, targetId) } },
-    'rename-old',
-    built,
-  )
-  const clusterAway = list.add(
-    { op: 'ModifyDBCluster', id: targetId, request: { DBClusterIdentifier: targetId, NewDBClusterIdentifier: oldName(targetId), ApplyImmediately: true } },
-    'rename-old',
-    [awayCluster],
-  )
-  for (const m of r.members) {
-    const marked = list.add(
-      { op: 'AddTagsToResource', id: m.id, request: { ResourceName: arnFor(env, 'db', m.id), Tags: renamedTags(r.run, m.id) } },
-      'rename-old',
-      built,
-    )
-    renamedOld.set(
-      m.id,
-      list.add(
-        { op: 'ModifyDBInstance', id: m.id, request: { DBInstanceIdentifier: m.id, NewDBInstanceIdentifier: oldName(m.id), ApplyImmediately: true } },
-        'rename-old',
-        [marked],
-      ),
-    )
-  }
-
-  // 3. rename-temp: each name is taken back as soon as it is free
-  const renamedIn: number[] = [
-    list.add(
-      { op: 'ModifyDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, NewDBClusterIdentifier: targetId, ApplyImmediately: true } },
-      'rename-temp',
-      [clusterAway],
-    ),
-  ]
-  for (const m of r.members) {
-    const temp = tempName(m.id)
-    renamedIn.push(
-      list.add(
-        { op: 'ModifyDBInstance', id: temp, request: { DBInstanceIdentifier: temp, NewDBInstanceIdentifier: m.id, ApplyImmediately: true } },
-        'rename-temp',
-        [renamedOld.get(m.id)!],
-      ),
-    )
-  }
-
-  // 4. restart: the hook, then a tag on the cluster so that a re-run does not restart twice
-  const swapped =
-    req.restart === undefined
-      ? renamedIn
-      : [
-          list.add(
-            { op: 'AddTagsToResource', id: targetId, request: { ResourceName: arnFor(env, 'cluster', targetId), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
-            'restart',
-            [list.add({ op: 'RunCommand', id: targetId, request: { Command: req.restart } }, 'restart', renamedIn)],
-          ),
-        ]
-
-  // 5. delete: the old instances side by side, then the old cluster
-  const gone: number[] = []
-  for (const m of r.members) {
-    const old = oldName(m.id)
-    const unprotected =
-      m.instance.DeletionProtection === true
-        ? [list.add({ op: 'ModifyDBInstance', id: old, request: { DBInstanceIdentifier: old, DeletionProtection: false, ApplyImmediately: true } }, 'delete', swapped)]
-        : swapped
-    gone.push(list.add({ op: 'DeleteDBInstance', id: old, request: { DBInstanceIdentifier: old, SkipFinalSnapshot: true } }, 'delete', unprotected))
-  }
-  const oldCluster = oldName(targetId)
-  if (r.target.DeletionProtection === true) {
-    gone.push(
-      list.add({ op: 'ModifyDBCluster', id: oldCluster, request: { DBClusterIdentifier: oldCluster, DeletionProtection: false, ApplyImmediately: true } }, 'delete', swapped),
-    )
-  }
-  list.add(
-    {
-      op: 'DeleteDBCluster',
-      id: oldCluster,
-      request:
-        req.finalSnapshot === true
-          ? { DBClusterIdentifier: oldCluster, FinalDBSnapshotIdentifier: finalSnapshotName(targetId, r.run) }
-          : { DBClusterIdentifier: oldCluster, SkipFinalSnapshot: true },
-    },
-    'delete',
-    [...swapped, ...gone],
-  )
-
-  const plan: Plan = { version: PLAN_VERSION, region: env.region, run: r.run, source: sourceId, target: targetId, steps: list.steps }
-  const violations = checkClusterPlan(env, plan)
-  return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
+  return built
 }
+
+export const clusterSubject = (r: ResolvedCluster, finalSnapshot: boolean | undefined): CloneSubject => ({
+  _tag: 'AuroraCluster',
+  cluster: r.target,
+  members: r.members,
+  finalSnapshot: finalSnapshot === true ? finalSnapshotName(r.target.DBClusterIdentifier, r.run) : undefined,
+})
