@@ -159,24 +159,28 @@ export const ModifyDBClusterRequest = t.intersection([
 ])
 export type ModifyDBClusterRequest = t.TypeOf<typeof ModifyDBClusterRequest>
 
+/** What a new member instance takes from the one it replaces, under CreateDBInstance's names. */
+export const MemberSettingsProps = {
+  DBInstanceClass: t.string,
+  PromotionTier: t.number,
+  DBParameterGroupName: t.string,
+  AvailabilityZone: t.string,
+  AutoMinorVersionUpgrade: t.boolean,
+  PubliclyAccessible: t.boolean,
+  MonitoringInterval: t.number,
+  MonitoringRoleArn: t.string,
+  EnablePerformanceInsights: t.boolean,
+  PerformanceInsightsKMSKeyId: t.string,
+  PerformanceInsightsRetentionPeriod: t.number,
+  CACertificateIdentifier: t.string,
+  PreferredMaintenanceWindow: t.string,
+  Tags: t.array(Tag),
+}
+
 /** CreateDBInstance into a cluster (an Aurora instance takes its network and storage from the cluster). */
 export const CreateDBInstanceRequest = t.intersection([
   t.type({ DBInstanceIdentifier: t.string, DBInstanceClass: t.string, Engine: t.string, DBClusterIdentifier: t.string }),
-  t.partial({
-    PromotionTier: t.number,
-    DBParameterGroupName: t.string,
-    AvailabilityZone: t.string,
-    AutoMinorVersionUpgrade: t.boolean,
-    PubliclyAccessible: t.boolean,
-    MonitoringInterval: t.number,
-    MonitoringRoleArn: t.string,
-    EnablePerformanceInsights: t.boolean,
-    PerformanceInsightsKMSKeyId: t.string,
-    PerformanceInsightsRetentionPeriod: t.number,
-    CACertificateIdentifier: t.string,
-    PreferredMaintenanceWindow: t.string,
-    Tags: t.array(Tag),
-  }),
+  t.partial(MemberSettingsProps),
 ])
 export type CreateDBInstanceRequest = t.TypeOf<typeof CreateDBInstanceRequest>
 

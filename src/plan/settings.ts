@@ -8,7 +8,7 @@
  */
 import * as t from 'io-ts'
 import { Tag, type DBCluster, type DBClusterMember, type DBInstance } from './domain.js'
-import { SettingsProps, type SettingKey, type Settings } from './operations.js'
+import { MemberSettingsProps, SettingsProps, type SettingKey, type Settings } from './operations.js'
 
 /** The keys of a codec's props, in the order they are declared. */
 const keysOf = <P extends t.Props>(props: P): ReadonlyArray<keyof P & string> => Object.keys(props) as Array<keyof P & string>
@@ -215,22 +215,6 @@ export const clusterRoles = (c: DBCluster): ReadonlyArray<{ readonly RoleArn: st
 export const roleKey = (r: { readonly RoleArn: string; readonly FeatureName?: string | undefined }): string =>
   r.FeatureName === undefined ? r.RoleArn : `${r.RoleArn} (${r.FeatureName})`
 
-const MemberSettingsProps = {
-  DBInstanceClass: t.string,
-  PromotionTier: t.number,
-  DBParameterGroupName: t.string,
-  AvailabilityZone: t.string,
-  AutoMinorVersionUpgrade: t.boolean,
-  PubliclyAccessible: t.boolean,
-  MonitoringInterval: t.number,
-  MonitoringRoleArn: t.string,
-  EnablePerformanceInsights: t.boolean,
-  PerformanceInsightsKMSKeyId: t.string,
-  PerformanceInsightsRetentionPeriod: t.number,
-  CACertificateIdentifier: t.string,
-  PreferredMaintenanceWindow: t.string,
-  Tags: t.readonlyArray(Tag),
-}
 /** A member instance's own settings, under CreateDBInstance names. */
 export const MemberSettings = t.readonly(t.partial(MemberSettingsProps))
 export type MemberSettings = t.TypeOf<typeof MemberSettings>
