@@ -6,8 +6,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
 import { criticalPathMs } from '../src/plan/critical-path.js'
 import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
-import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
-import { planCreate, renderCreateProblems } from '../src/plan/create.js'
+import { planClusterClone } from '../src/plan/clone/clone.js'
+import { planCreate } from '../src/plan/create.js'
+import { renderProblems } from '../src/plan/problems.js'
 import { AWS_DURATIONS } from '../src/sim/simulator.js'
 import { loadFixture } from '../src/sim/world.js'
 import { callsByAction, check, maxPerTick, measure, min, oneAtATime, POLL_MS, row, type Watched } from './measure.js'
@@ -26,7 +27,7 @@ const DESCRIBES = ['DescribeDBInstances', 'DescribeDBClusters']
 export const auroraClone = async (): Promise<ReadonlyArray<string>> => {
   const env = auroraEnvironment()
   const planned = planClusterClone(env, { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh', password: 'secret' })
-  if (E.isLeft(planned)) throw new Error(renderClusterProblems(planned.left))
+  if (E.isLeft(planned)) throw new Error(renderProblems(planned.left))
   const plan = planned.right
   const target = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === 'shop-staging')!
   const members = (target.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier)
@@ -59,7 +60,7 @@ export const auroraClone = async (): Promise<ReadonlyArray<string>> => {
 export const auroraCreate = async (): Promise<ReadonlyArray<string>> => {
   const env = auroraEnvironment()
   const planned = planCreate(env, { like: 'shop-prod', target: 'shop-new', instances: 2, password: 'secret' })
-  if (E.isLeft(planned)) throw new Error(renderCreateProblems(planned.left))
+  if (E.isLeft(planned)) throw new Error(renderProblems(planned.left))
   const plan = planned.right
   const critical = criticalPathMs(plan.steps)
   const run = await measure(env, plan, [], { secrets: SECRETS })

@@ -13,7 +13,7 @@
 export { apply, checkSaved, plan, planFileOf, renderPlanFailure, renderSavedFailure, type PlanFailure, type PlanRequest, type SavedFailure } from './interpret/workflow.js'
 export { renderApplyFailure, type ApplyEvent, type ApplyOptions } from './interpret/apply.js'
 export { renderJson, renderMermaid, renderText } from './plan/render.js'
-export { renderProblem } from './plan/errors.js'
+export { renderProblem } from './plan/problems.js'
 export { iamPolicy } from './plan/iam.js'
 export { Operation, Plan, Step } from './plan/operations.js'
 export { PlanFile } from './plan/basis.js'

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
 import type { WorldCloneRequest } from '../src/interpret/workflow.js'
-import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
+import { planClusterClone } from '../src/plan/clone/clone.js'
 import { checkClusterPlan } from '../src/plan/cluster-predict.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { MASTER_PASSWORD_SECRET, setsPassword, type Plan, type Step } from '../src/plan/operations.js'
@@ -23,6 +23,7 @@ import { ancestors, fixture, fixturePath, plan } from './support/fixtures.js'
 import { checkPlan } from '../src/plan/predict.js'
 import { passwordProblem } from '../src/plan/passwords.js'
 import { killable, Killed, run, type RunOptions } from './support/apply.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const PASSWORD = 'Staging-Only-9f3k2'
 const SECRETS = { [MASTER_PASSWORD_SECRET]: PASSWORD }
@@ -30,7 +31,7 @@ const REQ: WorldCloneRequest = { source: 'shop-prod', target: 'shop-staging', re
 
 const planOf = (req: WorldCloneRequest): Plan => {
   const p = planClusterClone(fixture('aurora'), req)
-  if (E.isLeft(p)) throw new Error(renderClusterProblems(p.left))
+  if (E.isLeft(p)) throw new Error(renderProblems(p.left))
   return p.right
 }
 const passwordStep = (p: Plan): Step | undefined => p.steps.find(setsPassword)

@@ -8,12 +8,13 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { RdsError } from '../src/interpret/capabilities.js'
-import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
+import { planClusterClone } from '../src/plan/clone/clone.js'
 import { observeEnvironment } from '../src/interpret/observe.js'
 import * as workflow from '../src/interpret/workflow.js'
 import { kindOf, renderPlanFailure } from '../src/interpret/workflow.js'
 import { simulate } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const aurora = fixture('aurora')
 const demo = fixture('demo')
@@ -98,7 +99,7 @@ test('DescribeAccountAttributes denied: RDS\'s default quotas, said in the refus
     const full = { ...observed.right, instances: [...observed.right.instances, ...Array.from({ length: 40 }, (_, i) => ({ ...observed.right.instances[0]!, DBInstanceIdentifier: `filler-${i}`, DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:filler-${i}`, DBClusterIdentifier: undefined }))] }
     const refused = planClusterClone(full, { source: 'shop-prod', target: 'shop-staging' })
     if (E.isRight(refused)) assert.unreachable('over the default quota')
-    else assert.ok(renderClusterProblems(refused.left).includes('over the limit of 40 (default quota);'), renderClusterProblems(refused.left))
+    else assert.ok(renderProblems(refused.left).includes('over the limit of 40 (default quota);'), renderProblems(refused.left))
   } else assert.unreachable(JSON.stringify(observed.left))
   const ram = await workflow.plan({ rds: { ...sim, listRamSharedClusterArns: denied('ram:ListResources') } }, { clone: { source: 'shop-prod', target: 'shop-staging' } })()
   if (E.isRight(ram)) assert.unreachable('RAM denied must refuse')

@@ -5,7 +5,8 @@ import type { DBCluster, DBInstance, Environment } from '../src/plan/domain.js'
 import { DBCluster as DBClusterCodec, decode } from '../src/plan/domain.js'
 import type { Plan, Step } from '../src/plan/operations.js'
 import { Plan as PlanCodec } from '../src/plan/operations.js'
-import { cloneKind, planClusterClone, renderClusterProblems, type ClusterCloneRequest } from '../src/plan/cluster.js'
+import { cloneKind, planClusterClone } from '../src/plan/clone/clone.js'
+import type { ClusterCloneRequest } from '../src/plan/clone/aurora-cluster.js'
 import { checkClusterPlan, predictCluster } from '../src/plan/cluster-predict.js'
 import { checkPlan } from '../src/plan/predict.js'
 import { renderText } from '../src/plan/render.js'
@@ -13,19 +14,20 @@ import { iamPolicy } from '../src/plan/iam.js'
 import { planProgress } from '../src/plan/progress.js'
 import { renderClusterMermaid } from '../src/plan/cluster-render.js'
 import { fixture } from './support/fixtures.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const aurora = fixture('aurora')
 const req: ClusterCloneRequest = { source: 'shop-prod', target: 'shop-staging', restart: './restart.sh' }
 
 const planOf = (env: Environment, r: ClusterCloneRequest): Plan => {
   const p = planClusterClone(env, r)
-  if (E.isLeft(p)) throw new Error(renderClusterProblems(p.left))
+  if (E.isLeft(p)) throw new Error(renderProblems(p.left))
   return p.right
 }
 const refusal = (env: Environment, r: ClusterCloneRequest): string => {
   const p = planClusterClone(env, r)
   if (E.isRight(p)) throw new Error('expected the planner to refuse')
-  return renderClusterProblems(p.left)
+  return renderProblems(p.left)
 }
 const outline = (p: Plan): string[] =>
   p.steps.map((s) =>

@@ -10,10 +10,11 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { checkCreatePlan, planCreate, renderCreateProblems } from '../src/plan/create.js'
+import { checkCreatePlan, planCreate } from '../src/plan/create.js'
 import type { Plan } from '../src/plan/operations.js'
 import { cleanEnv, cli, show, type Run } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const PASSWORD = `Saved-${process.pid}-pw!`
 const dir = mkdtempSync(join(tmpdir(), 'mitosis-create-saved-'))
@@ -40,7 +41,7 @@ const refused = (r: Run, message: RegExp): void => {
 test('checkCreatePlan: a fresh create plan passes; the run\'s own cluster is no conflict, somebody else\'s is', () => {
   const env = fixture('aurora')
   const p = planCreate(env, { like: 'shop-prod', target: 'shop-new', instances: 2, password: 'secret' })
-  if (E.isLeft(p)) throw new Error(renderCreateProblems(p.left))
+  if (E.isLeft(p)) throw new Error(renderProblems(p.left))
   assert.equal(checkCreatePlan(env, p.right), [])
   const taken = { ...env, instances: [...env.instances, { ...env.instances[0]!, DBInstanceIdentifier: 'shop-new-2', TagList: [] }] }
   assert.equal(checkCreatePlan(taken, p.right), ['shop-new-2: the name is taken (a DB instance, available); choose another --target'])
@@ -53,7 +54,7 @@ test('checkCreatePlan: a fresh create plan passes; the run\'s own cluster is no 
 test("checkCreatePlan: the plan's subnet group must be free or this run's own (its mitosis:run tag)", () => {
   const env = fixture('aurora')
   const p = planCreate(env, { like: 'shop-prod', target: 'shop-new', subnets: ['subnet-aaa', 'subnet-bbb'], password: 'secret' })
-  if (E.isLeft(p)) throw new Error(renderCreateProblems(p.left))
+  if (E.isLeft(p)) throw new Error(renderProblems(p.left))
   const group = (TagList: Array<{ Key: string; Value: string }>) => ({ ...env, subnetGroups: [{ DBSubnetGroupName: 'shop-new-subnets', VpcId: 'vpc-0payments', TagList }] })
   assert.equal(checkCreatePlan(group([{ Key: 'team', Value: 'payments' }]), p.right), ['shop-new-subnets: the name is taken (a DB subnet group); choose another --target'])
   assert.equal(checkCreatePlan(group([{ Key: 'mitosis:run', Value: p.right.run }]), p.right), [])

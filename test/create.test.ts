@@ -14,7 +14,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { renderApplyFailure, type ApplyEvent } from '../src/interpret/apply.js'
 import { applyPlan } from '../src/interpret/scheduler.js'
 import { processShell } from '../src/interpret/shell.js'
-import { createRunIdFor, planCreate, renderCreateProblems, type CreateRequest } from '../src/plan/create.js'
+import { createRunIdFor } from '../src/plan/runs.js'
+import { planCreate, type CreateRequest } from '../src/plan/create.js'
 import type { Environment, Tag } from '../src/plan/domain.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { MASTER_PASSWORD_SECRET, type CreateDBClusterRequest, type CreateDBInstanceRequest, type Plan } from '../src/plan/operations.js'
@@ -26,6 +27,7 @@ import { cli, cleanEnv, show } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
 import { postgresUnavailable, startPostgres } from './support/postgres.js'
 import { liquibaseUnavailable, serverFixture, serverTestsAvailable } from './support/servers.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const HOUR = 3_600_000
 const OPTIONS = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * HOUR, hookTimeoutMs: 5 * 60_000 }
@@ -44,13 +46,13 @@ const instanceRequest = (s: Plan['steps'][number] | undefined): CreateDBInstance
 
 const planned = (env: Environment, req: Partial<CreateRequest> = {}): Plan => {
   const r = planCreate(env, { ...REQ, ...req })
-  if (E.isLeft(r)) throw new Error(renderCreateProblems(r.left))
+  if (E.isLeft(r)) throw new Error(renderProblems(r.left))
   return r.right
 }
 const refusal = (env: Environment, req: Partial<CreateRequest>): string => {
   const r = planCreate(env, { ...REQ, ...req })
   if (E.isRight(r)) throw new Error('expected a refusal')
-  return renderCreateProblems(r.left)
+  return renderProblems(r.left)
 }
 
 test('plan: subnet group, cluster with the source settings, writer then readers, then the schema', () => {

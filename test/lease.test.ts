@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import type { CloneRequest } from '../src/plan/planner.js'
+import type { CloneRequest } from '../src/plan/clone/clone.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
 import { DEFAULT_LEASE_TTL_MS, TAG_LEASE } from '../src/interpret/lease.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'

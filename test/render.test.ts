@@ -4,10 +4,11 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Plan } from '../src/plan/operations.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { renderJson, renderMermaid, renderText } from '../src/plan/render.js'
-import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
-import { planCreate, renderCreateProblems } from '../src/plan/create.js'
+import { planClusterClone } from '../src/plan/clone/clone.js'
+import { planCreate } from '../src/plan/create.js'
 import { planProgress } from '../src/plan/progress.js'
 import { fixture, plan } from './support/fixtures.js'
+import { renderProblems } from '../src/plan/problems.js'
 
 const demo = fixture('demo')
 const p = plan(demo, { source: 'mitosis-prod', target: 'mitosis-demo', restart: './restart.sh' })
@@ -43,7 +44,7 @@ test('the text plan ends with what it deletes: the demo\'s old tree, deletion pr
 test('an Aurora plan with --final-snapshot lists the old cluster first, with the snapshot it leaves, then its instances', () => {
   const aurora = fixture('aurora')
   const c = planClusterClone(aurora, { source: 'shop-prod', target: 'shop-staging', finalSnapshot: true })
-  if (E.isLeft(c)) throw new Error(renderClusterProblems(c.left))
+  if (E.isLeft(c)) throw new Error(renderProblems(c.left))
   const tail = renderText(c.right).split('\n').slice(-5)
   assert.equal(tail, [
     'Will delete (nothing else is deleted):',
@@ -74,7 +75,7 @@ test('on a re-run the deletion list marks deletes already done, as the steps are
 
 test('a create plan deletes nothing, and says so', () => {
   const c = planCreate(fixture('aurora'), { like: 'shop-prod', target: 'shop-new', password: 'secret' })
-  if (E.isLeft(c)) throw new Error(renderCreateProblems(c.left))
+  if (E.isLeft(c)) throw new Error(renderProblems(c.left))
   assert.ok(renderText(c.right).endsWith('\n\nWill delete: nothing.\n'), renderText(c.right))
 })
 

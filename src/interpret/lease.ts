@@ -12,8 +12,7 @@
  */
 import type { DBCluster, DBInstance, Environment, Tag } from '../plan/domain.js'
 import type { Plan } from '../plan/operations.js'
-import { clusterFootprint } from '../plan/cluster-runs.js'
-import { footprint, tagValue, TAG_PREFIX } from '../plan/runs.js'
+import { clusterFootprint, footprint, tagValue, TAG_PREFIX } from '../plan/runs.js'
 
 export const TAG_LEASE = `${TAG_PREFIX}lease`
 

@@ -15,7 +15,8 @@ import type { DBCluster, DBInstance, Environment, Tag, TaggedDBSubnetGroup } fro
 import { replicaForest, replicaTree, treeIds } from '../plan/forest.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import { subnetGroupName, type CreateRequest } from '../plan/create.js'
-import { needsSnapshotPath, type CloneRequest } from '../plan/planner.js'
+import type { CloneRequest } from '../plan/clone/clone.js'
+import { needsSnapshotPath } from '../plan/clone/replica-tree.js'
 import type { RdsError, RdsPort } from './capabilities.js'
 
 const tagsOf = (port: RdsPort, instances: ReadonlyArray<DBInstance>): TE.TaskEither<RdsError, Record<string, ReadonlyArray<Tag>>> =>

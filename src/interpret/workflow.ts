@@ -9,17 +9,14 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { basisOf, isClusterPlan, PlanFile, staleness, type Basis } from '../plan/basis.js'
 import { checkClusterPlan } from '../plan/cluster-predict.js'
-import { clusterRunInProgress } from '../plan/cluster-runs.js'
-import { cloneKind, planClusterClone, renderClusterProblems, type ClusterPlanProblem } from '../plan/cluster.js'
-import { checkCreatePlan, isCreatePlan, planCreate, renderCreateProblems, type CreatePlanProblem, type CreateRequest } from '../plan/create.js'
+import { planClone, type CloneRequest } from '../plan/clone/clone.js'
+import { checkCreatePlan, isCreatePlan, planCreate, type CreateRequest } from '../plan/create.js'
 import { decode, type Environment } from '../plan/domain.js'
-import { refusesProduction, renderProblem, renderProblems, type PlanProblem } from '../plan/errors.js'
-import { normalizeIdentifier } from '../plan/identifiers.js'
 import type { Plan } from '../plan/operations.js'
 import { checkPlan } from '../plan/predict.js'
+import { refusesProduction, renderProblem, renderProblems, type Problem } from '../plan/problems.js'
 import { productionPlanTarget, type ProductionTarget } from '../plan/production.js'
-import { runInProgress } from '../plan/runs.js'
-import { planClone, type CloneRequest } from '../plan/planner.js'
+import { clusterRunInProgress, runInProgress } from '../plan/runs.js'
 import { applyPlan } from './scheduler.js'
 import { observeEnvironment, observeForCreate, observeSubnetGroups } from './observe.js'
 import { renderRdsError, type Capabilities, type RdsError } from './capabilities.js'
@@ -40,36 +37,20 @@ export const kindOf = (plan: Plan, basis?: Basis): 'replica-tree' | 'aurora-clus
 
 // ---- plan ----------------------------------------------------------------------------------------
 
-/** A clone request for either planner; `finalSnapshot` applies to Aurora clusters only. */
-export interface WorldCloneRequest extends CloneRequest {
-  /** Keep a final snapshot of the old cluster instead of SkipFinalSnapshot (Aurora clusters only). */
-  readonly finalSnapshot?: boolean | undefined
-}
+/** A clone request: a replica tree or an Aurora cluster, as the world says. */
+export type WorldCloneRequest = CloneRequest
 
 /** What to plan: a clone (of a replica tree or an Aurora cluster, as the world says) or a create. */
 export type PlanRequest = { readonly clone: WorldCloneRequest } | { readonly create: CreateRequest }
 
 export type PlanFailure =
   | { readonly _tag: 'Rds'; readonly error: RdsError }
-  | { readonly _tag: 'Plan'; readonly problems: ReadonlyArray<PlanProblem> }
-  | { readonly _tag: 'ClusterPlan'; readonly problems: ReadonlyArray<ClusterPlanProblem> }
-  | { readonly _tag: 'CreatePlan'; readonly problems: ReadonlyArray<CreatePlanProblem> }
+  | { readonly _tag: 'Plan'; readonly problems: ReadonlyArray<Problem> }
 
-export const renderPlanFailure = (f: PlanFailure): string => {
-  switch (f._tag) {
-    case 'Rds':
-      return renderRdsError(f.error)
-    case 'Plan':
-      return renderProblems(f.problems)
-    case 'ClusterPlan':
-      return renderClusterProblems(f.problems)
-    case 'CreatePlan':
-      return renderCreateProblems(f.problems)
-  }
-}
+export const renderPlanFailure = (f: PlanFailure): string => (f._tag === 'Rds' ? renderRdsError(f.error) : renderProblems(f.problems))
 
 /** Whether the plan was refused because its target is tagged as production (the CLI exits 2 for it). */
-export const refusedAsProduction = (f: PlanFailure): boolean => (f._tag === 'Plan' || f._tag === 'ClusterPlan') && refusesProduction(f.problems)
+export const refusedAsProduction = (f: PlanFailure): boolean => f._tag === 'Plan' && refusesProduction(f.problems)
 
 /** A plan and the world it was made on (for the renderers, the IAM policy and saving it). */
 export interface Planned {
@@ -77,37 +58,15 @@ export interface Planned {
   readonly plan: Plan
 }
 
-/**
- * Which planner a request goes to: cloneKind's answer; when it refuses, the cluster planner if
- * either side names a cluster (its refusals say why, and it picks up a cluster run under way),
- * else the instance planner (its refusals, and the instance runs it resumes, stay as they were).
- */
-export const plannerFor = (env: Environment, req: WorldCloneRequest): 'instance' | 'cluster' => {
-  const kind = cloneKind(env, req.source, req.target)
-  if (E.isRight(kind)) return kind.right
-  const clusterIds = new Set((env.clusters ?? []).map((c) => c.DBClusterIdentifier))
-  return [req.source, req.target].some((id) => clusterIds.has(normalizeIdentifier(id))) ? 'cluster' : 'instance'
-}
-
-/** Plans a clone on an observed environment with the planner `plannerFor` picks. */
-export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, Planned> => {
-  if (plannerFor(environment, req) === 'cluster') {
-    return pipe(
-      planClusterClone(environment, { source: req.source, target: req.target, restart: req.restart, finalSnapshot: req.finalSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
-      E.bimap(
-        (problems): PlanFailure => ({ _tag: 'ClusterPlan', problems }),
-        (plan): Planned => ({ environment, plan }),
-      ),
-    )
-  }
-  return pipe(
-    planClone(environment, { source: req.source, target: req.target, restart: req.restart, restoreSnapshot: req.restoreSnapshot, password: req.password, allowProductionTarget: req.allowProductionTarget }),
+/** Plans a clone on an observed environment (planClone decides the kind). */
+export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, Planned> =>
+  pipe(
+    planClone(environment, req),
     E.bimap(
       (problems): PlanFailure => ({ _tag: 'Plan', problems }),
       (plan): Planned => ({ environment, plan }),
     ),
   )
-}
 
 /** Reads the world through the port and plans the request on it (resuming a run under way). */
 export const plan = (capabilities: ReadCapabilities, request: PlanRequest): TE.TaskEither<PlanFailure, Planned> => {
@@ -122,7 +81,7 @@ export const plan = (capabilities: ReadCapabilities, request: PlanRequest): TE.T
           pipe(
             planCreate(environment, req),
             E.bimap(
-              (problems): PlanFailure => ({ _tag: 'CreatePlan', problems }),
+              (problems): PlanFailure => ({ _tag: 'Plan', problems }),
               (p): Planned => ({ environment, plan: p }),
             ),
           ),

@@ -5,14 +5,12 @@
  */
 import * as t from 'io-ts'
 import type { Environment } from './domain.js'
-import { instanceSettings } from './attributes.js'
-import { clusterRunInProgress } from './cluster-runs.js'
 import { isCreatePlan } from './create.js'
-import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './cluster-settings.js'
+import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, instanceSettings, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './settings.js'
 import { replicaForest } from './forest.js'
 import { isClusterOperation, Plan } from './operations.js'
 import { settingDifferences } from './predict.js'
-import { runInProgress, tagsOf, targetTreeIds } from './runs.js'
+import { clusterRunInProgress, runInProgress, tagsOf, targetTreeIds } from './runs.js'
 
 export const BasisInstance = t.intersection([
   t.type({ id: t.string, settings: t.UnknownRecord }),

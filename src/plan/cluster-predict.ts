@@ -18,7 +18,7 @@ import {
   roleKey,
   type ClusterSettings,
   type MemberSettings,
-} from './cluster-settings.js'
+} from './settings.js'
 
 export interface PredictedCluster {
   readonly id: string

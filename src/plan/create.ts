@@ -14,13 +14,12 @@
  * interpreter fills in when it sends the call; the schema step names the same secret.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { userTags } from './attributes.js'
-import { type ClusterPlanProblem, renderClusterProblem } from './cluster.js'
-import { memberSettings } from './cluster-settings.js'
+import { memberSettings, userTags } from './settings.js'
 import type { DBCluster, Environment } from './domain.js'
+import { renderProblem, type Problem } from './problems.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
 import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
-import { copyTags, fnv1a, tagValue, TAG_RUN } from './runs.js'
+import { copyTags, createRunIdFor, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
 export interface CreateRequest {
@@ -45,45 +44,6 @@ export interface CreateRequest {
   readonly engineVersion?: string | undefined
 }
 
-export type CreateProblem =
-  | { readonly _tag: 'TargetTaken'; readonly id: string; readonly what: string }
-  | { readonly _tag: 'InvalidInstanceCount'; readonly count: number }
-  | { readonly _tag: 'InvalidSubnets'; readonly message: string }
-  | { readonly _tag: 'SchemaNeedsPassword' }
-  | { readonly _tag: 'SchemaNeedsDatabase'; readonly source: string }
-  | { readonly _tag: 'SchemaEngine'; readonly engine: string }
-  | { readonly _tag: 'InvalidName'; readonly what: string; readonly value: string }
-
-export type CreatePlanProblem = ClusterPlanProblem | CreateProblem
-
-const CREATE_TAGS = ['TargetTaken', 'InvalidInstanceCount', 'InvalidSubnets', 'SchemaNeedsPassword', 'SchemaNeedsDatabase', 'SchemaEngine', 'InvalidName']
-
-export const renderCreateProblem = (p: CreatePlanProblem): string => {
-  if (!CREATE_TAGS.includes(p._tag)) return renderClusterProblem(p as ClusterPlanProblem)
-  const c = p as CreateProblem
-  switch (c._tag) {
-    case 'TargetTaken':
-      return `${c.id}: the name is taken (${c.what}); choose another --target`
-    case 'InvalidInstanceCount':
-      return `--instances must be 1 or more, got ${c.count}`
-    case 'InvalidSubnets':
-      return c.message
-    case 'SchemaNeedsPassword':
-      return '--changelog needs the master password to run Liquibase (--db-password-stdin or --db-password-file), not --manage-master-password'
-    case 'SchemaNeedsDatabase':
-      return `--changelog needs a database to run against: ${c.source} has none, give --database-name`
-    case 'SchemaEngine':
-      return `--changelog: Liquibase runs against aurora-postgresql and aurora-mysql, not ${c.engine}`
-    case 'InvalidName':
-      return `${JSON.stringify(c.value)} is not a valid ${c.what}`
-  }
-}
-
-export const renderCreateProblems = (ps: ReadonlyArray<CreatePlanProblem>): string => ps.map(renderCreateProblem).join('; ')
-
-/** The id of the run that creates `target` like `source`: stable, so a re-run finds its own cluster. */
-export const createRunIdFor = (source: string, target: string): string => `r${fnv1a(`create\n${source}\n${target}`)}`
-
 export const subnetGroupName = (target: string): string => `${target}-subnets`
 export const instanceName = (target: string, k: number): string => `${target}-${k}`
 
@@ -92,8 +52,8 @@ export const instanceName = (target: string, k: number): string => `${target}-${
  * not. A taken cluster name says enough: its instances' names are taken with it. A subnet group is the
  * run's own by its mitosis:run tag (read with ListTagsForResource), as a cluster and an instance are.
  */
-const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>, subnetGroups: ReadonlyArray<string> = []): CreatePlanProblem[] => {
-  const problems: CreatePlanProblem[] = []
+const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>, subnetGroups: ReadonlyArray<string> = []): Problem[] => {
+  const problems: Problem[] = []
   const ours = (tags: ReadonlyArray<{ Key: string; Value: string }> | undefined) => tagValue(tags, TAG_RUN) === run
   const existing = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === clusterId)
   if (existing !== undefined && !ours(existing.TagList)) return [{ _tag: 'TargetTaken', id: clusterId, what: `a DB cluster, ${existing.Status}` }]
@@ -152,7 +112,7 @@ export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<str
   }
   const instanceIds = plan.steps.flatMap((s) => (s.op === 'CreateDBInstance' ? [s.id] : []))
   const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
-  v.push(...namesTaken(env, plan.run, plan.target, instanceIds, groups).map(renderCreateProblem))
+  v.push(...namesTaken(env, plan.run, plan.target, instanceIds, groups).map(renderProblem))
   return v
 }
 
@@ -171,9 +131,9 @@ const major = (v: string | undefined): string | undefined => v?.split('.')[0]
 /** RDS's rules for a database name and a master user name: a letter, then letters, digits, underscores. */
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/
 
-export const planCreate = (env: Environment, req: CreateRequest): E.Either<ReadonlyArray<CreatePlanProblem>, Plan> => {
-  const problems: CreatePlanProblem[] = []
-  const invalid = [req.like, req.target].flatMap((id): CreatePlanProblem[] => {
+export const planCreate = (env: Environment, req: CreateRequest): E.Either<ReadonlyArray<Problem>, Plan> => {
+  const problems: Problem[] = []
+  const invalid = [req.like, req.target].flatMap((id): Problem[] => {
     const problem = identifierProblem(id)
     return problem === undefined ? [] : [{ _tag: 'InvalidClusterIdentifier', id, problem }]
   })

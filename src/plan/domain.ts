@@ -230,8 +230,22 @@ export const arnPrefix = (env: Environment): string => {
   return m === null || m === undefined ? `arn:aws:rds:${env.region}:*` : `arn:${m[1]}:rds:${m[2]}:${m[3]}`
 }
 
-/** The ARN an instance has (or will have) under `id`: RDS instance ARNs are name-based. */
-export const instanceArn = (env: Environment, id: string): string => `${arnPrefix(env)}:db:${id}`
+/** The `arn:…:rds:region:account` part of the first `type` ARN the environment shows, if any. */
+const knownPrefix = (arns: ReadonlyArray<string | undefined>, type: string): string | undefined =>
+  arns.find((a) => a !== undefined)?.match(new RegExp(`^(arn:[^:]+:rds:[^:]*:[^:]*):${type}:`))?.[1]
+
+/**
+ * The ARN an instance (`db`), a cluster or a subnet group (`subgrp`) has, or will have, under `id`:
+ * RDS ARNs are name-based. The region and account are read off an ARN of the same type that
+ * describe showed (an instance's for a subnet group), else off one of the other type, else the
+ * region with any account.
+ */
+export const arnFor = (env: Environment, type: 'db' | 'cluster' | 'subgrp', id: string): string => {
+  const instance = knownPrefix(env.instances.map((i) => i.DBInstanceArn), 'db')
+  const cluster = knownPrefix((env.clusters ?? []).map((c) => c.DBClusterArn), 'cluster')
+  const prefix = type === 'cluster' ? (cluster ?? instance) : (instance ?? cluster)
+  return `${prefix ?? `arn:aws:rds:${env.region}:*`}:${type}:${id}`
+}
 
 export const environmentFromFile = (file: EnvironmentFile, defaultRegion = 'us-east-1'): Environment => ({
   region: file.region ?? defaultRegion,

@@ -159,24 +159,28 @@ export const ModifyDBClusterRequest = t.intersection([
 ])
 export type ModifyDBClusterRequest = t.TypeOf<typeof ModifyDBClusterRequest>
 
+/** What a new member instance takes from the one it replaces, under CreateDBInstance's names. */
+export const MemberSettingsProps = {
+  DBInstanceClass: t.string,
+  PromotionTier: t.number,
+  DBParameterGroupName: t.string,
+  AvailabilityZone: t.string,
+  AutoMinorVersionUpgrade: t.boolean,
+  PubliclyAccessible: t.boolean,
+  MonitoringInterval: t.number,
+  MonitoringRoleArn: t.string,
+  EnablePerformanceInsights: t.boolean,
+  PerformanceInsightsKMSKeyId: t.string,
+  PerformanceInsightsRetentionPeriod: t.number,
+  CACertificateIdentifier: t.string,
+  PreferredMaintenanceWindow: t.string,
+  Tags: t.array(Tag),
+}
+
 /** CreateDBInstance into a cluster (an Aurora instance takes its network and storage from the cluster). */
 export const CreateDBInstanceRequest = t.intersection([
   t.type({ DBInstanceIdentifier: t.string, DBInstanceClass: t.string, Engine: t.string, DBClusterIdentifier: t.string }),
-  t.partial({
-    PromotionTier: t.number,
-    DBParameterGroupName: t.string,
-    AvailabilityZone: t.string,
-    AutoMinorVersionUpgrade: t.boolean,
-    PubliclyAccessible: t.boolean,
-    MonitoringInterval: t.number,
-    MonitoringRoleArn: t.string,
-    EnablePerformanceInsights: t.boolean,
-    PerformanceInsightsKMSKeyId: t.string,
-    PerformanceInsightsRetentionPeriod: t.number,
-    CACertificateIdentifier: t.string,
-    PreferredMaintenanceWindow: t.string,
-    Tags: t.array(Tag),
-  }),
+  t.partial(MemberSettingsProps),
 ])
 export type CreateDBInstanceRequest = t.TypeOf<typeof CreateDBInstanceRequest>
 
@@ -275,6 +279,54 @@ export type OperationName = Operation['op']
 export type RdsOperation = Exclude<Operation, { readonly op: 'RunCommand' } | { readonly op: 'RunLiquibase' }>
 
 /** Why a step is in the plan: the five phases of a clone, in the order they happen. */
+// ---------------------------------------------------------------------------------------------
+// Request constructors: the steps the planners write, each once (stack-mitosis's operations.clj).
+
+/** What a name-based step acts on: a DB instance or a DB cluster. */
+export type ResourceType = 'db' | 'cluster'
+
+/** ModifyDBInstance with `fields`, applied now. */
+export const modifyInstance = (id: string, fields: Omit<ModifyDBInstanceRequest, 'DBInstanceIdentifier' | 'ApplyImmediately'>): Operation => ({
+  op: 'ModifyDBInstance',
+  id,
+  request: { DBInstanceIdentifier: id, ...fields, ApplyImmediately: true },
+})
+
+/** ModifyDBCluster with `fields`, applied now. */
+export const modifyCluster = (id: string, fields: Omit<ModifyDBClusterRequest, 'DBClusterIdentifier' | 'ApplyImmediately'>): Operation => ({
+  op: 'ModifyDBCluster',
+  id,
+  request: { DBClusterIdentifier: id, ...fields, ApplyImmediately: true },
+})
+
+/** An instance or a cluster takes the name `to`. */
+export const rename = (type: ResourceType, id: string, to: string): Operation =>
+  type === 'db' ? modifyInstance(id, { NewDBInstanceIdentifier: to }) : modifyCluster(id, { NewDBClusterIdentifier: to })
+
+/** Deletion protection off, so that the delete that follows is taken. */
+export const unprotect = (type: ResourceType, id: string): Operation =>
+  type === 'db' ? modifyInstance(id, { DeletionProtection: false }) : modifyCluster(id, { DeletionProtection: false })
+
+/** Tags on the resource `id` is (its ARN: RDS tags by ARN). */
+export const tag = (id: string, arn: string, tags: AddTagsToResourceRequest['Tags']): Operation => ({ op: 'AddTagsToResource', id, request: { ResourceName: arn, Tags: tags } })
+
+/** DeleteDBInstance without a final snapshot (the old side of a swap). */
+export const deleteInstance = (id: string): Operation => ({ op: 'DeleteDBInstance', id, request: { DBInstanceIdentifier: id, SkipFinalSnapshot: true } })
+
+/** DeleteDBCluster: with a final snapshot under `finalSnapshot` when one is kept, else none. */
+export const deleteCluster = (id: string, finalSnapshot: string | undefined): Operation => ({
+  op: 'DeleteDBCluster',
+  id,
+  request: finalSnapshot === undefined ? { DBClusterIdentifier: id, SkipFinalSnapshot: true } : { DBClusterIdentifier: id, FinalDBSnapshotIdentifier: finalSnapshot },
+})
+
+/** PromoteReadReplica with the settings the promote takes. */
+export const promote = (id: string, settings: Omit<PromoteReadReplicaRequest, 'DBInstanceIdentifier'>): Operation => ({
+  op: 'PromoteReadReplica',
+  id,
+  request: { DBInstanceIdentifier: id, ...settings },
+})
+
 export const Phase = t.keyof({ create: null, schema: null, copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
 export type Phase = t.TypeOf<typeof Phase>
 

@@ -4,10 +4,10 @@
  * it is shown, so a planner bug surfaces as a refused plan rather than as a broken environment.
  */
 import type { DBInstance, Environment } from './domain.js'
-import { accepts, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './attributes.js'
+import { accepts, differences, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './settings.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type NewPassword, type Operation, type Plan, type SettingKey, type Settings, type Step } from './operations.js'
+import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type NewPassword, type Operation, type Plan, type Settings, type Step } from './operations.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -252,27 +252,8 @@ const checkGraph = (plan: Plan): string[] => {
   return v
 }
 
-const normalized = (s: Settings): Partial<Record<SettingKey, string>> => {
-  const out: Partial<Record<SettingKey, string>> = {}
-  for (const k of settingKeys) {
-    let value: unknown = s[k]
-    // a run's own tags (mitosis:*) are not settings of the target
-    if (k === 'Tags' && Array.isArray(value)) {
-      value = (value as Array<{ Key: string; Value: string }>).filter((t) => !t.Key.startsWith('mitosis:')).sort((a, b) => a.Key.localeCompare(b.Key))
-    }
-    if ((k === 'VpcSecurityGroupIds' || k === 'EnableCloudwatchLogsExports') && Array.isArray(value)) value = [...(value as string[])].sort()
-    if (Array.isArray(value) && value.length === 0) value = undefined
-    if (k === 'BackupRetentionPeriod' && value === 0) value = undefined
-    if (value !== undefined) out[k] = JSON.stringify(value)
-  }
-  return out
-}
-
 /** Settings of `actual` that differ from `expected`, as `Key (expected → actual)`. */
-export const settingDifferences = (expected: Settings, actual: Settings): string[] => {
-  const [e, a] = [normalized(expected), normalized(actual)]
-  return settingKeys.filter((k) => e[k] !== a[k]).map((k) => `${k} ${e[k] ?? '(unset)'} → ${a[k] ?? '(unset)'}`)
-}
+export const settingDifferences = (expected: Settings, actual: Settings): string[] => differences(settingKeys, expected, actual)
 
 export interface Prediction {
   readonly state: PredictedState

@@ -5,7 +5,7 @@
  * target root instance and its replicas, or the target cluster and its member instances. Pure.
  */
 import type { DBCluster, Environment, Tag } from './domain.js'
-import type { PlanProblem } from './errors.js'
+import type { Problem } from './problems.js'
 import { replicaForest, replicaTree, treeIds } from './forest.js'
 import { tagsOf } from './runs.js'
 
@@ -18,7 +18,7 @@ export const PRODUCTION_TAG_VALUES: ReadonlyArray<string> = ['prod', 'production
 export const productionTag = (tags: ReadonlyArray<Tag> | undefined): Tag | undefined =>
   (tags ?? []).find((t) => PRODUCTION_TAG_KEYS.includes(t.Key.trim().toLowerCase()) && PRODUCTION_TAG_VALUES.includes(t.Value.trim().toLowerCase()))
 
-export type ProductionTarget = Extract<PlanProblem, { readonly _tag: 'ProductionTarget' }>
+export type ProductionTarget = Extract<Problem, { readonly _tag: 'ProductionTarget' }>
 
 /**
  * The refusal for a replica-tree target: the first instance of the tree (root first, then its

@@ -4,13 +4,11 @@
  * skip what is done, so both agree by construction. Pure.
  */
 import type { DBCluster, DBInstance, Environment } from './domain.js'
-import { clusterSettings } from './cluster-settings.js'
-import { instanceSettings } from './attributes.js'
+import { clusterSettings, instanceSettings } from './settings.js'
 import { settingDifferences } from './predict.js'
 import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
-import { footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
-import { clusterFootprint } from './cluster-runs.js'
+import { clusterFootprint, footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
 
 export type StepProgress =
   | { readonly _tag: 'pending' }

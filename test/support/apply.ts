@@ -6,7 +6,7 @@ import { apply, plan, renderPlanFailure, type PlanRequest, type WorldCloneReques
 import type { RdsPort } from '../../src/interpret/capabilities.js'
 import type { CreateRequest } from '../../src/plan/create.js'
 import type { Plan } from '../../src/plan/operations.js'
-import { clusterSettings } from '../../src/plan/cluster-settings.js'
+import { clusterSettings } from '../../src/plan/settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 import { DEFAULT_LEASE_TTL_MS, type LeaseOptions } from '../../src/interpret/lease.js'
 

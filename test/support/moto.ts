@@ -30,7 +30,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { onPath } from './cli.js'
 import { freePort, LOOPBACK } from './servers.js'
-import { configuredParameterGroup } from '../../src/plan/attributes.js'
+import { configuredParameterGroup } from '../../src/plan/settings.js'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public API

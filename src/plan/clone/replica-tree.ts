@@ -1,22 +1,21 @@
 /**
- * The planner: a pure function from what describe showed to the ordered graph of RDS operations
- * that clones the source into the place of the target. The new tree mirrors the target tree
- * (breadth-first from its root) and keeps each target instance's settings; of the source only its
- * data is used. Nothing here reads the clock, the network or the file system.
+ * The replica tree's own part of a clone: its preflight, and its copy phase. The new tree mirrors
+ * the target tree (breadth-first from its root) and keeps each target instance's settings; of the
+ * source only its data is used. The swap that follows is the shared one (phases.ts). Pure.
  */
-import { StepList } from './steps.js'
+import type { StepList } from '../steps.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { instanceArn, type DBInstance, type DBSnapshot, type Environment } from './domain.js'
-import type { PlanProblem } from './errors.js'
-import { breadthFirst, leavesFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from './forest.js'
-import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { accepts, instanceSettings, splitSettings } from './attributes.js'
-import { passwordFields, PLAN_VERSION, type NewPassword, type Operation, type Plan, type Settings } from './operations.js'
-import { checkPlan } from './predict.js'
-import { productionTree } from './production.js'
-import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
+import type { DBInstance, DBSnapshot, Environment } from '../domain.js'
+import type { Problem } from '../problems.js'
+import { breadthFirst, replicaForest, replicaTree, treeDepth, treeIds, type ReplicaTree, type TreeNode } from '../forest.js'
+import { identifierProblem, normalizeIdentifier, oldName, tempName } from '../identifiers.js'
+import { accepts, instanceSettings, splitSettings } from '../settings.js'
+import { modifyInstance, passwordFields, promote, type NewPassword, type Operation, type Settings } from '../operations.js'
+import { productionTree } from '../production.js'
+import { copyTags, runIdFor } from '../runs.js'
+import type { CloneSubject } from './subject.js'
 
-export interface CloneRequest {
+export interface ReplicaTreeCloneRequest {
   readonly source: string
   readonly target: string
   /** Shell command that restarts the application after the swap, before anything is deleted. */
@@ -77,7 +76,8 @@ export const maxReplicaDepth = (engine: string, version: string | undefined): nu
 
 const engineFamily = (engine: string): string => engine.replace(/-(ee|se2?|ex|web|cdb|se2-cdb|ee-cdb)$/, '')
 
-interface Resolved {
+/** A replica-tree clone that can be planned: its run, the two roots, the target tree, the copy's path. */
+export interface ResolvedTree {
   readonly run: string
   readonly source: DBInstance
   readonly target: DBInstance
@@ -86,8 +86,8 @@ interface Resolved {
 }
 
 /** Every reason the clone cannot be planned, all at once. */
-const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Resolved> => {
-  const invalid = [req.source, req.target].flatMap((id): PlanProblem[] => {
+export const preflightTree = (env: Environment, req: ReplicaTreeCloneRequest): E.Either<ReadonlyArray<Problem>, ResolvedTree> => {
+  const invalid = [req.source, req.target].flatMap((id): Problem[] => {
     const problem = identifierProblem(id)
     return problem === undefined ? [] : [{ _tag: 'InvalidIdentifier', id, problem }]
   })
@@ -102,7 +102,7 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
   }
   if (sourceId === targetId) return E.left([{ _tag: 'SameInstance', id: sourceId }])
 
-  const problems: PlanProblem[] = []
+  const problems: Problem[] = []
   // the whole target tree is deleted at the end: none of it may be production unless allowed
   const production = req.allowProductionTarget === true ? undefined : productionTree(env, targetId)
   if (production !== undefined) problems.push(production)
@@ -143,19 +143,14 @@ const preflight = (env: Environment, req: CloneRequest): E.Either<ReadonlyArray<
 }
 
 
+/** The settings a create call did not take, under ModifyDBInstance's names. */
 const modify = (id: string, settings: Settings): Operation => {
   const { Port, EnableCloudwatchLogsExports, ...rest } = settings
-  return {
-    op: 'ModifyDBInstance',
-    id,
-    request: {
-      DBInstanceIdentifier: id,
-      ...rest,
-      ...(Port === undefined ? {} : { DBPortNumber: Port }),
-      ...(EnableCloudwatchLogsExports === undefined ? {} : { CloudwatchLogsExportConfiguration: { EnableLogTypes: EnableCloudwatchLogsExports } }),
-      ApplyImmediately: true,
-    },
-  }
+  return modifyInstance(id, {
+    ...rest,
+    ...(Port === undefined ? {} : { DBPortNumber: Port }),
+    ...(EnableCloudwatchLogsExports === undefined ? {} : { CloudwatchLogsExportConfiguration: { EnableLogTypes: EnableCloudwatchLogsExports } }),
+  })
 }
 
 const isEmpty = (s: Settings): boolean => Object.keys(s).length === 0
@@ -165,7 +160,7 @@ const isEmpty = (s: Settings): boolean => Object.keys(s).length === 0
  * replicas must keep automated backups (a replica's source needs them), and a new replica already
  * starts with none (it keeps the target's backup window all the same).
  */
-const settingsFor = (env: Environment, r: Resolved, node: TreeNode): Settings => {
+const settingsFor = (env: Environment, r: ResolvedTree, node: TreeNode): Settings => {
   const id = node.instance.DBInstanceIdentifier
   const own = instanceSettings(node.instance, env.tags[id] ?? node.instance.TagList ?? [], r.source.AllocatedStorage)
   const s = { ...own, Tags: [...(own.Tags ?? []), ...copyTags(r.run, r.source.DBInstanceIdentifier, id)] }
@@ -178,7 +173,7 @@ const settingsFor = (env: Environment, r: Resolved, node: TreeNode): Settings =>
   return { ...s, BackupRetentionPeriod: needed }
 }
 
-const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray<number> => {
+const copyTree = (env: Environment, r: ResolvedTree, list: StepList): ReadonlyArray<number> => {
   const backupsReady = new Map<string, number>()
   const finished: number[] = []
   for (const node of breadthFirst(r.tree)) {
@@ -214,14 +209,10 @@ const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray
     if (node.parent === undefined) {
       // Promote before any replica is made from it: PostgreSQL allows no replica of an unpromoted
       // replica, and backups (which replicas need) can only be turned on once it stands alone.
-      const promote = splitSettings(rest, accepts('PromoteReadReplica', r.source.Engine))
-      const promoted = list.add(
-        { op: 'PromoteReadReplica', id: temp, request: { DBInstanceIdentifier: temp, ...promote.taken } },
-        'copy',
-        [created],
-      )
+      const promotion = splitSettings(rest, accepts('PromoteReadReplica', r.source.Engine))
+      const promoted = list.add(promote(temp, promotion.taken), 'copy', [created])
       backupsReady.set(id, promoted)
-      finished.push(isEmpty(promote.rest) ? promoted : list.add(modify(temp, promote.rest), 'copy', [promoted]))
+      finished.push(isEmpty(promotion.rest) ? promoted : list.add(modify(temp, promotion.rest), 'copy', [promoted]))
     } else {
       const modified = isEmpty(rest) ? created : list.add(modify(temp, rest), 'copy', [created])
       backupsReady.set(id, modified)
@@ -232,100 +223,14 @@ const copyPhase = (env: Environment, r: Resolved, list: StepList): ReadonlyArray
 }
 
 /**
- * Plans the clone. When a run for this source and target is already under way (its tags say so),
- * the plan is that run's whole plan, made on the world as it was before the run began; which of
- * its steps are done is for `stepProgress` to tell from describe.
+ * The copy phase: the whole new tree is built before any target name is touched; then, if asked,
+ * the copy of the root gets a password of its own (last: RDS makes no replica of an instance whose
+ * password Secrets Manager keeps). Gives the steps the swap waits for.
  */
-export const planClone = (current: Environment, req: CloneRequest): E.Either<ReadonlyArray<PlanProblem>, Plan> => {
-  const resumed = runInProgress(current, normalizeIdentifier(req.source), normalizeIdentifier(req.target))
-  const env = resumed?.original ?? current
-  const resolved = preflight(env, req)
-  if (E.isLeft(resolved)) return resolved
-  const r = resolved.right
-  const list = new StepList()
-
-  // 1. copy: the whole new tree is built before any target name is touched; then, if asked, the copy
-  //    of the root gets a password of its own (last: RDS makes no replica of an instance whose
-  //    password Secrets Manager keeps)
-  const tree = copyPhase(env, r, list)
+export const copyPhaseOfTree = (env: Environment, r: ResolvedTree, list: StepList, password: NewPassword | undefined): ReadonlyArray<number> => {
+  const tree = copyTree(env, r, list)
   const rootCopy = tempName(r.target.DBInstanceIdentifier)
-  const built =
-    req.password === undefined
-      ? tree
-      : [...tree, list.add({ op: 'ModifyDBInstance', id: rootCopy, request: { DBInstanceIdentifier: rootCopy, ...passwordFields(req.password), ApplyImmediately: true } }, 'copy', tree)]
-
-  // 2. rename-old: each target instance steps aside once the new tree is complete, tagged first
-  //    so that a re-run knows old-<name> as this run's own
-  const renamedOld = new Map<string, number>()
-  for (const node of leavesFirst(r.tree)) {
-    const id = node.instance.DBInstanceIdentifier
-    const marked = list.add(
-      { op: 'AddTagsToResource', id, request: { ResourceName: instanceArn(env, id), Tags: renamedTags(r.run, id) } },
-      'rename-old',
-      built,
-    )
-    renamedOld.set(
-      id,
-      list.add(
-        { op: 'ModifyDBInstance', id, request: { DBInstanceIdentifier: id, NewDBInstanceIdentifier: oldName(id), ApplyImmediately: true } },
-        'rename-old',
-        [marked],
-      ),
-    )
-  }
-
-  // 3. rename-temp: each name is taken back as soon as it is free
-  const renamedIn: number[] = []
-  for (const node of leavesFirst(r.tree)) {
-    const id = node.instance.DBInstanceIdentifier
-    const temp = tempName(id)
-    renamedIn.push(
-      list.add(
-        { op: 'ModifyDBInstance', id: temp, request: { DBInstanceIdentifier: temp, NewDBInstanceIdentifier: id, ApplyImmediately: true } },
-        'rename-temp',
-        [renamedOld.get(id)!],
-      ),
-    )
-  }
-
-  // 4. restart: the application still holds connections to the old instances (DNS was cached)
-  // (the hook leaves a tag behind, so a re-run does not restart the application twice)
-  const root = r.target.DBInstanceIdentifier
-  const swapped =
-    req.restart === undefined
-      ? renamedIn
-      : [
-          list.add(
-            { op: 'AddTagsToResource', id: root, request: { ResourceName: instanceArn(env, root), Tags: [{ Key: TAG_RESTARTED, Value: r.run }] } },
-            'restart',
-            [list.add({ op: 'RunCommand', id: root, request: { Command: req.restart } }, 'restart', renamedIn)],
-          ),
-        ]
-
-  // 5. delete: only what this plan renamed to old-, leaves first, siblings side by side
-  const deleted = new Map<string, number>()
-  for (const node of leavesFirst(r.tree)) {
-    const id = node.instance.DBInstanceIdentifier
-    const old = oldName(id)
-    const children = node.replicas.map((c) => deleted.get(c)!)
-    const unprotected =
-      node.instance.DeletionProtection === true
-        ? [list.add({ op: 'ModifyDBInstance', id: old, request: { DBInstanceIdentifier: old, DeletionProtection: false, ApplyImmediately: true } }, 'delete', swapped)]
-        : swapped
-    deleted.set(
-      id,
-      list.add({ op: 'DeleteDBInstance', id: old, request: { DBInstanceIdentifier: old, SkipFinalSnapshot: true } }, 'delete', [...unprotected, ...children]),
-    )
-  }
-
-  const plan: Plan = {
-    version: PLAN_VERSION,
-    region: env.region,
-    run: r.run,
-    source: r.source.DBInstanceIdentifier,
-    target: r.target.DBInstanceIdentifier,
-    steps: list.steps,
-  }
-  const violations = checkPlan(env, plan)
-  return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
+  return password === undefined ? tree : [...tree, list.add(modifyInstance(rootCopy, passwordFields(password)), 'copy', tree)]
 }
+
+export const treeSubject = (r: ResolvedTree): CloneSubject => ({ _tag: 'ReplicaTree', tree: r.tree })

@@ -1,11 +1,17 @@
 /**
- * The attribute lookup: which settings of a target instance the clone keeps, read off the
- * described instance, and which RDS call can carry each of them. The planner puts every setting
- * into the earliest call that accepts it and leaves only the rest for a ModifyDBInstance; the
- * predictor uses the same tables to refuse a request AWS would refuse.
+ * The attribute lookup: which settings of the target a clone keeps, read off describe (an
+ * instance's, an Aurora cluster's and its IAM roles, a cluster member's) under the request names
+ * that set them, which RDS call can carry each of them, and how two sets of settings differ. The
+ * planners put every setting into the earliest call that accepts it and leave only the rest for a
+ * modify; the predictors use the same tables to refuse a request AWS would refuse, and the
+ * staleness check and the progress predicates the same differences. Pure.
  */
-import type { DBInstance, Tag } from './domain.js'
-import type { SettingKey, Settings } from './operations.js'
+import * as t from 'io-ts'
+import { Tag, type DBCluster, type DBClusterMember, type DBInstance } from './domain.js'
+import { MemberSettingsProps, SettingsProps, type SettingKey, type Settings } from './operations.js'
+
+/** The keys of a codec's props, in the order they are declared. */
+const keysOf = <P extends t.Props>(props: P): ReadonlyArray<keyof P & string> => Object.keys(props) as Array<keyof P & string>
 
 /**
  * Tags a copy takes from the instance it replaces: not the reserved `aws:` ones (they belong to
@@ -93,14 +99,7 @@ export const instanceSettings = (i: DBInstance, tags: ReadonlyArray<Tag>, alloca
 /** What each call accepts (RDS API reference, checked against @aws-sdk/client-rds's input types). */
 export type SettingCarrier = 'CreateDBInstanceReadReplica' | 'RestoreDBInstanceFromDBSnapshot' | 'PromoteReadReplica' | 'ModifyDBInstance'
 
-const ALL_SETTINGS: ReadonlyArray<SettingKey> = [
-  'DBInstanceClass', 'Port', 'MultiAZ', 'AutoMinorVersionUpgrade', 'StorageType', 'Iops', 'StorageThroughput',
-  'MaxAllocatedStorage', 'OptionGroupName', 'DBParameterGroupName', 'PubliclyAccessible', 'Tags',
-  'DBSubnetGroupName', 'VpcSecurityGroupIds', 'CopyTagsToSnapshot', 'MonitoringInterval', 'MonitoringRoleArn',
-  'EnableIAMDatabaseAuthentication', 'EnablePerformanceInsights', 'PerformanceInsightsKMSKeyId',
-  'PerformanceInsightsRetentionPeriod', 'EnableCloudwatchLogsExports', 'ProcessorFeatures', 'DeletionProtection',
-  'CACertificateIdentifier', 'NetworkType', 'BackupRetentionPeriod', 'PreferredBackupWindow', 'PreferredMaintenanceWindow',
-]
+const ALL_SETTINGS: ReadonlyArray<SettingKey> = keysOf(SettingsProps)
 export const settingKeys = ALL_SETTINGS
 
 /**
@@ -150,3 +149,118 @@ export const INHERITED_FROM_SOURCE: ReadonlyArray<SettingKey> = [
   'DBInstanceClass', 'Port', 'StorageType', 'Iops', 'StorageThroughput', 'OptionGroupName', 'DBParameterGroupName',
   'AutoMinorVersionUpgrade', 'DBSubnetGroupName', 'CACertificateIdentifier', 'NetworkType', 'ProcessorFeatures',
 ]
+
+// ---------------------------------------------------------------------------------------------
+// Aurora: the target cluster's settings and IAM roles, and each member instance's.
+
+/** The target cluster's settings that RestoreDBClusterToPointInTime takes, under its names. */
+const RestoreTakesProps = {
+  DBSubnetGroupName: t.string,
+  VpcSecurityGroupIds: t.readonlyArray(t.string),
+  DBClusterParameterGroupName: t.string,
+  Port: t.number,
+  Tags: t.readonlyArray(Tag),
+  CopyTagsToSnapshot: t.boolean,
+  EnableCloudwatchLogsExports: t.readonlyArray(t.string),
+  EnableIAMDatabaseAuthentication: t.boolean,
+  DeletionProtection: t.boolean,
+  /** Aurora Serverless v2 capacity: db.serverless instances need it on the cluster. */
+  ServerlessV2ScalingConfiguration: t.readonly(t.partial({ MinCapacity: t.number, MaxCapacity: t.number })),
+}
+/** The rest, which follows in a ModifyDBCluster (as the issue asks). */
+const ModifyClusterTakesProps = {
+  BackupRetentionPeriod: t.number,
+  PreferredBackupWindow: t.string,
+  PreferredMaintenanceWindow: t.string,
+}
+/** The target cluster's settings, under RestoreDBClusterToPointInTime / ModifyDBCluster names. */
+export const ClusterSettings = t.readonly(t.partial({ ...RestoreTakesProps, ...ModifyClusterTakesProps }))
+export type ClusterSettings = t.TypeOf<typeof ClusterSettings>
+export type ClusterSettingKey = keyof ClusterSettings
+
+/** What RestoreDBClusterToPointInTime takes; the rest follows in a ModifyDBCluster (as the issue asks). */
+export const RESTORE_TAKES: ReadonlyArray<ClusterSettingKey> = keysOf(RestoreTakesProps)
+export const MODIFY_CLUSTER_TAKES: ReadonlyArray<ClusterSettingKey> = keysOf(ModifyClusterTakesProps)
+export const CLUSTER_SETTING_KEYS: ReadonlyArray<ClusterSettingKey> = [...RESTORE_TAKES, ...MODIFY_CLUSTER_TAKES]
+
+export const clusterTags = (c: DBCluster): ReadonlyArray<Tag> => c.TagList ?? []
+
+export const clusterSettings = (c: DBCluster, tags: ReadonlyArray<Tag> = clusterTags(c)): ClusterSettings => {
+  return defined<ClusterSettings>({
+    DBSubnetGroupName: c.DBSubnetGroup,
+    VpcSecurityGroupIds: listed((c.VpcSecurityGroups ?? []).filter((g) => g.Status === 'active').map((g) => g.VpcSecurityGroupId)),
+    DBClusterParameterGroupName: c.DBClusterParameterGroup,
+    Port: c.Port,
+    Tags: listed(userTags(tags)),
+    CopyTagsToSnapshot: c.CopyTagsToSnapshot,
+    EnableCloudwatchLogsExports: listed(c.EnabledCloudwatchLogsExports ?? []),
+    EnableIAMDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled,
+    DeletionProtection: c.DeletionProtection,
+    ServerlessV2ScalingConfiguration:
+      c.ServerlessV2ScalingConfiguration === undefined
+        ? undefined
+        : defined({ MinCapacity: c.ServerlessV2ScalingConfiguration.MinCapacity, MaxCapacity: c.ServerlessV2ScalingConfiguration.MaxCapacity }),
+    BackupRetentionPeriod: c.BackupRetentionPeriod,
+    PreferredBackupWindow: c.PreferredBackupWindow,
+    PreferredMaintenanceWindow: c.PreferredMaintenanceWindow,
+  })
+}
+
+/** A cluster's IAM roles as `role ARN (feature)` strings, sorted: what AddRoleToDBCluster gives back. */
+export const clusterRoles = (c: DBCluster): ReadonlyArray<{ readonly RoleArn: string; readonly FeatureName?: string }> =>
+  (c.AssociatedRoles ?? [])
+    .filter((r) => r.Status === undefined || r.Status === 'ACTIVE' || r.Status === 'PENDING')
+    .map((r) => defined({ RoleArn: r.RoleArn, FeatureName: r.FeatureName }))
+
+export const roleKey = (r: { readonly RoleArn: string; readonly FeatureName?: string | undefined }): string =>
+  r.FeatureName === undefined ? r.RoleArn : `${r.RoleArn} (${r.FeatureName})`
+
+/** A member instance's own settings, under CreateDBInstance names. */
+export const MemberSettings = t.readonly(t.partial(MemberSettingsProps))
+export type MemberSettings = t.TypeOf<typeof MemberSettings>
+export type MemberSettingKey = keyof MemberSettings
+export const MEMBER_SETTING_KEYS: ReadonlyArray<MemberSettingKey> = keysOf(MemberSettingsProps)
+
+export const memberSettings = (i: DBInstance, member: DBClusterMember | undefined, tags: ReadonlyArray<Tag>): MemberSettings => {
+  const groups = i.DBParameterGroups ?? []
+  const monitoring = (i.MonitoringInterval ?? 0) > 0
+  const insights = i.PerformanceInsightsEnabled === true
+  return defined<MemberSettings>({
+    DBInstanceClass: i.DBInstanceClass,
+    PromotionTier: member?.PromotionTier,
+    DBParameterGroupName: configuredParameterGroup(groups) ?? groups[0]?.DBParameterGroupName,
+    AvailabilityZone: i.AvailabilityZone,
+    AutoMinorVersionUpgrade: i.AutoMinorVersionUpgrade,
+    PubliclyAccessible: i.PubliclyAccessible,
+    MonitoringInterval: i.MonitoringInterval,
+    MonitoringRoleArn: monitoring ? i.MonitoringRoleArn : undefined,
+    EnablePerformanceInsights: i.PerformanceInsightsEnabled,
+    PerformanceInsightsKMSKeyId: insights ? i.PerformanceInsightsKMSKeyId : undefined,
+    PerformanceInsightsRetentionPeriod: insights ? i.PerformanceInsightsRetentionPeriod : undefined,
+    CACertificateIdentifier: i.CACertificateIdentifier,
+    PreferredMaintenanceWindow: i.PreferredMaintenanceWindow,
+    Tags: listed(userTags(tags)),
+  })
+}
+
+/**
+ * A setting as it compares: a run's own tags (mitosis:*) are not settings of the target, and tags
+ * and lists are sets (their order is describe's, not a setting); an empty list is no list, and no
+ * backups is a retention of 0 or none.
+ */
+const normalize = (key: string, value: unknown): string | undefined => {
+  let v = value
+  if (key === 'Tags' && Array.isArray(v)) {
+    v = (v as Tag[]).filter((t) => !t.Key.startsWith('mitosis:')).map((t) => ({ Key: t.Key, Value: t.Value })).sort((a, b) => a.Key.localeCompare(b.Key))
+  } else if (Array.isArray(v)) v = [...(v as unknown[])].sort()
+  if (Array.isArray(v) && v.length === 0) v = undefined
+  if (key === 'BackupRetentionPeriod' && v === 0) v = undefined
+  return v === undefined ? undefined : JSON.stringify(v)
+}
+
+/** Keys of `expected` and `actual` that differ, as `Key expected → actual` in the order of `keys`. */
+export const differences = <K extends string>(keys: ReadonlyArray<K>, expected: Partial<Record<K, unknown>>, actual: Partial<Record<K, unknown>>): string[] =>
+  keys.flatMap((k) => {
+    const [e, a] = [normalize(k, expected[k]), normalize(k, actual[k])]
+    return e === a ? [] : [`${k} ${e ?? '(unset)'} → ${a ?? '(unset)'}`]
+  })
