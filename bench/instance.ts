@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DBInstance, Environment } from '../src/plan/domain.js'
 import { planClone } from '../src/plan/planner.js'
 import { renderProblems } from '../src/plan/errors.js'
-import { AWS_DURATIONS } from '../src/sim/simulator.js'
+import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
 import { loadFixture } from '../src/sim/world.js'
 import { callsByAction, check, criticalPathMs, instanceNames, maxPerTick, measure, min, oneAtATime, POLL_MS, row } from './measure.js'
 

@@ -26,7 +26,7 @@ export {
   type OperationName,
   type Settings,
 } from './plan/operations.js'
-export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
+export { planClone, latestAvailableSnapshot, needsSnapshotPath, type CloneRequest, type SnapshotReason } from './plan/planner.js'
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
@@ -44,13 +44,12 @@ export { applyPlan, renderApplyFailure, type ApplyCapabilities, type ApplyEvent,
 export { systemClock, type Clock } from './interpret/port.js'
 export { processShell, type HookResult, type Shell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
-export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
+export { planProgress, type StepProgress } from './plan/progress.js'
+export { FAILED_STATUSES, isFailedStatus, maxReplicaDepth, DEFAULT_QUOTAS, AWS_DURATIONS, MIN_PASSWORD_LENGTH, passwordProblem, type RdsDurations } from './plan/rds-facts.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
 export {
   simulate,
-  AWS_DURATIONS,
-  type Durations,
   type InjectedFailure,
   type MasterCredentials,
   type SimClusterSnapshot,
@@ -67,7 +66,6 @@ export {
   membersOf,
   renderClusterProblem,
   renderClusterProblems,
-  DEFAULT_QUOTAS,
   type ClusterCloneRequest,
   type ClusterPlanProblem,
   type ClusterProblem,
@@ -86,4 +84,4 @@ export {
   type CreateProblem,
   type CreatePlanProblem,
 } from './plan/create.js'
-export { passwordProblem, passwordEngine } from './plan/passwords.js'
+export { passwordEngine } from './plan/passwords.js'

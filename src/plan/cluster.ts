@@ -19,6 +19,7 @@ import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
 import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
 import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
+import { DEFAULT_QUOTAS } from './rds-facts.js'
 import {
   clusterRoles,
   clusterSettings,
@@ -46,9 +47,6 @@ export interface ClusterCloneRequest {
    */
   readonly allowProductionTarget?: boolean | undefined
 }
-
-/** RDS's default quotas per region (aws-facts.md). */
-export const DEFAULT_QUOTAS = { DBInstances: 40, DBClusters: 40 } as const
 
 /** Why an Aurora clone cannot be planned (beyond what PlanProblem already says). */
 export type ClusterProblem =

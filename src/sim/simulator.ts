@@ -17,25 +17,17 @@
  * messages are the ones RDS sends (as seen in SDK errors users report).
  */
 import { createHash } from 'node:crypto'
-import { TYPICAL_DURATIONS, type TypicalDurations } from '../plan/durations.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, Environment, Tag, TaggedDBSubnetGroup } from '../plan/domain.js'
 import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/attributes.js'
-import { DEFAULT_QUOTAS } from '../plan/cluster.js'
 import { replicaForest } from '../plan/forest.js'
-import { isFailedStatus } from '../plan/progress.js'
+import { AWS_DURATIONS, DEFAULT_QUOTAS, isFailedStatus, maxReplicaDepth, MIN_PASSWORD_LENGTH, type RdsDurations } from '../plan/rds-facts.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import type { Clock, RdsError, RdsPort } from '../interpret/port.js'
 import { virtualClock } from './clock.js'
 
-
-/** How long each kind of step takes in virtual time: the typical times (durations.ts) unless a test says otherwise. */
-export type Durations = Omit<TypicalDurations, 'schema'>
-
-/** Typical times on AWS (aws-facts.md). */
-export const AWS_DURATIONS: Durations = TYPICAL_DURATIONS
 
 /**
  * A failure to inject. `op` is the RDS action (`ModifyDBInstance` for a rename too, or a reading
@@ -57,7 +49,8 @@ export type InjectedFailure =
   | { readonly op: string; readonly id: string; readonly kind: 'status'; readonly status: string }
 
 export interface SimOptions {
-  readonly durations?: Partial<Durations>
+  /** How long each kind of work takes in virtual time: AWS_DURATIONS (rds-facts.ts) unless a test says otherwise. */
+  readonly durations?: Partial<RdsDurations>
   readonly failures?: ReadonlyArray<InjectedFailure>
   /** Token bucket on virtual time; default `{ burst: 300, perSecond: 12 }` as AWS; `false` for none. */
   readonly throttle?: { readonly burst: number; readonly perSecond: number } | false
@@ -273,16 +266,6 @@ const INVALID_IDENTIFIER = (param: string) =>
 const NO_BACKUPS =
   'Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.'
 
-/** Levels of replicas below a primary an engine allows (aws-facts.md, "Cascading replicas"). */
-const replicaDepthLimit = (engine: string, version: string | undefined): number => {
-  if (engine === 'mysql' || engine === 'mariadb') return Number.POSITIVE_INFINITY
-  if (engine === 'postgres') {
-    const [major = 0, minor = 0] = (version ?? '').split('.').map(Number)
-    return major > 14 || (major === 14 && minor >= 1) ? 3 : 1
-  }
-  return 1
-}
-
 /** Where each inheritable setting lives in describe. */
 const INHERITED_FIELDS: Partial<Record<SettingKey, ReadonlyArray<string>>> = {
   DBInstanceClass: ['DBInstanceClass'],
@@ -316,7 +299,7 @@ const DIRECT_SETTINGS = [
 
 export const simulate = (env: Environment, options: SimOptions = {}): Simulator => {
   const region = env.region
-  const durations: Durations = { ...AWS_DURATIONS, ...options.durations }
+  const durations: RdsDurations = { ...AWS_DURATIONS, ...options.durations }
   const start = options.start ?? DEFAULT_START
   const clock = virtualClock(start)
   const arnPrefix = (() => {
@@ -625,8 +608,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       fault('InvalidParameterCombination', `Cannot create a read replica of ${src.id}: its master user password is managed by AWS Secrets Manager.`)
     }
     const version = typeof src.fields['EngineVersion'] === 'string' ? src.fields['EngineVersion'] : undefined
-    if (depthOf(src) + 1 > replicaDepthLimit(engine, version)) {
-      fault('InvalidParameterCombination', `Read replicas of ${engine} ${version ?? ''} can be at most ${replicaDepthLimit(engine, version)} level(s) below their primary; ${src.id} is ${depthOf(src)} level(s) down.`)
+    if (depthOf(src) + 1 > maxReplicaDepth(engine, version)) {
+      fault('InvalidParameterCombination', `Read replicas of ${engine} ${version ?? ''} can be at most ${maxReplicaDepth(engine, version)} level(s) below their primary; ${src.id} is ${depthOf(src)} level(s) down.`)
     }
     const request = pickMembers('CreateDBInstanceReadReplica', r)
     if (request['DBParameterGroupName'] !== undefined && !engine.startsWith('oracle') && !engine.startsWith('db2')) {
@@ -909,8 +892,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
   /** The change a ModifyDBCluster or ModifyDBInstance asks for, checked as RDS checks it; undefined when none. */
   const passwordChange = (x: PasswordHolder, what: string, password: unknown, manage: boolean | undefined): PasswordChange | undefined => {
     if (password !== undefined && manage === true) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
-    if (password !== undefined && (typeof password !== 'string' || password.length < 8)) {
-      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters.')
+    if (password !== undefined && (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH)) {
+      fault('InvalidParameterValue', `The parameter MasterUserPassword is not a valid password because it is shorter than ${MIN_PASSWORD_LENGTH} characters.`)
     }
     if (password !== undefined && isManaged(x) && manage !== false) {
       fault('InvalidParameterCombination', `The master user password of ${what} is managed by AWS Secrets Manager; to set one, also set ManageMasterUserPassword to false.`)
@@ -1078,8 +1061,8 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
     const password: unknown = r.MasterUserPassword
     if (r.ManageMasterUserPassword === true) {
       if (password !== undefined) fault('InvalidParameterCombination', 'MasterUserPassword and ManageMasterUserPassword cannot both be specified.')
-    } else if (typeof password !== 'string' || password.length < 8) {
-      fault('InvalidParameterValue', 'The parameter MasterUserPassword is not a valid password because it is shorter than 8 characters (or missing).')
+    } else if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
+      fault('InvalidParameterValue', `The parameter MasterUserPassword is not a valid password because it is shorter than ${MIN_PASSWORD_LENGTH} characters (or missing).`)
     }
     if (r.DBSubnetGroupName !== undefined && !subnetGroups.has(r.DBSubnetGroupName)) {
       fault('DBSubnetGroupNotFoundFault', `DBSubnetGroup ${r.DBSubnetGroupName} not found.`)
