@@ -8,7 +8,7 @@ import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
 import { planClusterClone, renderClusterProblems } from '../src/plan/cluster.js'
 import { planCreate, renderCreateProblems } from '../src/plan/create.js'
 import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
-import { loadFixture } from '../src/sim/world.js'
+import { loadFixture } from '../src/sim/fixture.js'
 import { callsByAction, check, criticalPathMs, maxPerTick, measure, min, oneAtATime, POLL_MS, row, type Watched } from './measure.js'
 
 /** The new master password, handed to the interpreter as the CLI would (never in the plan). */

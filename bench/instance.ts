@@ -7,7 +7,7 @@ import type { DBInstance, Environment } from '../src/plan/domain.js'
 import { planClone } from '../src/plan/planner.js'
 import { renderProblems } from '../src/plan/errors.js'
 import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
-import { loadFixture } from '../src/sim/world.js'
+import { loadFixture } from '../src/sim/fixture.js'
 import { callsByAction, check, criticalPathMs, instanceNames, maxPerTick, measure, min, oneAtATime, POLL_MS, row } from './measure.js'
 
 /** The demo's environment with the target tree grown to root + 3 replicas, one with a replica. */

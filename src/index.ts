@@ -37,7 +37,7 @@ export { observeEnvironment } from './interpret/observe.js'
 export { planFromWorld, planOn, refusedAsProduction, renderPlanFailure, type PlanFailure, type PlannedClone, type WorldCloneRequest } from './interpret/plan.js'
 export { connectRds, type AwsOptions, type ConnectedRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
-export { loadFixture, simRdsPort, type SimulatedCall, type SimulatedRds } from './sim/world.js'
+export { loadFixture } from './sim/fixture.js'
 export { planIds } from './interpret/readiness.js'
 export { missingSecret, resolveSecrets, secretsNamed } from './interpret/secrets.js'
 export { applyPlan, renderApplyFailure, type ApplyCapabilities, type ApplyEvent, type ApplyFailure, type ApplyOptions, type ApplySummary } from './interpret/apply.js'
@@ -50,6 +50,7 @@ export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TA
 export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
 export {
   simulate,
+  type SimCall,
   type InjectedFailure,
   type MasterCredentials,
   type SimClusterSnapshot,

@@ -9,7 +9,6 @@ import { predict, settingDifferences } from '../src/plan/predict.js'
 import { renderRdsError, type RdsError } from '../src/interpret/port.js'
 import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
 import { simulate, type SimOptions, type Simulator } from '../src/sim/simulator.js'
-import { simRdsPort } from '../src/sim/world.js'
 import { fixture, plan, withInstance } from './support/fixtures.js'
 
 const demo = fixture('demo')
@@ -111,8 +110,8 @@ test('tags and snapshots are read as RDS answers them; an unknown ARN is DBInsta
   assert.equal(await ok(sim.describeDBSnapshots('nope')), [])
 })
 
-test('plan mode keeps working: simRdsPort is the simulator seeded from the environment', async () => {
-  const port = simRdsPort(demo)
+test('plan mode keeps working: simulate seeds the simulator from the environment', async () => {
+  const port = simulate(demo)
   assert.equal(sortKeys(await ok(port.describeDBInstances())), sortKeys(demo.instances))
   assert.equal(port.calls().map((c) => [c.action, c.outcome]), [['DescribeDBInstances', 'ok']])
 })

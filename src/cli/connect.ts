@@ -13,7 +13,7 @@ import { expectedMs } from '../interpret/estimates.js'
 import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/port.js'
 import type { Step } from '../plan/operations.js'
 import { simulate } from '../sim/simulator.js'
-import { loadFixture } from '../sim/world.js'
+import { loadFixture } from '../sim/fixture.js'
 import { UserError } from './errors.js'
 
 export interface Connected {
