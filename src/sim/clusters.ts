@@ -5,6 +5,7 @@
  * AddRoleToDBCluster and DeleteDBCluster (only once the cluster has no instances), with
  * InvalidDBClusterStateFault for a busy one.
  */
+import type { Tag } from '../plan/domain.js'
 import type { RdsOperation } from '../plan/operations.js'
 import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import { isFailedStatus, MIN_PASSWORD_LENGTH } from '../plan/rds-facts.js'
@@ -12,7 +13,7 @@ import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW, instanceCalls } from
 import { fault, INVALID_IDENTIFIER, limits } from './limits.js'
 import { passwordRules } from './passwords.js'
 import { workQueue } from './time.js'
-import { clone, copyFrom, lookups, resourceIdFor, type ClusterRecord, type Fields, type SimClusterSnapshot, type SimState } from './state.js'
+import { clone, copyFrom, lookups, resourceIdFor, type ClusterRecord, type Credentials, type Fields, type SimClusterSnapshot, type SimState } from './state.js'
 
 export const clusterCalls = (sim: SimState) => {
   const { region, clock, durations, arnPrefix, defaultSuffix, nodes, clusters, memberships, clusterSnapshots, subnetGroups } = sim
@@ -21,6 +22,27 @@ export const clusterCalls = (sim: SimState) => {
   const { failStatus } = limits(sim.limits, clock)
   const { passwordChange, setPassword, startManagedSecret } = passwordRules(sim)
   const { freshFields, applySettings, addNode } = instanceCalls(sim)
+
+  /** A new cluster, `creating`, with no members or roles yet. */
+  const addCluster = (id: string, data: string, suffix: string, fields: Fields, tags: ReadonlyArray<Tag> | undefined, credentials: Credentials): ClusterRecord => {
+    const key = sim.nextClusterKey++
+    const c: ClusterRecord = {
+      key,
+      id,
+      data,
+      resourceId: `cluster-${resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`).slice(3)}`,
+      suffix,
+      fields,
+      tags: clone([...(tags ?? [])]),
+      roles: [],
+      status: 'creating',
+      work: undefined,
+      writer: undefined,
+      credentials,
+    }
+    clusters.set(key, c)
+    return c
+  }
 
   const restoreCluster = (r: Extract<RdsOperation, { op: 'RestoreDBClusterToPointInTime' }>['request']) => {
     if (identifierProblem(r.DBClusterIdentifier) !== undefined) fault('InvalidParameterValue', INVALID_IDENTIFIER('DBClusterIdentifier'))
@@ -59,23 +81,8 @@ export const clusterCalls = (sim: SimState) => {
     if (r.DeletionProtection !== undefined) fields['DeletionProtection'] = r.DeletionProtection
     if (r.KmsKeyId !== undefined) fields['KmsKeyId'] = r.KmsKeyId
     if (r.ServerlessV2ScalingConfiguration !== undefined) fields['ServerlessV2ScalingConfiguration'] = clone(r.ServerlessV2ScalingConfiguration)
-    const key = sim.nextClusterKey++
-    const c: ClusterRecord = {
-      key,
-      id,
-      data: src.data,
-      resourceId: `cluster-${resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`).slice(3)}`,
-      suffix: src.suffix,
-      fields,
-      tags: clone([...(r.Tags ?? [])]),
-      roles: [],
-      status: 'creating',
-      work: undefined,
-      writer: undefined,
-      // a clone keeps its source's master user and password (not a managed secret: RDS does not carry that over)
-      credentials: { ...src.credentials },
-    }
-    clusters.set(key, c)
+    // a clone keeps its source's master user and password (not a managed secret: RDS does not carry that over)
+    const c = addCluster(id, src.data, src.suffix, fields, r.Tags, { ...src.credentials })
     busy(c, 'creating', durations.clusterRestore, failStatus('RestoreDBClusterToPointInTime', id))
   }
 
@@ -115,22 +122,8 @@ export const clusterCalls = (sim: SimState) => {
       ClusterCreateTime: new Date(clock.now()).toISOString(),
     }
     if (r.ServerlessV2ScalingConfiguration !== undefined) fields['ServerlessV2ScalingConfiguration'] = clone(r.ServerlessV2ScalingConfiguration)
-    const key = sim.nextClusterKey++
-    const c: ClusterRecord = {
-      key,
-      id,
-      data: id,
-      resourceId: `cluster-${resourceIdFor(`${arnPrefix}:${id}:${clock.now()}:${key}`).slice(3)}`,
-      suffix: [...clusters.values()][0]?.suffix ?? `c0sim0mitosis.${region}.rds.amazonaws.com`,
-      fields,
-      tags: clone([...(r.Tags ?? [])]),
-      roles: [],
-      status: 'creating',
-      work: undefined,
-      writer: undefined,
-      credentials: { sets: 0, lastSetAt: undefined, hash: undefined },
-    }
-    clusters.set(key, c)
+    const suffix = [...clusters.values()][0]?.suffix ?? `c0sim0mitosis.${region}.rds.amazonaws.com`
+    const c = addCluster(id, id, suffix, fields, r.Tags, { sets: 0, lastSetAt: undefined, hash: undefined })
     const managed = r.ManageMasterUserPassword === true
     busy(c, 'creating', durations.createCluster, failStatus('CreateDBCluster', id), (x, failed) => {
       if (!failed) setPassword(x, 'cluster', managed ? { managed: true } : { password: password as string })

@@ -30,43 +30,34 @@ export interface Credentials {
   hash: string | undefined
 }
 
-/** One instance. Links are by key, so renames carry them without bookkeeping. */
-export interface Node {
+/** What an instance and a cluster have alike: identity, the data they hold, describe fields, tags, status and work. */
+interface Resource<T> {
   readonly key: number
   id: string
-  /** Seed-time identifier of the instance whose data this one holds. */
+  /** Seed-time identifier of the instance (or cluster) whose data this one holds. */
   readonly data: string
   readonly resourceId: string
-  /** Host suffix of its endpoint: `<id>.<suffix>`. */
+  /** Host suffix of its endpoint: `<id>.<suffix>` (a cluster's: `<id>.cluster-<suffix>`, `<id>.cluster-ro-<suffix>`). */
   readonly suffix: string
-  /** Describe fields other than those derived here (identifier, status, ARN, address, links, tags). */
+  /** Describe fields other than those derived here (identifier, status, ARN, endpoints, links, tags). */
   fields: Fields
   tags: Tag[]
-  source: number | undefined
   status: string
-  work: Work<Node> | undefined
-  /** Its own master password; a read replica's is its source's (see credentialsOf). */
+  work: Work<T> | undefined
+  /** Its own master password; a read replica's is its source's, a cluster member's its cluster's (see credentialsOf). */
   credentials: Credentials
 }
 
-/** One Aurora cluster. It holds no storage of its own here: its data is the seed-time identifier of the cluster it was cloned from. */
-export interface ClusterRecord {
-  readonly key: number
-  id: string
-  /** Seed-time identifier of the cluster whose data this one holds. */
-  readonly data: string
-  readonly resourceId: string
-  /** Host suffix of its endpoints: `<id>.cluster-<suffix>`, `<id>.cluster-ro-<suffix>`. */
-  readonly suffix: string
-  /** Describe fields other than those derived here (identifier, status, ARN, endpoints, members, roles, tags). */
-  fields: Fields
-  tags: Tag[]
+/** One instance. Links are by key, so renames carry them without bookkeeping. */
+export interface Node extends Resource<Node> {
+  source: number | undefined
+}
+
+/** One Aurora cluster. It holds no storage of its own here: its data is that of the cluster it was cloned from. */
+export interface ClusterRecord extends Resource<ClusterRecord> {
   roles: Array<{ RoleArn: string; FeatureName?: string; activeAt: number }>
-  status: string
-  work: Work<ClusterRecord> | undefined
   /** Key of the writer instance, if any. */
   writer: number | undefined
-  credentials: Credentials
 }
 
 /** An instance's place in a cluster. */
