@@ -9,8 +9,8 @@ import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
 import { planClusterClone } from '../src/plan/clone/clone.js'
 import { planCreate } from '../src/plan/create.js'
 import { renderProblems } from '../src/plan/problems.js'
-import { AWS_DURATIONS } from '../src/sim/simulator.js'
-import { loadFixture } from '../src/sim/world.js'
+import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
+import { loadFixture } from '../src/sim/fixture.js'
 import { callsByAction, check, maxPerTick, measure, min, oneAtATime, POLL_MS, row, type Watched } from './measure.js'
 
 /** The new master password, handed to the interpreter as the CLI would (never in the plan). */

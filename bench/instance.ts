@@ -7,8 +7,8 @@ import type { DBInstance, Environment } from '../src/plan/domain.js'
 import { criticalPathMs } from '../src/plan/critical-path.js'
 import { planClone } from '../src/plan/clone/clone.js'
 import { renderProblems } from '../src/plan/problems.js'
-import { AWS_DURATIONS } from '../src/sim/simulator.js'
-import { loadFixture } from '../src/sim/world.js'
+import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
+import { loadFixture } from '../src/sim/fixture.js'
 import { callsByAction, check, instanceNames, maxPerTick, measure, min, oneAtATime, POLL_MS, row } from './measure.js'
 
 /** The demo's environment with the target tree grown to root + 3 replicas, one with a replica. */

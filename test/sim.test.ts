@@ -7,8 +7,8 @@ import { instanceSettings } from '../src/plan/settings.js'
 import { renameTarget, type Plan, type RdsOperation } from '../src/plan/operations.js'
 import { predict, settingDifferences } from '../src/plan/predict.js'
 import { renderRdsError, type RdsError } from '../src/interpret/capabilities.js'
-import { AWS_DURATIONS, simulate, type SimOptions, type Simulator } from '../src/sim/simulator.js'
-import { simRdsPort } from '../src/sim/world.js'
+import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
+import { simulate, type SimOptions, type Simulator } from '../src/sim/simulator.js'
 import { fixture, plan, withInstance } from './support/fixtures.js'
 
 const demo = fixture('demo')
@@ -110,8 +110,8 @@ test('tags and snapshots are read as RDS answers them; an unknown ARN is DBInsta
   assert.equal(await ok(sim.describeDBSnapshots('nope')), [])
 })
 
-test('plan mode keeps working: simRdsPort is the simulator seeded from the environment', async () => {
-  const port = simRdsPort(demo)
+test('plan mode keeps working: simulate seeds the simulator from the environment', async () => {
+  const port = simulate(demo)
   assert.equal(sortKeys(await ok(port.describeDBInstances())), sortKeys(demo.instances))
   assert.equal(port.calls().map((c) => [c.action, c.outcome]), [['DescribeDBInstances', 'ok']])
 })

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { MASTER_PASSWORD_SECRET } from '../plan/operations.js'
-import { passwordProblem } from '../plan/passwords.js'
+import { passwordProblem } from '../plan/rds-facts.js'
 import { UserError } from './errors.js'
 
 /**

@@ -16,7 +16,7 @@ import { awsRdsPort } from '../aws/rds.js'
 import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/capabilities.js'
 import type { Step } from '../plan/operations.js'
 import { simulate } from '../sim/simulator.js'
-import { loadFixture } from '../sim/world.js'
+import { loadFixture } from '../sim/fixture.js'
 import { UserError } from './errors.js'
 import { terminalPrompt } from './prompt.js'
 

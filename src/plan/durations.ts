@@ -1,49 +1,20 @@
 /**
- * How long RDS typically takes for each step (aws-facts.md): the simulator's defaults, the
- * expected times and ETA of the progress display, and the benchmark's critical path all read this
- * one table. Data only; nothing waits on it.
+ * How long each step of a plan typically takes: RDS's times (rds-facts.ts, which the simulator
+ * takes as its defaults) and the schema step's; the expected times and ETA of the progress display
+ * and the benchmark's critical path read this one table. Data only; nothing waits on it.
  */
 import { renameTarget, setsPassword, type Step } from './operations.js'
+import { AWS_DURATIONS, type RdsDurations } from './rds-facts.js'
 
 const MINUTE = 60_000
 
-export interface TypicalDurations {
-  readonly createReplica: number
-  readonly restore: number
-  readonly promote: number
-  readonly modify: number
-  readonly rename: number
-  readonly delete: number
-  /** Aurora copy-on-write: ~5 min whatever the size. */
-  readonly clusterRestore: number
-  readonly createInstance: number
-  readonly addRole: number
-  /** A new, empty Aurora cluster (CreateDBCluster). */
-  readonly createCluster: number
+/** The typical times of a run's steps: RDS's calls (rds-facts.ts) and the schema step, which is not RDS's. */
+export interface TypicalDurations extends RdsDurations {
   /** The schema step of a create (liquibase update on an empty database). */
   readonly schema: number
-  /**
-   * A new master password (ModifyDBInstance / ModifyDBCluster MasterUserPassword or
-   * ManageMasterUserPassword): `resetting-master-credentials`.
-   */
-  readonly resetMasterCredentials: number
 }
 
-export const TYPICAL_DURATIONS: TypicalDurations = {
-  createReplica: 10 * MINUTE,
-  restore: 30 * MINUTE,
-  promote: 5 * MINUTE,
-  modify: 4 * MINUTE,
-  rename: 5 * MINUTE,
-  delete: 6 * MINUTE,
-  clusterRestore: 5 * MINUTE,
-  createInstance: 10 * MINUTE,
-  addRole: 1 * MINUTE,
-  createCluster: 5 * MINUTE,
-  schema: 1 * MINUTE,
-  // aws-facts.md gives no number; a password reset takes a minute or two
-  resetMasterCredentials: 1.5 * MINUTE,
-}
+export const TYPICAL_DURATIONS: TypicalDurations = { ...AWS_DURATIONS, schema: 1 * MINUTE }
 
 export const stepDuration = (s: Step, d: TypicalDurations = TYPICAL_DURATIONS): number => {
   switch (s.op) {

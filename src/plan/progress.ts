@@ -9,26 +9,13 @@ import { settingDifferences } from './predict.js'
 import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
 import { clusterFootprint, footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
+import { isFailedStatus } from './rds-facts.js'
 
 export type StepProgress =
   | { readonly _tag: 'pending' }
   | { readonly _tag: 'started'; readonly status: string }
   | { readonly _tag: 'done' }
   | { readonly _tag: 'failed'; readonly id: string; readonly status: string }
-
-/**
- * Statuses an instance or an Aurora cluster does not come back from by itself (aws-facts.md; the RDS User
- * Guide's DB instance and DB cluster status tables). Every `incompatible-*` status is one, also those not
- * listed here: see isFailedStatus.
- */
-export const FAILED_STATUSES: ReadonlySet<string> = new Set([
-  'failed', 'incompatible-credentials', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters',
-  'incompatible-restore', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable',
-  'restore-error', 'storage-full',
-])
-
-/** Whether RDS shows a status that needs someone to fix it: the run stops at once, naming it. */
-export const isFailedStatus = (status: string): boolean => FAILED_STATUSES.has(status) || status.startsWith('incompatible-')
 
 const pending: StepProgress = { _tag: 'pending' }
 const done: StepProgress = { _tag: 'done' }

@@ -4,7 +4,7 @@ import type { DBInstance, Environment } from '../../src/plan/domain.js'
 import type { Plan, Step } from '../../src/plan/operations.js'
 import { planClone, type CloneRequest } from '../../src/plan/clone/clone.js'
 import { renderProblems } from '../../src/plan/problems.js'
-import { loadFixture } from '../../src/sim/world.js'
+import { loadFixture } from '../../src/sim/fixture.js'
 
 /** The repository root (tests run from dist/test). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))

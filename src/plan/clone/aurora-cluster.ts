@@ -29,6 +29,7 @@ import {
   type ClusterSettings,
 } from '../settings.js'
 import { productionCluster } from '../production.js'
+import { DEFAULT_QUOTAS } from '../rds-facts.js'
 
 export interface ClusterCloneRequest {
   readonly source: string
@@ -45,9 +46,6 @@ export interface ClusterCloneRequest {
    */
   readonly allowProductionTarget?: boolean | undefined
 }
-
-/** RDS's default quotas per region (aws-facts.md). */
-export const DEFAULT_QUOTAS = { DBInstances: 40, DBClusters: 40 } as const
 
 const clustersOf = (env: Environment): ReadonlyArray<DBCluster> => env.clusters ?? []
 

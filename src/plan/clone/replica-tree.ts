@@ -14,6 +14,7 @@ import { modifyInstance, passwordFields, promote, type NewPassword, type Operati
 import { productionTree } from '../production.js'
 import { copyTags, runIdFor } from '../runs.js'
 import type { CloneSubject } from './subject.js'
+import { maxReplicaDepth } from '../rds-facts.js'
 
 export interface ReplicaTreeCloneRequest {
   readonly source: string
@@ -63,16 +64,6 @@ export const latestAvailableSnapshot = (snapshots: ReadonlyArray<DBSnapshot>, so
       (best, s) => (best === undefined || (s.SnapshotCreateTime ?? '') > (best.SnapshotCreateTime ?? '') ? s : best),
       undefined,
     )
-
-/** How many levels of replicas below its primary an engine lets a tree have (aws-facts.md). */
-export const maxReplicaDepth = (engine: string, version: string | undefined): number => {
-  if (engine === 'mysql' || engine === 'mariadb') return Number.POSITIVE_INFINITY
-  if (engine === 'postgres') {
-    const [major = 0, minor = 0] = (version ?? '').split('.').map(Number)
-    return major > 14 || (major === 14 && minor >= 1) ? 3 : 1
-  }
-  return 1
-}
 
 const engineFamily = (engine: string): string => engine.replace(/-(ee|se2?|ex|web|cdb|se2-cdb|ee-cdb)$/, '')
 

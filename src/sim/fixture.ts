@@ -1,19 +1,11 @@
 /**
- * The simulator's side of the port: an in-memory RDS environment seeded from a describe-style
- * fixture. `simRdsPort` is the simulator of src/sim/simulator.ts with AWS's defaults: it answers
- * the reading calls exactly as RDS would for that environment, applies the mutating ones with
- * RDS's rules on a virtual clock, and records every call, so tests can assert what was asked.
+ * A describe-style fixture file read into an Environment, to seed the simulator (simulate, in
+ * simulator.ts) or to plan against without an AWS account.
  */
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { decode, environmentFromFile, EnvironmentFile, type Environment } from '../plan/domain.js'
-import { simulate, type SimCall, type Simulator } from './simulator.js'
-
-export type SimulatedCall = SimCall
-export type SimulatedRds = Simulator
-
-export const simRdsPort = (env: Environment): SimulatedRds => simulate(env)
 
 /** Reads and decodes a fixture file; every failure is one line naming the file. */
 export const loadFixture = (path: string): E.Either<string, Environment> =>
