@@ -10,6 +10,7 @@ export { instanceSettings, accepts, splitSettings } from './plan/attributes.js'
 export {
   Operation,
   Plan,
+  PlanKind,
   Phase,
   Step,
   PLAN_VERSION,
@@ -78,7 +79,6 @@ export { renderClusterMermaid } from './plan/cluster-render.js'
 export {
   planCreate,
   checkCreatePlan,
-  isCreatePlan,
   renderCreateProblem,
   renderCreateProblems,
   createRunIdFor,

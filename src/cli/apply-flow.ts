@@ -95,7 +95,7 @@ export const applyFlow = async (plan: Plan, environment: Environment, connected:
   }
   if (!flags.json) {
     const r = result.right
-    const done = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
+    const done = plan.kind === 'create' ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
     process.stdout.write(
       `${done}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
     )

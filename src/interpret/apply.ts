@@ -13,7 +13,7 @@ import { tagValue, TAG_RUN } from '../plan/runs.js'
 import { renderRdsError, type Clock, type RdsError, type RdsPort } from './port.js'
 import { expectedMs } from './estimates.js'
 import { applyChangelog, type ApplyChangelogOptions } from './schema.js'
-import { changes, hasClusterSteps, isTransient, planIds, whyNotNow } from './readiness.js'
+import { changes, isTransient, planIds, whyNotNow } from './readiness.js'
 import { missingSecret, resolveSecrets, type MissingSecret } from './secrets.js'
 import type { Shell } from './shell.js'
 import { describeHolder, LEASE_SETTLE_MS, leaseHome, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease, type LeaseOptions } from './lease.js'
@@ -194,7 +194,7 @@ const drive = async (
 
   const pollWait = () => sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
 
-  const withClusters = hasClusterSteps(plan)
+  const withClusters = plan.kind !== 'replica-tree'
   // one DescribeDBInstances per tick; a cluster plan adds one DescribeDBClusters (members, roles, tags)
   const observe = async (): Promise<E.Either<RdsError, Environment>> => {
     polls++

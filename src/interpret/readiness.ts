@@ -84,9 +84,6 @@ export const planIds = (plan: Plan): ReadonlyArray<string> => {
   return [...ids]
 }
 
-/** Whether a plan acts on Aurora clusters: its poll ticks then describe the clusters too. */
-export const hasClusterSteps = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBInstance' || isClusterOperation(s))
-
 /** RDS says "not now" (busy instance or cluster) or "slow down": try again at the next tick. */
 export const isTransient = (e: RdsError): boolean =>
   e._tag === 'Api' &&

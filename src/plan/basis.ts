@@ -7,10 +7,9 @@ import * as t from 'io-ts'
 import type { Environment } from './domain.js'
 import { instanceSettings } from './attributes.js'
 import { clusterRunInProgress } from './cluster-runs.js'
-import { isCreatePlan } from './create.js'
 import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './cluster-settings.js'
 import { replicaForest } from './forest.js'
-import { isClusterOperation, Plan } from './operations.js'
+import { Plan } from './operations.js'
 import { settingDifferences } from './predict.js'
 import { runInProgress, tagsOf, targetTreeIds } from './runs.js'
 
@@ -37,18 +36,35 @@ export type BasisCluster = t.TypeOf<typeof BasisCluster>
 export const Basis = t.intersection([t.type({ instances: t.array(BasisInstance) }), t.partial({ clusters: t.array(BasisCluster) })])
 export type Basis = t.TypeOf<typeof Basis>
 
-export const PlanFile = t.type({ kind: t.literal('mitosis-plan'), plan: Plan, basis: Basis }, 'PlanFile')
-export type PlanFile = t.TypeOf<typeof PlanFile>
+const PlanFileFields = t.type({ kind: t.literal('mitosis-plan'), plan: Plan, basis: Basis }, 'PlanFile')
+export type PlanFile = t.TypeOf<typeof PlanFileFields>
 
-/** Whether a saved plan is an Aurora cluster plan (by its steps, or by what its basis holds). */
-export const isClusterPlan = (plan: Plan, basis?: Basis): boolean => plan.steps.some(isClusterOperation) || (basis?.clusters ?? []).length > 0
+const hasKind = (u: unknown): boolean =>
+  typeof u === 'object' && u !== null && typeof (u as { plan?: unknown }).plan === 'object' && (u as { plan: object | null }).plan !== null && 'kind' in (u as { plan: object }).plan
+
+/**
+ * A saved plan and its basis. A version-1 file from before plans said their kind gets it here, once: from
+ * its steps (Plan's decode), or from its basis, which holds clusters only for an Aurora plan.
+ */
+export const PlanFile = new t.Type<PlanFile, PlanFile, unknown>(
+  'PlanFile',
+  PlanFileFields.is,
+  (u, c) => {
+    const v = PlanFileFields.validate(u, c)
+    if (v._tag === 'Left' || hasKind(u)) return v
+    const { plan, basis } = v.right
+    const kind = plan.kind === 'replica-tree' && (basis.clusters ?? []).length > 0 ? 'aurora-cluster' : plan.kind
+    return t.success({ ...v.right, plan: { ...plan, kind } })
+  },
+  t.identity,
+)
 
 /**
  * The basis of an Aurora plan: the source and target clusters as they were before the run; of a create
  * plan, the cluster it is like (whose settings it copies; the names it takes are checked as it is applied).
  */
 const clusterBasisOf = (current: Environment, plan: Plan): Basis => {
-  const create = isCreatePlan(plan)
+  const create = plan.kind === 'create'
   const env = create ? current : (clusterRunInProgress(current, plan.source, plan.target)?.original ?? current)
   const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
   return {
@@ -83,7 +99,7 @@ const clusterBasisOf = (current: Environment, plan: Plan): Basis => {
 
 /** The basis of `plan` in `current` (reconstructed to before the run when one is under way). */
 export const basisOf = (current: Environment, plan: Plan): Basis => {
-  if (isClusterPlan(plan)) return clusterBasisOf(current, plan)
+  if (plan.kind !== 'replica-tree') return clusterBasisOf(current, plan)
   const env = runInProgress(current, plan.source, plan.target)?.original ?? current
   const forest = replicaForest(env.instances)
   const ids = [plan.source, ...targetTreeIds(env, plan.target)]

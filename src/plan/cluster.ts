@@ -401,7 +401,7 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
     [...swapped, ...gone],
   )
 
-  const plan: Plan = { version: PLAN_VERSION, region: env.region, run: r.run, source: sourceId, target: targetId, steps: list.steps }
+  const plan: Plan = { version: PLAN_VERSION, kind: 'aurora-cluster', region: env.region, run: r.run, source: sourceId, target: targetId, steps: list.steps }
   const violations = checkClusterPlan(env, plan)
   return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
 }

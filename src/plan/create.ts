@@ -110,9 +110,6 @@ const namesTaken = (env: Environment, run: string, clusterId: string, instanceId
   return problems
 }
 
-/** Whether a plan is a create plan (mitosis create) rather than a clone. */
-export const isCreatePlan = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBCluster')
-
 /**
  * The check a saved (possibly hand-edited) create plan passes before it is applied, as the predictor
  * checks a clone: it only creates (a subnet group, the plan's cluster, instances in it, the schema), in
@@ -315,7 +312,7 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
       instances,
     )
   }
-  return E.right({ version: PLAN_VERSION, region: env.region, run, source: sourceId, target: targetId, steps: list.steps })
+  return E.right({ version: PLAN_VERSION, kind: 'create', region: env.region, run, source: sourceId, target: targetId, steps: list.steps })
 }
 
 const activeGroups = (c: DBCluster): string[] | undefined => {

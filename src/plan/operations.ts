@@ -283,19 +283,45 @@ export type Step = t.TypeOf<typeof Step>
 
 export const PLAN_VERSION = 1
 
-export const Plan = t.type(
-  {
-    version: t.literal(PLAN_VERSION),
-    region: t.string,
-    /** Tags the run's work so a re-run can find it; stable across re-runs of the same clone. */
-    run: t.string,
-    source: t.string,
-    target: t.string,
-    steps: t.array(Step),
-  },
+/**
+ * What a plan is: a replica tree cloned (`replica-tree`), an Aurora cluster cloned (`aurora-cluster`), or
+ * a new, empty cluster made like another (`create`). Every reader switches on it instead of guessing.
+ */
+export const PlanKind = t.keyof({ 'replica-tree': null, 'aurora-cluster': null, create: null })
+export type PlanKind = t.TypeOf<typeof PlanKind>
+
+const PlanFields = {
+  version: t.literal(PLAN_VERSION),
+  region: t.string,
+  /** Tags the run's work so a re-run can find it; stable across re-runs of the same clone. */
+  run: t.string,
+  source: t.string,
+  target: t.string,
+  steps: t.array(Step),
+}
+
+const PlanWritten = t.type({ kind: PlanKind, ...PlanFields }, 'Plan')
+
+/** A version-1 plan as saved before plans said their kind: the kind is read from its steps, once, on decode. */
+const PlanSaved = t.intersection([t.type(PlanFields), t.partial({ kind: PlanKind })])
+
+/** The kind of a plan saved before plans said it: a create makes a cluster, an Aurora clone acts on one. */
+export const inferredKind = (steps: ReadonlyArray<Operation>): PlanKind =>
+  steps.some((s) => s.op === 'CreateDBCluster') ? 'create' : steps.some(isClusterOperation) ? 'aurora-cluster' : 'replica-tree'
+
+export type Plan = t.TypeOf<typeof PlanWritten>
+
+export const Plan = new t.Type<Plan, Plan, unknown>(
   'Plan',
+  PlanWritten.is,
+  (u, c) => {
+    const v = PlanSaved.validate(u, c)
+    if (v._tag === 'Left') return v
+    const { version, kind, ...rest } = v.right
+    return t.success({ version, kind: kind ?? inferredKind(rest.steps), ...rest })
+  },
+  t.identity,
 )
-export type Plan = t.TypeOf<typeof Plan>
 
 /** A rename is a ModifyDBInstance that carries NewDBInstanceIdentifier. */
 export const renameTarget = (o: Operation): string | undefined =>

@@ -31,4 +31,6 @@ export const passwordProblem = (password: string, engine: string): string | unde
  * shares (a clone and a create keep the engine), and which no run renames.
  */
 export const passwordEngine = (env: Environment, plan: Plan): string | undefined =>
-  (env.clusters ?? []).find((c) => c.DBClusterIdentifier === plan.source)?.Engine ?? env.instances.find((i) => i.DBInstanceIdentifier === plan.source)?.Engine
+  plan.kind === 'replica-tree'
+    ? env.instances.find((i) => i.DBInstanceIdentifier === plan.source)?.Engine
+    : (env.clusters ?? []).find((c) => c.DBClusterIdentifier === plan.source)?.Engine

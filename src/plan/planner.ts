@@ -320,6 +320,7 @@ export const planClone = (current: Environment, req: CloneRequest): E.Either<Rea
 
   const plan: Plan = {
     version: PLAN_VERSION,
+    kind: 'replica-tree',
     region: env.region,
     run: r.run,
     source: r.source.DBInstanceIdentifier,

@@ -164,7 +164,7 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
   const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
   const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
   const finished = progress?.filter((p) => p._tag === 'done').length ?? 0
-  const verb = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
+  const verb = plan.kind === 'create' ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
   const lines = [`Plan: ${verb} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
   let phase: Phase | undefined
   for (const s of plan.steps) {

@@ -3,10 +3,10 @@ import { Args, Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { observeEnvironment, observeSubnetGroups } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
-import { basisOf, isClusterPlan, PlanFile, staleness } from '../../plan/basis.js'
+import { basisOf, PlanFile, staleness } from '../../plan/basis.js'
 import { checkClusterPlan } from '../../plan/cluster-predict.js'
 import { clusterRunInProgress } from '../../plan/cluster-runs.js'
-import { checkCreatePlan, isCreatePlan } from '../../plan/create.js'
+import { checkCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
 import { renderProblem } from '../../plan/errors.js'
 import { productionPlanTarget } from '../../plan/production.js'
@@ -68,7 +68,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     if (passwordChoice(flags) !== undefined && !plan.steps.some((s) => secretsNamed(s).length > 0)) {
       throw new UserError(`${args.file} sets no master password (it was planned without --db-password-stdin or --db-password-file); drop the password flag or make a new plan with it`)
     }
-    const cluster = isClusterPlan(plan, basis)
+    const cluster = plan.kind !== 'replica-tree'
     const connected = await connect(flags)
     if (connected.port.region !== plan.region) throw new UserError(`${args.file} was planned in ${plan.region}, but this would run in ${connected.port.region}`)
     const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
@@ -81,16 +81,16 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     if (subnetGroups !== undefined && E.isLeft(subnetGroups)) throw new UserError(renderRdsError(subnetGroups.left))
     const environment = subnetGroups === undefined ? observed.right : { ...observed.right, subnetGroups: subnetGroups.right }
     // the world as the plan was made on it (before its run, when one is under way), as the planners see it
-    const before = isCreatePlan(plan)
+    const before = plan.kind === 'create'
       ? environment
       : ((cluster ? clusterRunInProgress : runInProgress)(environment, plan.source, plan.target)?.original ?? environment)
     // a production target is refused as the planner refused it (a create makes a new cluster: nothing to judge)
-    const production = isCreatePlan(plan) || flags['allow-production-target'] ? undefined : productionPlanTarget(before, plan.target, cluster ? 'cluster' : 'instance')
+    const production = plan.kind === 'create' || flags['allow-production-target'] ? undefined : productionPlanTarget(before, plan.target, cluster ? 'cluster' : 'instance')
     if (production !== undefined) throw new UserError(`${args.file}: ${renderProblem(production)}`, 2)
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const violations = isCreatePlan(plan) ? checkCreatePlan(environment, plan) : cluster ? checkClusterPlan(before, plan) : checkPlan(before, plan)
+    const violations = plan.kind === 'create' ? checkCreatePlan(environment, plan) : cluster ? checkClusterPlan(before, plan) : checkPlan(before, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
     const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
