@@ -7,13 +7,9 @@ export { DBInstance, DBSnapshot, EnvironmentFile, Tag, decode, drawErrors, envir
 export { breadthFirst, leavesFirst, replicaForest, replicaTree, type ReplicaForest, type ReplicaTree, type TreeNode } from './plan/forest.js'
 export { identifierProblem, oldName, stripTemp, tempName, MAX_IDENTIFIER_LENGTH } from './plan/identifiers.js'
 export { instanceSettings, accepts, splitSettings } from './plan/attributes.js'
+export { Plan, PlanKind, Phase, Step, PLAN_VERSION, basisOf, staleness, Basis, PlanFile } from './plan/plan.js'
 export {
   Operation,
-  Plan,
-  PlanKind,
-  Phase,
-  Step,
-  PLAN_VERSION,
   MASTER_PASSWORD_SECRET,
   SecretRef,
   passwordFields,
@@ -22,7 +18,14 @@ export {
   passwordConflict,
   renamesAfterPassword,
   type NewPassword,
-  touchedIds,
+  resourceOf,
+  renamedTo,
+  readsFrom,
+  resourcesChanged,
+  resourcesUsed,
+  resourceKey,
+  type Resource,
+  type ResourceKind,
   renameTarget,
   type OperationName,
   type Settings,
@@ -31,7 +34,8 @@ export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth,
 export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
-export { deletions, renderDeletions, renderJson, renderMermaid, renderText, stepParameters, type Deletion } from './plan/render.js'
+export { deletions, renderDeletions, renderJson, renderText, stepParameters, type Deletion } from './plan/render/text.js'
+export { renderMermaid } from './plan/render/mermaid.js'
 export { iamPolicy, type IamPolicy, type PolicyStatement } from './plan/iam.js'
 export { renderRdsError, type RdsError, type RdsPort } from './interpret/port.js'
 export { observeEnvironment } from './interpret/observe.js'
@@ -47,7 +51,6 @@ export { processShell, type HookResult, type Shell } from './interpret/shell.js'
 export { expectedMs, estimateRemainingMs } from './interpret/estimates.js'
 export { planProgress, FAILED_STATUSES, isFailedStatus, type StepProgress } from './plan/progress.js'
 export { runIdFor, runInProgress, beforeRun, footprint, TAG_RUN, TAG_COPY_OF, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_SOURCE } from './plan/runs.js'
-export { basisOf, staleness, Basis, PlanFile } from './plan/basis.js'
 export {
   simulate,
   AWS_DURATIONS,
@@ -75,7 +78,6 @@ export {
 } from './plan/cluster.js'
 export { checkClusterPlan, predictCluster, initialClusterState, type ClusterState, type ClusterPrediction } from './plan/cluster-predict.js'
 export { clusterRunInProgress, beforeClusterRun, clusterFootprint } from './plan/cluster-runs.js'
-export { renderClusterMermaid } from './plan/cluster-render.js'
 export {
   planCreate,
   checkCreatePlan,

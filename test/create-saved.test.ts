@@ -11,7 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { checkCreatePlan, planCreate, renderCreateProblems } from '../src/plan/create.js'
-import type { Plan } from '../src/plan/operations.js'
+import type { Plan } from '../src/plan/plan.js'
 import { cleanEnv, cli, show, type Run } from './support/cli.js'
 import { fixture, fixturePath } from './support/fixtures.js'
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Plan, Step } from '../src/plan/operations.js'
+import type { Plan, Step } from '../src/plan/plan.js'
 import { checkPlan, predict } from '../src/plan/predict.js'
 import { fixture, plan, renameOf, stepOf } from './support/fixtures.js'
 

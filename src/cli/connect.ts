@@ -11,7 +11,7 @@ import { assumeRoleWithMfa, expiresWithin, loadRoleFile, mfaCodeSource, profileC
 import { awsRdsPort } from '../aws/rds.js'
 import { expectedMs } from '../interpret/estimates.js'
 import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/port.js'
-import type { Step } from '../plan/operations.js'
+import type { Step } from '../plan/plan.js'
 import { simulate } from '../sim/simulator.js'
 import { loadFixture } from '../sim/world.js'
 import { UserError } from './errors.js'

@@ -3,7 +3,7 @@
  * and ETA. Only an estimate; nothing waits on these.
  */
 import { stepDuration } from '../plan/durations.js'
-import type { Plan, Step } from '../plan/operations.js'
+import type { Plan, Step } from '../plan/plan.js'
 
 export const expectedMs = (s: Step): number => stepDuration(s)
 

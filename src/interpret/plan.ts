@@ -10,7 +10,7 @@ import { cloneKind, planClusterClone, renderClusterProblems, type ClusterPlanPro
 import type { Environment } from '../plan/domain.js'
 import { refusesProduction, renderProblems, type PlanProblem } from '../plan/errors.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
-import type { Plan } from '../plan/operations.js'
+import type { Plan } from '../plan/plan.js'
 import { planClone, type CloneRequest } from '../plan/planner.js'
 import { observeEnvironment } from './observe.js'
 import { renderRdsError, type RdsError, type RdsPort } from './port.js'

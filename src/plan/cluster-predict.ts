@@ -7,7 +7,8 @@
  */
 import type { Environment } from './domain.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type Plan, type Step } from './operations.js'
+import { passwordConflict, passwordSet, renamesAfterPassword, resourceKey, resourceOf, resourcesChanged, resourcesUsed, setsPassword } from './operations.js'
+import { type Plan, type Step } from './plan.js'
 import {
   CLUSTER_SETTING_KEYS,
   clusterRoles,
@@ -79,12 +80,6 @@ export const initialClusterState = (env: Environment): ClusterState => {
   }
   return { clusters, instances }
 }
-
-const CLUSTER_STEPS = new Set(['RestoreDBClusterToPointInTime', 'ModifyDBCluster', 'DeleteDBCluster', 'AddRoleToDBCluster'])
-
-/** Whether a step's `id` is a cluster (AddTagsToResource says so by its ARN). */
-const onCluster = (s: Step): boolean =>
-  CLUSTER_STEPS.has(s.op) || (s.op === 'AddTagsToResource' && s.request.ResourceName.includes(':cluster:')) || s.op === 'RunCommand'
 
 const pickDefined = <T extends object>(request: Record<string, unknown>, keys: ReadonlyArray<keyof T>): Partial<T> =>
   Object.fromEntries(keys.flatMap((k) => (request[k as string] === undefined ? [] : [[k, request[k as string]]]))) as Partial<T>
@@ -200,7 +195,7 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
         const keys = new Set(step.request.Tags.map((t) => t.Key))
         return { ...s, Tags: [...(s.Tags ?? []).filter((t) => !keys.has(t.Key)), ...step.request.Tags] }
       }
-      if (onCluster(step)) {
+      if (resourceOf(step)?.kind === 'cluster') {
         const c = needCluster(step.id)
         notSource(c)
         if (c !== undefined) clusters.set(step.id, { ...c, settings: merge(c.settings) })
@@ -246,41 +241,6 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
   return v
 }
 
-/** Names (cluster:… or db:…) a step makes exist or stop existing. */
-const namesChanged = (s: Step): ReadonlyArray<string> => {
-  switch (s.op) {
-    case 'RestoreDBClusterToPointInTime':
-    case 'CreateDBCluster':
-    case 'DeleteDBCluster':
-      return [`cluster:${s.id}`]
-    case 'ModifyDBCluster':
-      return s.request.NewDBClusterIdentifier === undefined ? [] : [`cluster:${s.id}`, `cluster:${s.request.NewDBClusterIdentifier}`]
-    case 'CreateDBInstance':
-    case 'CreateDBInstanceReadReplica':
-    case 'RestoreDBInstanceFromDBSnapshot':
-    case 'DeleteDBInstance':
-      return [`db:${s.id}`]
-    case 'ModifyDBInstance':
-      return s.request.NewDBInstanceIdentifier === undefined ? [] : [`db:${s.id}`, `db:${s.request.NewDBInstanceIdentifier}`]
-    case 'PromoteReadReplica':
-    case 'AddTagsToResource':
-    case 'AddRoleToDBCluster':
-    case 'RunCommand':
-    case 'CreateDBSubnetGroup':
-    case 'RunLiquibase':
-      return []
-  }
-}
-
-/** Names a step needs to exist or to be free. */
-const namesUsed = (s: Step): ReadonlyArray<string> => {
-  if (s.op === 'RunCommand') return []
-  const own = onCluster(s) ? `cluster:${s.id}` : `db:${s.id}`
-  const extra =
-    s.op === 'RestoreDBClusterToPointInTime' ? [`cluster:${s.request.SourceDBClusterIdentifier}`] : s.op === 'CreateDBInstance' ? [`cluster:${s.request.DBClusterIdentifier}`] : []
-  return [...namesChanged(s), own, ...extra]
-}
-
 const checkGraph = (plan: Plan): string[] => {
   const v: string[] = []
   const ancestors = new Map<number, Set<number>>()
@@ -304,8 +264,8 @@ const checkGraph = (plan: Plan): string[] => {
     }
     for (const earlier of plan.steps) {
       if (earlier.n >= later.n) break
-      const changed = namesChanged(earlier)
-      if (namesUsed(later).some((id) => changed.includes(id)) && !waitsFor(later, earlier)) {
+      const changed = resourcesChanged(earlier).map(resourceKey)
+      if (resourcesUsed(later).some((r) => changed.includes(resourceKey(r))) && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} (${later.op} ${later.id}) does not wait for step ${earlier.n}, which creates, renames or deletes a name it uses`)
       }
       const deletes = later.op === 'DeleteDBInstance' || later.op === 'DeleteDBCluster'

@@ -17,7 +17,8 @@ import { arnPrefix, type DBCluster, type DBInstance, type Environment } from './
 import type { PlanProblem } from './errors.js'
 import { renderProblem } from './errors.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from './identifiers.js'
-import { passwordFields, PLAN_VERSION, type NewPassword, type Plan } from './operations.js'
+import { passwordFields, type NewPassword } from './operations.js'
+import { PLAN_VERSION, type Plan } from './plan.js'
 import { copyTags, fnv1a, renamedTags, TAG_RESTARTED } from './runs.js'
 import {
   clusterRoles,

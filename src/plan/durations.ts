@@ -3,7 +3,8 @@
  * expected times and ETA of the progress display, and the benchmark's critical path all read this
  * one table. Data only; nothing waits on it.
  */
-import { renameTarget, setsPassword, type Step } from './operations.js'
+import { renameTarget, setsPassword } from './operations.js'
+import { type Step } from './plan.js'
 
 const MINUTE = 60_000
 

@@ -4,7 +4,7 @@
  * first call rather than at the step that sets it, with the new tree already built. Pure.
  */
 import type { Environment } from './domain.js'
-import type { Plan } from './operations.js'
+import type { Plan } from './plan.js'
 
 /** The longest password RDS takes for an engine: Aurora (any cluster), MySQL and MariaDB 41; Oracle 30; Db2 255; else 128. */
 const maxLength = (engine: string): number =>

@@ -7,7 +7,8 @@ import type { DBInstance, Environment } from './domain.js'
 import { accepts, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './attributes.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type NewPassword, type Operation, type Plan, type SettingKey, type Settings, type Step } from './operations.js'
+import { passwordConflict, passwordSet, renamesAfterPassword, resourceKey, resourcesChanged, resourcesUsed, setsPassword, type NewPassword, type Operation, type SettingKey, type Settings } from './operations.js'
+import { type Plan, type Step } from './plan.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -182,37 +183,6 @@ const applyStep = (
   return v
 }
 
-/** Names a step makes exist or stop existing. */
-const namesChanged = (o: Operation): ReadonlyArray<string> => {
-  switch (o.op) {
-    case 'CreateDBInstanceReadReplica':
-    case 'RestoreDBInstanceFromDBSnapshot':
-    case 'DeleteDBInstance':
-      return [o.id]
-    case 'ModifyDBInstance':
-      return o.request.NewDBInstanceIdentifier === undefined ? [] : [o.id, o.request.NewDBInstanceIdentifier]
-    case 'PromoteReadReplica':
-    case 'AddTagsToResource':
-    case 'RunCommand':
-    case 'RunLiquibase':
-      return []
-    case 'RestoreDBClusterToPointInTime':
-    case 'CreateDBInstance':
-    case 'DeleteDBCluster':
-    case 'CreateDBSubnetGroup':
-    case 'CreateDBCluster':
-      return [o.id]
-    case 'ModifyDBCluster':
-      return o.request.NewDBClusterIdentifier === undefined ? [] : [o.id, o.request.NewDBClusterIdentifier]
-    case 'AddRoleToDBCluster':
-      return []
-  }
-}
-
-/** Names a step needs to exist or to be free. */
-const namesUsed = (o: Operation): ReadonlyArray<string> =>
-  o.op === 'CreateDBInstanceReadReplica' ? [o.id, o.request.SourceDBInstanceIdentifier] : o.op === 'RunCommand' ? [] : [...namesChanged(o), o.id]
-
 /** Graph rules: what must wait for what, whatever order a concurrent run picks. */
 const checkGraph = (plan: Plan): string[] => {
   const v: string[] = []
@@ -233,8 +203,8 @@ const checkGraph = (plan: Plan): string[] => {
   for (const later of plan.steps) {
     for (const earlier of plan.steps) {
       if (earlier.n >= later.n) break
-      const changed = namesChanged(earlier)
-      if (namesUsed(later).some((id) => changed.includes(id)) && !waitsFor(later, earlier)) {
+      const changed = resourcesChanged(earlier).map(resourceKey)
+      if (resourcesUsed(later).some((r) => changed.includes(resourceKey(r))) && !waitsFor(later, earlier)) {
         v.push(`step ${later.n} (${later.op} ${later.id}) does not wait for step ${earlier.n}, which creates, renames or deletes a name it uses`)
       }
       if (later.op === 'DeleteDBInstance' && (earlier.op === 'RunCommand' || earlier.phase === 'rename-temp') && !waitsFor(later, earlier)) {

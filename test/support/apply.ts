@@ -6,7 +6,7 @@ import { planFromWorld, renderPlanFailure, type WorldCloneRequest } from '../../
 import { observeForCreate } from '../../src/interpret/observe.js'
 import { renderRdsError, type RdsPort } from '../../src/interpret/port.js'
 import { planCreate, renderCreateProblems, type CreateRequest } from '../../src/plan/create.js'
-import type { Plan } from '../../src/plan/operations.js'
+import type { Plan } from '../../src/plan/plan.js'
 import { clusterSettings } from '../../src/plan/cluster-settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 import { DEFAULT_LEASE_TTL_MS, type LeaseOptions } from '../../src/interpret/lease.js'

@@ -1,10 +1,10 @@
 import { Command, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { planFromWorld, refusedAsProduction, renderPlanFailure } from '../../interpret/plan.js'
-import { renderClusterMermaid } from '../../plan/cluster-render.js'
 import { iamPolicy } from '../../plan/iam.js'
 import { planProgress } from '../../plan/progress.js'
-import { renderJson, renderMermaid, renderText } from '../../plan/render.js'
+import { renderJson, renderText } from '../../plan/render/text.js'
+import { renderMermaid } from '../../plan/render/mermaid.js'
 import { applyFlow, savePlan, sayNotes } from '../apply-flow.js'
 import { connect } from '../connect.js'
 import { UserError } from '../errors.js'
@@ -92,8 +92,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const format = flags.json ? 'json' : flags.format
     if (flags.plan) {
       const saved = flags.out === undefined ? undefined : savePlan(flags.out, plan, environment)
-      const mermaid = kind === 'cluster' ? renderClusterMermaid : renderMermaid
-      const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? mermaid(environment, plan) : renderText(plan, planProgress(environment, plan))
+      const out = format === 'json' ? renderJson(plan) : format === 'mermaid' ? renderMermaid(environment, plan) : renderText(plan, planProgress(environment, plan))
       process.stdout.write(out)
       if (saved !== undefined && format === 'text') process.stdout.write(`\n${saved}`)
       return
