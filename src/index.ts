@@ -31,7 +31,8 @@ export {
   type Settings,
 } from './plan/operations.js'
 export { planClone, latestAvailableSnapshot, needsSnapshotPath, maxReplicaDepth, type CloneRequest, type SnapshotReason } from './plan/planner.js'
-export { checkPlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
+export { checkPlan } from './plan/predict/end-state.js'
+export { checkReplicaTreePlan, predict, initialState, settingDifferences, type PredictedInstance, type PredictedState, type Prediction } from './plan/predict.js'
 export { renderProblem, renderProblems, refusesProduction, type PlanProblem } from './plan/errors.js'
 export { productionTag, productionTree, productionCluster, productionPlanTarget, PRODUCTION_TAG_KEYS, PRODUCTION_TAG_VALUES, type ProductionTarget } from './plan/production.js'
 export { deletions, renderDeletions, renderJson, renderText, stepParameters, type Deletion } from './plan/render/text.js'

@@ -21,7 +21,7 @@ import { renderJson, renderText } from '../src/plan/render/text.js'
 import { simulate, type Simulator } from '../src/sim/simulator.js'
 import { cleanEnv, cli, show } from './support/cli.js'
 import { ancestors, fixture, fixturePath, plan } from './support/fixtures.js'
-import { checkPlan } from '../src/plan/predict.js'
+import { checkPlan } from '../src/plan/predict/end-state.js'
 import { passwordProblem } from '../src/plan/passwords.js'
 import { killable, Killed, run, type RunOptions } from './support/apply.js'
 

@@ -7,7 +7,7 @@ import type { Plan, Step } from '../src/plan/plan.js'
 import { Plan as PlanCodec } from '../src/plan/plan.js'
 import { cloneKind, planClusterClone, renderClusterProblems, type ClusterCloneRequest } from '../src/plan/cluster.js'
 import { checkClusterPlan, predictCluster } from '../src/plan/cluster-predict.js'
-import { checkPlan } from '../src/plan/predict.js'
+import { checkReplicaTreePlan } from '../src/plan/predict.js'
 import { renderText } from '../src/plan/render/text.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { planProgress } from '../src/plan/progress.js'
@@ -312,7 +312,7 @@ test('tampered plans are refused by the checker', () => {
 })
 
 test('the instance checker refuses cluster steps, and the IAM policy names cluster resources', () => {
-  assert.ok(checkPlan(aurora, good).some((v) => v.includes('is an Aurora cluster step')))
+  assert.ok(checkReplicaTreePlan(aurora, good).some((v) => v.includes('is an Aurora cluster step')))
   const policy = iamPolicy(aurora, good)
   const restore = policy.Statement.find((s) => s.Sid === 'RestoreDBClusterToPointInTime')!
   assert.ok(restore.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:shop-prod'))

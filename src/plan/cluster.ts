@@ -28,7 +28,7 @@ import {
   RESTORE_TAKES,
   type ClusterSettings,
 } from './cluster-settings.js'
-import { checkClusterPlan } from './cluster-predict.js'
+import { checkPlan } from './predict/end-state.js'
 import { clusterRunInProgress } from './cluster-runs.js'
 import { productionCluster } from './production.js'
 
@@ -227,7 +227,7 @@ export const finalSnapshotName = (target: string, run: string): string => `${tar
 
 /**
  * Plans the Aurora clone. Refuses, one line per reason (see renderClusterProblem), when the clone
- * cannot be done or the plan fails its own check (checkClusterPlan). When a run for this source and
+ * cannot be done or the plan fails its own check (checkPlan). When a run for this source and
  * target is already under way (its tags say so), the plan is that run's whole plan, made on the
  * world as it was before the run began; `planProgress` tells which of its steps are done.
  */
@@ -403,6 +403,6 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   )
 
   const plan: Plan = { version: PLAN_VERSION, kind: 'aurora-cluster', region: env.region, run: r.run, source: sourceId, target: targetId, steps: list.steps }
-  const violations = checkClusterPlan(env, plan)
+  const violations = checkPlan(env, plan)
   return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
 }

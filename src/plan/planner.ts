@@ -13,7 +13,7 @@ import { identifierProblem, normalizeIdentifier, oldName, tempName } from './ide
 import { accepts, instanceSettings, splitSettings } from './attributes.js'
 import { passwordFields, type NewPassword, type Operation, type Settings } from './operations.js'
 import { PLAN_VERSION, type Plan } from './plan.js'
-import { checkPlan } from './predict.js'
+import { checkPlan } from './predict/end-state.js'
 import { productionTree } from './production.js'
 import { copyTags, renamedTags, runIdFor, runInProgress, TAG_RESTARTED } from './runs.js'
 

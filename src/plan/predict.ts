@@ -7,8 +7,9 @@ import type { DBInstance, Environment } from './domain.js'
 import { accepts, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './attributes.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, resourceKey, resourcesChanged, resourcesUsed, setsPassword, type NewPassword, type Operation, type SettingKey, type Settings } from './operations.js'
+import { passwordConflict, passwordSet, setsPassword, type NewPassword, type Operation, type SettingKey, type Settings } from './operations.js'
 import { type Plan, type Step } from './plan.js'
+import { checkGraph } from './predict/graph.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -183,45 +184,6 @@ const applyStep = (
   return v
 }
 
-/** Graph rules: what must wait for what, whatever order a concurrent run picks. */
-const checkGraph = (plan: Plan): string[] => {
-  const v: string[] = []
-  const ancestors = new Map<number, Set<number>>()
-  for (const s of plan.steps) {
-    const all = new Set<number>()
-    for (const a of s.after) {
-      if (!(a < s.n) || !ancestors.has(a)) v.push(`step ${s.n}: waits for step ${a}, which does not come before it`)
-      all.add(a)
-      for (const x of ancestors.get(a) ?? []) all.add(x)
-    }
-    ancestors.set(s.n, all)
-  }
-  plan.steps.forEach((s, i) => {
-    if (s.n !== i + 1) v.push(`step ${i + 1} is numbered ${s.n}`)
-  })
-  const waitsFor = (later: Step, earlier: Step) => ancestors.get(later.n)?.has(earlier.n) === true
-  for (const later of plan.steps) {
-    for (const earlier of plan.steps) {
-      if (earlier.n >= later.n) break
-      const changed = resourcesChanged(earlier).map(resourceKey)
-      if (resourcesUsed(later).some((r) => changed.includes(resourceKey(r))) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} (${later.op} ${later.id}) does not wait for step ${earlier.n}, which creates, renames or deletes a name it uses`)
-      }
-      if (later.op === 'DeleteDBInstance' && (earlier.op === 'RunCommand' || earlier.phase === 'rename-temp') && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} deletes ${later.id} without waiting for step ${earlier.n} (${earlier.phase})`)
-      }
-      // a copy with the source's password must not take a target name before it has its own
-      if (renamesAfterPassword(earlier, later) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
-      }
-      if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} away before the new tree is complete (step ${earlier.n})`)
-      }
-    }
-  }
-  return v
-}
-
 const normalized = (s: Settings): Partial<Record<SettingKey, string>> => {
   const out: Partial<Record<SettingKey, string>> = {}
   for (const k of settingKeys) {
@@ -264,7 +226,7 @@ export const predict = (env: Environment, plan: Plan): Prediction => {
  * end state: the target's names, topology and settings, holding the source's data; the source and
  * every instance outside the target tree exactly as they were; no temp- or old- left behind.
  */
-export const checkPlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
+export const checkReplicaTreePlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
   const { state, violations } = predict(env, plan)
   const v = [...violations]
   const before = initialState(env)

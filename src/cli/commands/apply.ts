@@ -4,13 +4,11 @@ import * as E from 'fp-ts/lib/Either.js'
 import { observeEnvironment, observeSubnetGroups } from '../../interpret/observe.js'
 import { renderRdsError } from '../../interpret/port.js'
 import { basisOf, PlanFile, staleness } from '../../plan/plan.js'
-import { checkClusterPlan } from '../../plan/cluster-predict.js'
 import { clusterRunInProgress } from '../../plan/cluster-runs.js'
-import { checkCreatePlan } from '../../plan/create.js'
 import { decode } from '../../plan/domain.js'
 import { renderProblem } from '../../plan/errors.js'
 import { productionPlanTarget } from '../../plan/production.js'
-import { checkPlan } from '../../plan/predict.js'
+import { checkPlan } from '../../plan/predict/end-state.js'
 import { runInProgress } from '../../plan/runs.js'
 import { secretsNamed } from '../../interpret/secrets.js'
 import { applyFlow, sayNotes } from '../apply-flow.js'
@@ -90,7 +88,7 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     const changes = staleness(basis, basisOf(environment, plan))
     if (changes.length > 0) throw new UserError(`plan is stale: ${changes.join('; ')}; make a new plan`)
     // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-    const violations = plan.kind === 'create' ? checkCreatePlan(environment, plan) : cluster ? checkClusterPlan(before, plan) : checkPlan(before, plan)
+    const violations = checkPlan(before, plan)
     if (violations.length > 0) throw new UserError(`${args.file}: the plan failed its safety check: ${violations.join('; ')}`)
     // a plan that sets a master password names it only: the password comes from stdin or a file, now
     const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
