@@ -21,6 +21,7 @@ import type { DBCluster, Environment } from './domain.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
 import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, type CreateDBClusterRequest, type NewPassword } from './operations.js'
 import { PLAN_VERSION, type Plan } from './plan.js'
+import { checkPlan } from './predict/end-state.js'
 import { copyTags, fnv1a, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
@@ -313,7 +314,9 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
       instances,
     )
   }
-  return E.right({ version: PLAN_VERSION, kind: 'create', region: env.region, run, source: sourceId, target: targetId, steps: list.steps })
+  const plan: Plan = { version: PLAN_VERSION, kind: 'create', region: env.region, run, source: sourceId, target: targetId, steps: list.steps }
+  const violations = checkPlan(env, plan)
+  return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
 }
 
 const activeGroups = (c: DBCluster): string[] | undefined => {
