@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../src/plan/domain.js'
-import type { Plan } from '../src/plan/operations.js'
+import type { Plan } from '../src/plan/plan.js'
 import { renderApplyFailure } from '../src/interpret/apply.js'
 import { applyPlan } from '../src/interpret/scheduler.js'
 import { DEFAULT_LEASE_TTL_MS } from '../src/interpret/lease.js'

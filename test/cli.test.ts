@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { drawErrors } from '../src/plan/domain.js'
-import { Plan } from '../src/plan/operations.js'
+import { Plan } from '../src/plan/plan.js'
 import { cleanEnv, cli as runCli, show, succeeded, type Run } from './support/cli.js'
 import { repoRoot } from './support/fixtures.js'
 

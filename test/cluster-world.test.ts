@@ -11,7 +11,7 @@ import type { RdsError } from '../src/interpret/capabilities.js'
 import { planClusterClone } from '../src/plan/clone/clone.js'
 import { observeEnvironment } from '../src/interpret/observe.js'
 import * as workflow from '../src/interpret/workflow.js'
-import { kindOf, renderPlanFailure } from '../src/interpret/workflow.js'
+import { renderPlanFailure } from '../src/interpret/workflow.js'
 import { simulate } from '../src/sim/simulator.js'
 import { fixture } from './support/fixtures.js'
 import { renderProblems } from '../src/plan/problems.js'
@@ -44,7 +44,7 @@ test('a cluster plan reads the clusters once, and the plan verb plans it with th
   const planned = await workflow.plan({ rds: sim }, { clone: { source: 'shop-prod', target: 'shop-staging', finalSnapshot: true } })()
   if (E.isLeft(planned)) assert.unreachable(renderPlanFailure(planned.left))
   else {
-    assert.is(kindOf(planned.right.plan), 'aurora-cluster')
+    assert.is(planned.right.plan.kind, 'aurora-cluster')
     assert.is(planned.right.plan.steps[0]!.op, 'RestoreDBClusterToPointInTime')
     assert.ok(planned.right.plan.steps.some((s) => s.op === 'DeleteDBCluster' && 'FinalDBSnapshotIdentifier' in s.request))
   }

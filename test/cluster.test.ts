@@ -3,16 +3,16 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBCluster, DBInstance, Environment } from '../src/plan/domain.js'
 import { DBCluster as DBClusterCodec, decode } from '../src/plan/domain.js'
-import type { Plan, Step } from '../src/plan/operations.js'
-import { Plan as PlanCodec } from '../src/plan/operations.js'
+import type { Plan, Step } from '../src/plan/plan.js'
+import { Plan as PlanCodec } from '../src/plan/plan.js'
 import { cloneKind, planClusterClone } from '../src/plan/clone/clone.js'
 import type { ClusterCloneRequest } from '../src/plan/clone/aurora-cluster.js'
 import { checkClusterPlan, predictCluster } from '../src/plan/cluster-predict.js'
-import { checkPlan } from '../src/plan/predict.js'
-import { renderText } from '../src/plan/render.js'
+import { checkReplicaTreePlan } from '../src/plan/predict.js'
+import { renderText } from '../src/plan/render/text.js'
 import { iamPolicy } from '../src/plan/iam.js'
 import { planProgress } from '../src/plan/progress.js'
-import { renderClusterMermaid } from '../src/plan/cluster-render.js'
+import { renderMermaid } from '../src/plan/render/mermaid.js'
 import { fixture } from './support/fixtures.js'
 import { renderProblems } from '../src/plan/problems.js'
 
@@ -314,7 +314,7 @@ test('tampered plans are refused by the checker', () => {
 })
 
 test('the instance checker refuses cluster steps, and the IAM policy names cluster resources', () => {
-  assert.ok(checkPlan(aurora, good).some((v) => v.includes('is an Aurora cluster step')))
+  assert.ok(checkReplicaTreePlan(aurora, good).some((v) => v.includes('is an Aurora cluster step')))
   const policy = iamPolicy(aurora, good)
   const restore = policy.Statement.find((s) => s.Sid === 'RestoreDBClusterToPointInTime')!
   assert.ok(restore.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:shop-prod'))
@@ -425,7 +425,7 @@ test('a re-run midway (everything renamed away, nothing renamed in yet) makes th
 })
 
 test('the picture: both clusters with their instances before, and the target holding the source\'s data after', () => {
-  const m = renderClusterMermaid(aurora, good)
+  const m = renderMermaid(aurora, good)
   assert.ok(m.startsWith('flowchart LR\n'))
   assert.ok(m.includes('before_c_shop_staging["shop-staging<br/>aurora-postgresql cluster"]'), m)
   assert.ok(m.includes('after_c_shop_staging["shop-staging<br/>aurora-postgresql cluster<br/>data of shop-prod"]'), m)

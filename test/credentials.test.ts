@@ -17,7 +17,7 @@ import { expiresWithin, refreshBeforeStep, type ExpiringCredentials } from '../s
 import { mfaCodeSource, promptText, type Prompt } from '../src/aws/credentials/mfa.js'
 import { profileCredentials } from '../src/aws/credentials/profile.js'
 import { loadRoleFile, type RoleFile } from '../src/aws/credentials/role-file.js'
-import type { Step } from '../src/plan/operations.js'
+import type { Step } from '../src/plan/plan.js'
 import { startMoto, whenMotoAvailable, type Moto } from './support/moto.js'
 
 // ---------------------------------------------------------------------------------------------------------------

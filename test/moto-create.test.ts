@@ -23,7 +23,7 @@ import {
   DescribeDBSubnetGroupsCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-rds'
-import type { Plan, Step } from '../src/plan/operations.js'
+import type { Plan, Step } from '../src/plan/plan.js'
 import { planOf, show, succeeded } from './support/cli.js'
 import { createSubnets, isMutating, type Moto, type RecordedRequest } from './support/moto.js'
 import { asQuery, clusterWorld, equalJson, fromQuery, isLeaseRemoval, isLeaseWrite, motoSuite, REGION, sdk } from './support/moto-e2e.js'

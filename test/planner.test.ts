@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { DBInstance, Environment } from '../src/plan/domain.js'
-import { touchedIds, type Step } from '../src/plan/operations.js'
+import { resourcesUsed } from '../src/plan/operations.js'
+import { type Step } from '../src/plan/plan.js'
 import { ancestors, fixture, outline, plan, planProblem, renameOf, stepOf, withInstance } from './support/fixtures.js'
 
 /** A step's request as a plain record, for reading one field. */
@@ -149,7 +150,7 @@ test('the source is never acted on: it appears only as the origin of the first r
   for (const [env, source, target] of [[demo, 'mitosis-prod', 'mitosis-demo'], [cascade, 'shop-prod', 'shop-staging'], [postgres, 'billing-prod', 'billing-qa']] as const) {
     const p = plan(env, { source, target })
     assert.not.ok(p.steps.some((s) => s.id === source))
-    const uses = p.steps.filter((s) => touchedIds(s).includes(source))
+    const uses = p.steps.filter((s) => resourcesUsed(s).some((r) => r.id === source))
     assert.equal(uses.map((s) => [s.op, s.id]), [['CreateDBInstanceReadReplica', `temp-${target}`]])
   }
 })

@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Plan, Step } from '../src/plan/operations.js'
-import { checkPlan, predict } from '../src/plan/predict.js'
+import type { Plan, Step } from '../src/plan/plan.js'
+import { predict } from '../src/plan/predict.js'
+import { checkPlan } from '../src/plan/predict/end-state.js'
 import { fixture, plan, renameOf, stepOf } from './support/fixtures.js'
 
 const demo = fixture('demo')

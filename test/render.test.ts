@@ -1,9 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { Plan } from '../src/plan/operations.js'
+import { Plan } from '../src/plan/plan.js'
 import { iamPolicy } from '../src/plan/iam.js'
-import { renderJson, renderMermaid, renderText } from '../src/plan/render.js'
+import { renderJson, renderText } from '../src/plan/render/text.js'
+import { renderMermaid } from '../src/plan/render/mermaid.js'
 import { planClusterClone } from '../src/plan/clone/clone.js'
 import { planCreate } from '../src/plan/create.js'
 import { planProgress } from '../src/plan/progress.js'
@@ -84,8 +85,21 @@ test('the JSON plan decodes with the Plan codec and round-trips', () => {
   const decoded = Plan.decode(json)
   assert.ok(E.isRight(decoded))
   assert.equal(decoded.right, p)
-  assert.equal(Object.keys(json as object), ['version', 'region', 'run', 'source', 'target', 'steps'])
+  assert.equal(Object.keys(json as object), ['version', 'kind', 'region', 'run', 'source', 'target', 'steps'])
   assert.equal(Object.keys(p.steps[0]!).sort(), ['after', 'id', 'n', 'op', 'phase', 'request'])
+})
+
+test('a version-1 plan saved before plans said their kind decodes with the kind its steps show', () => {
+  const { kind: _kind, ...old } = p
+  const decoded = Plan.decode(JSON.parse(JSON.stringify(old)))
+  assert.ok(E.isRight(decoded))
+  assert.equal(decoded.right, p)
+  assert.equal(Object.keys(decoded.right), ['version', 'kind', 'region', 'run', 'source', 'target', 'steps'])
+  const c = planCreate(fixture('aurora'), { like: 'shop-prod', target: 'shop-new', password: 'secret' })
+  if (E.isLeft(c)) throw new Error(renderProblems(c.left))
+  const { kind: _ck, ...oldCreate } = c.right
+  const created = Plan.decode(JSON.parse(JSON.stringify(oldCreate)))
+  assert.ok(E.isRight(created) && created.right.kind === 'create')
 })
 
 test('the Mermaid picture shows both trees before and the target tree with the source\'s data after', () => {

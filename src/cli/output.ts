@@ -6,17 +6,17 @@
 import { writeFileSync } from 'node:fs'
 import { Command } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
-import { renderClusterMermaid } from '../plan/cluster-render.js'
 import { iamPolicy } from '../plan/iam.js'
 import { renderApplyFailure } from '../interpret/apply.js'
 import { missingSecret } from '../interpret/secrets.js'
 import { processShell } from '../interpret/shell.js'
-import { apply, kindOf, planFileOf, secretsOf, type Planned } from '../interpret/workflow.js'
+import { apply, planFileOf, secretsOf, type Planned } from '../interpret/workflow.js'
 import type { Environment } from '../plan/domain.js'
-import type { Plan } from '../plan/operations.js'
+import type { Plan } from '../plan/plan.js'
 import { passwordEngine } from '../plan/passwords.js'
 import { planProgress } from '../plan/progress.js'
-import { renderJson, renderMermaid, renderText } from '../plan/render.js'
+import { renderMermaid } from '../plan/render/mermaid.js'
+import { renderJson, renderText } from '../plan/render/text.js'
 import type { Connected } from './wiring.js'
 import { confirm } from './prompt.js'
 import { describeFailure, Interrupted, UserError } from './errors.js'
@@ -103,7 +103,7 @@ const applyFlow = async (plan: Plan, environment: Environment, connected: Connec
   }
   if (!flags.json) {
     const r = result.right
-    const done = kindOf(plan) === 'create' ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
+    const done = plan.kind === 'create' ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
     process.stdout.write(
       `${done}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.\n`,
     )
@@ -132,8 +132,7 @@ export const showOrApply = async ({ plan, environment }: Planned, connected: Con
   const format = flags.json ? 'json' : flags.format
   if (flags.plan) {
     const saved = flags.out === undefined ? undefined : savePlan(flags.out, plan, environment)
-    const mermaid = kindOf(plan) === 'aurora-cluster' ? renderClusterMermaid : renderMermaid
-    process.stdout.write(format === 'json' ? renderJson(plan) : format === 'mermaid' ? mermaid(environment, plan) : renderText(plan, planProgress(environment, plan)))
+    process.stdout.write(format === 'json' ? renderJson(plan) : format === 'mermaid' ? renderMermaid(environment, plan) : renderText(plan, planProgress(environment, plan)))
     if (saved !== undefined && format === 'text') process.stdout.write(`\n${saved}`)
     return
   }

@@ -5,8 +5,8 @@
 import type { ApplyEvent } from '../interpret/apply.js'
 import { estimateRemainingMs } from '../plan/critical-path.js'
 import { stepDuration } from '../plan/durations.js'
-import type { Plan } from '../plan/operations.js'
-import { operationLabel } from '../plan/render.js'
+import type { Plan } from '../plan/plan.js'
+import { operationLabel } from '../plan/render/text.js'
 
 export const duration = (ms: number): string => {
   const s = Math.round(ms / 1000)

@@ -3,7 +3,7 @@
  * with (one line each, naming the step and what to do), and its summary. The loop that runs a plan is
  * scheduler.ts (applyPlan); the effect of one step is step.ts.
  */
-import type { Plan } from '../plan/operations.js'
+import type { Plan } from '../plan/plan.js'
 import { renderRdsError, type RdsError } from './capabilities.js'
 import type { ApplyChangelogOptions } from './schema.js'
 import type { MissingSecret } from './secrets.js'

@@ -10,7 +10,8 @@
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DBCluster, DBInstance, DBSnapshot, DBSubnetGroup, Tag } from '../plan/domain.js'
-import type { RdsOperation, Step } from '../plan/operations.js'
+import type { RdsOperation } from '../plan/operations.js'
+import type { Step } from '../plan/plan.js'
 
 export type RdsError =
   | { readonly _tag: 'Credentials'; readonly message: string }

@@ -11,7 +11,7 @@
  * it), then the lease does.
  */
 import type { DBCluster, DBInstance, Environment, Tag } from '../plan/domain.js'
-import type { Plan } from '../plan/operations.js'
+import type { Plan } from '../plan/plan.js'
 import { clusterFootprint, footprint, tagValue, TAG_PREFIX } from '../plan/runs.js'
 
 export const TAG_LEASE = `${TAG_PREFIX}lease`

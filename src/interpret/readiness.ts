@@ -3,20 +3,16 @@
  * plan's poll describes; which refusals are "not now" rather than "no". Pure.
  */
 import type { DBCluster, DBInstance } from '../plan/domain.js'
-import { isClusterOperation, type Plan, type RdsOperation } from '../plan/operations.js'
+import { readsFrom, renamedTo, resourceOf, resourcesUsed, type RdsOperation, type Resource } from '../plan/operations.js'
+import { type Plan } from '../plan/plan.js'
 import type { RdsError } from './capabilities.js'
 
-/** Identifiers a step makes busy when it is sent (its own instance, a new name). */
+/** How `busy` holds a resource: an instance by its identifier, a cluster (or subnet group) as `cluster:<id>`. */
+const busyKey = (r: Resource): string => (r.kind === 'db' ? r.id : `${r.kind}:${r.id}`)
+
+/** Identifiers a step makes busy when it is sent (its own resource, a new name; a new member, its cluster too). */
 export const changes = (s: RdsOperation): ReadonlyArray<string> =>
-  s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined
-    ? [s.id, s.request.NewDBInstanceIdentifier]
-    : s.op === 'ModifyDBCluster' && s.request.NewDBClusterIdentifier !== undefined
-      ? [`cluster:${s.id}`, `cluster:${s.request.NewDBClusterIdentifier}`]
-      : s.op === 'CreateDBInstance'
-        ? [s.id, `cluster:${s.request.DBClusterIdentifier}`]
-        : isClusterOperation(s)
-          ? [`cluster:${s.id}`]
-          : [s.id]
+  [resourceOf(s), renamedTo(s), s.op === 'CreateDBInstance' ? readsFrom(s) : undefined].flatMap((r) => (r === undefined ? [] : [busyKey(r)]))
 
 /**
  * Why RDS would not take the step now, judging by the last describe (clusters by the last
@@ -52,7 +48,7 @@ export const whyNotNow = (
       return available(s.id)
     case 'AddTagsToResource': {
       // a cluster's tags (its ARN says :cluster:) are judged by the cluster describe
-      const status = s.request.ResourceName.includes(':cluster:') ? clusterById.get(s.id)?.Status : byId.get(s.id)?.DBInstanceStatus
+      const status = resourceOf(s)?.kind === 'cluster' ? clusterById.get(s.id)?.Status : byId.get(s.id)?.DBInstanceStatus
       return status === undefined ? `${s.id} does not exist` : status === 'deleting' ? `${s.id} is deleting` : undefined
     }
     case 'CreateDBInstance':
@@ -76,16 +72,11 @@ export const planIds = (plan: Plan): ReadonlyArray<string> => {
   const ids = new Set<string>()
   for (const s of plan.steps) {
     // clusters are read by DescribeDBClusters, not by instance identifier
-    if (s.op === 'RunCommand' || s.op === 'CreateDBSubnetGroup' || isClusterOperation(s)) continue
-    ids.add(s.id)
-    if (s.op === 'ModifyDBInstance' && s.request.NewDBInstanceIdentifier !== undefined) ids.add(s.request.NewDBInstanceIdentifier)
-    if (s.op === 'CreateDBInstanceReadReplica') ids.add(s.request.SourceDBInstanceIdentifier)
+    if (resourceOf(s)?.kind !== 'db') continue
+    for (const r of resourcesUsed(s)) if (r.kind === 'db') ids.add(r.id)
   }
   return [...ids]
 }
-
-/** Whether a plan acts on Aurora clusters: its poll ticks then describe the clusters too. */
-export const hasClusterSteps = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBInstance' || isClusterOperation(s))
 
 /** RDS says "not now" (busy instance or cluster) or "slow down": try again at the next tick. */
 export const isTransient = (e: RdsError): boolean =>

@@ -11,10 +11,10 @@ import type { DBCluster, Environment } from '../plan/domain.js'
 import { chainsFrom } from '../plan/critical-path.js'
 import { stepDuration } from '../plan/durations.js'
 import { planProgress, stepProgress } from '../plan/progress.js'
-import type { Plan, Step } from '../plan/operations.js'
+import type { Plan, Step } from '../plan/plan.js'
 import type { ApplyEvent, ApplyFailure, ApplyOptions, ApplySummary } from './apply.js'
 import type { Capabilities, RdsError } from './capabilities.js'
-import { hasClusterSteps, isTransient, planIds } from './readiness.js'
+import { isTransient, planIds } from './readiness.js'
 import { missingSecret } from './secrets.js'
 import { describeHolder, LEASE_SETTLE_MS, leaseHome, leaseSubjects, leaseValue, readLease, TAG_LEASE, type Lease } from './lease.js'
 import { takeStep, type StepContext } from './step.js'
@@ -89,7 +89,7 @@ const drive = async (
 
   const pollWait = () => sleep(options.pollIntervalMs * (0.9 + 0.2 * caps.random()))
 
-  const withClusters = hasClusterSteps(plan)
+  const withClusters = plan.kind !== 'replica-tree'
   // one DescribeDBInstances per tick; a cluster plan adds one DescribeDBClusters (members, roles, tags)
   const observe = async (): Promise<E.Either<RdsError, Environment>> => {
     polls++

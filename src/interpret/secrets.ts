@@ -3,7 +3,8 @@
  * with their values, built only when it is handed to the port. Pure.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { RdsOperation, SecretRef, Step, Plan } from '../plan/operations.js'
+import type { RdsOperation, SecretRef } from '../plan/operations.js'
+import type { Step, Plan } from '../plan/plan.js'
 import type { StepProgress } from '../plan/progress.js'
 
 /** A step still to be sent names a secret that was not given. */

@@ -6,7 +6,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../plan/domain.js'
-import { passwordSet, setsPassword, type Plan, type RdsOperation, type Step } from '../plan/operations.js'
+import { passwordSet, setsPassword, type RdsOperation } from '../plan/operations.js'
+import { type Plan, type Step } from '../plan/plan.js'
 import { refusal, type StepProgress } from '../plan/progress.js'
 import { tagValue, TAG_RUN } from '../plan/runs.js'
 import type { ApplyEvent, ApplyFailure, ApplyOptions } from './apply.js'

@@ -7,13 +7,11 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { basisOf, isClusterPlan, PlanFile, staleness, type Basis } from '../plan/basis.js'
-import { checkClusterPlan } from '../plan/cluster-predict.js'
 import { planClone, type CloneRequest } from '../plan/clone/clone.js'
-import { checkCreatePlan, isCreatePlan, planCreate, type CreateRequest } from '../plan/create.js'
+import { planCreate, type CreateRequest } from '../plan/create.js'
 import { decode, type Environment } from '../plan/domain.js'
-import type { Plan } from '../plan/operations.js'
-import { checkPlan } from '../plan/predict.js'
+import { basisOf, PlanFile, staleness, type Plan } from '../plan/plan.js'
+import { checkPlan } from '../plan/predict/end-state.js'
 import { refusesProduction, renderProblem, renderProblems, type Problem } from '../plan/problems.js'
 import { productionPlanTarget, type ProductionTarget } from '../plan/production.js'
 import { clusterRunInProgress, runInProgress } from '../plan/runs.js'
@@ -27,13 +25,6 @@ export { applyPlan as apply }
 
 /** What the verbs that only read need of the capabilities. */
 export type ReadCapabilities = Pick<Capabilities, 'rds'>
-
-/**
- * What kind of plan this is. A plan does not say it yet (Plan.kind is coming): this is the one place
- * that guesses it, from its steps and, for a saved plan, from what its basis holds.
- */
-export const kindOf = (plan: Plan, basis?: Basis): 'replica-tree' | 'aurora-cluster' | 'create' =>
-  isCreatePlan(plan) ? 'create' : isClusterPlan(plan, basis) ? 'aurora-cluster' : 'replica-tree'
 
 // ---- plan ----------------------------------------------------------------------------------------
 
@@ -155,7 +146,7 @@ export const decodeSaved = (json: unknown): E.Either<SavedFailure, PlanFile> =>
 /** The checks of a saved plan on the world as it is now, in the order the CLI has always made them. */
 const checkOn = (file: PlanFile, environment: Environment, options: CheckOptions): E.Either<SavedFailure, Checked> => {
   const { plan, basis } = file
-  const kind = kindOf(plan, basis)
+  const kind = plan.kind
   // the world as the plan was made on it (before its run, when one is under way), as the planners see it
   const before =
     kind === 'create' ? environment : ((kind === 'aurora-cluster' ? clusterRunInProgress : runInProgress)(environment, plan.source, plan.target)?.original ?? environment)
@@ -165,7 +156,7 @@ const checkOn = (file: PlanFile, environment: Environment, options: CheckOptions
   const changes = staleness(basis, basisOf(environment, plan))
   if (changes.length > 0) return E.left({ _tag: 'Stale', changes, environment })
   // the file is checked as a fresh plan is: a hand-edited plan must still be safe
-  const violations = kind === 'create' ? checkCreatePlan(environment, plan) : kind === 'aurora-cluster' ? checkClusterPlan(before, plan) : checkPlan(before, plan)
+  const violations = checkPlan(before, plan)
   if (violations.length > 0) return E.left({ _tag: 'Unsafe', violations, environment })
   return E.right({ plan, environment, secrets: secretsOf(plan) })
 }

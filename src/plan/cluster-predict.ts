@@ -7,7 +7,9 @@
  */
 import type { Environment } from './domain.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type Plan, type Step } from './operations.js'
+import { passwordConflict, passwordSet, resourceOf, setsPassword } from './operations.js'
+import { type Plan, type Step } from './plan.js'
+import { checkGraph } from './predict/graph.js'
 import {
   CLUSTER_SETTING_KEYS,
   clusterRoles,
@@ -79,12 +81,6 @@ export const initialClusterState = (env: Environment): ClusterState => {
   }
   return { clusters, instances }
 }
-
-const CLUSTER_STEPS = new Set(['RestoreDBClusterToPointInTime', 'ModifyDBCluster', 'DeleteDBCluster', 'AddRoleToDBCluster'])
-
-/** Whether a step's `id` is a cluster (AddTagsToResource says so by its ARN). */
-const onCluster = (s: Step): boolean =>
-  CLUSTER_STEPS.has(s.op) || (s.op === 'AddTagsToResource' && s.request.ResourceName.includes(':cluster:')) || s.op === 'RunCommand'
 
 const pickDefined = <T extends object>(request: Record<string, unknown>, keys: ReadonlyArray<keyof T>): Partial<T> =>
   Object.fromEntries(keys.flatMap((k) => (request[k as string] === undefined ? [] : [[k, request[k as string]]]))) as Partial<T>
@@ -200,7 +196,7 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
         const keys = new Set(step.request.Tags.map((t) => t.Key))
         return { ...s, Tags: [...(s.Tags ?? []).filter((t) => !keys.has(t.Key)), ...step.request.Tags] }
       }
-      if (onCluster(step)) {
+      if (resourceOf(step)?.kind === 'cluster') {
         const c = needCluster(step.id)
         notSource(c)
         if (c !== undefined) clusters.set(step.id, { ...c, settings: merge(c.settings) })
@@ -242,87 +238,6 @@ const applyStep = (clusters: Map<string, PredictedCluster>, instances: Map<strin
     case 'PromoteReadReplica':
       v.push(`${at}: is not a step of an Aurora cluster clone`)
       break
-  }
-  return v
-}
-
-/** Names (cluster:… or db:…) a step makes exist or stop existing. */
-const namesChanged = (s: Step): ReadonlyArray<string> => {
-  switch (s.op) {
-    case 'RestoreDBClusterToPointInTime':
-    case 'CreateDBCluster':
-    case 'DeleteDBCluster':
-      return [`cluster:${s.id}`]
-    case 'ModifyDBCluster':
-      return s.request.NewDBClusterIdentifier === undefined ? [] : [`cluster:${s.id}`, `cluster:${s.request.NewDBClusterIdentifier}`]
-    case 'CreateDBInstance':
-    case 'CreateDBInstanceReadReplica':
-    case 'RestoreDBInstanceFromDBSnapshot':
-    case 'DeleteDBInstance':
-      return [`db:${s.id}`]
-    case 'ModifyDBInstance':
-      return s.request.NewDBInstanceIdentifier === undefined ? [] : [`db:${s.id}`, `db:${s.request.NewDBInstanceIdentifier}`]
-    case 'PromoteReadReplica':
-    case 'AddTagsToResource':
-    case 'AddRoleToDBCluster':
-    case 'RunCommand':
-    case 'CreateDBSubnetGroup':
-    case 'RunLiquibase':
-      return []
-  }
-}
-
-/** Names a step needs to exist or to be free. */
-const namesUsed = (s: Step): ReadonlyArray<string> => {
-  if (s.op === 'RunCommand') return []
-  const own = onCluster(s) ? `cluster:${s.id}` : `db:${s.id}`
-  const extra =
-    s.op === 'RestoreDBClusterToPointInTime' ? [`cluster:${s.request.SourceDBClusterIdentifier}`] : s.op === 'CreateDBInstance' ? [`cluster:${s.request.DBClusterIdentifier}`] : []
-  return [...namesChanged(s), own, ...extra]
-}
-
-const checkGraph = (plan: Plan): string[] => {
-  const v: string[] = []
-  const ancestors = new Map<number, Set<number>>()
-  plan.steps.forEach((s, i) => {
-    if (s.n !== i + 1) v.push(`step ${i + 1} is numbered ${s.n}`)
-    const all = new Set<number>()
-    for (const a of s.after) {
-      if (!(a < s.n) || !ancestors.has(a)) v.push(`step ${s.n}: waits for step ${a}, which does not come before it`)
-      all.add(a)
-      for (const x of ancestors.get(a) ?? []) all.add(x)
-    }
-    ancestors.set(s.n, all)
-  })
-  const waitsFor = (later: Step, earlier: Step) => ancestors.get(later.n)?.has(earlier.n) === true
-  const firstCreate = new Map<string, Step>()
-  for (const later of plan.steps) {
-    if (later.op === 'CreateDBInstance') {
-      const first = firstCreate.get(later.request.DBClusterIdentifier)
-      if (first === undefined) firstCreate.set(later.request.DBClusterIdentifier, later)
-      else if (!waitsFor(later, first)) v.push(`step ${later.n} creates ${later.id} without waiting for the writer ${first.id} (step ${first.n})`)
-    }
-    for (const earlier of plan.steps) {
-      if (earlier.n >= later.n) break
-      const changed = namesChanged(earlier)
-      if (namesUsed(later).some((id) => changed.includes(id)) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} (${later.op} ${later.id}) does not wait for step ${earlier.n}, which creates, renames or deletes a name it uses`)
-      }
-      const deletes = later.op === 'DeleteDBInstance' || later.op === 'DeleteDBCluster'
-      if (deletes && (earlier.op === 'RunCommand' || earlier.phase === 'rename-temp') && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} deletes ${later.id} without waiting for step ${earlier.n} (${earlier.phase})`)
-      }
-      if (later.op === 'DeleteDBCluster' && earlier.op === 'DeleteDBInstance' && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} deletes the cluster ${later.id} without waiting for step ${earlier.n}, which deletes its instance ${earlier.id}`)
-      }
-      // a clone with the source's password must not take the target's name before it has its own
-      if (renamesAfterPassword(earlier, later) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
-      }
-      if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} away before the new cluster is complete (step ${earlier.n})`)
-      }
-    }
   }
   return v
 }

@@ -18,7 +18,9 @@ import { memberSettings, userTags } from './settings.js'
 import type { DBCluster, Environment } from './domain.js'
 import { renderProblem, type Problem } from './problems.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
-import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, PLAN_VERSION, type CreateDBClusterRequest, type NewPassword, type Plan } from './operations.js'
+import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, type CreateDBClusterRequest, type NewPassword } from './operations.js'
+import { PLAN_VERSION, type Plan } from './plan.js'
+import { checkPlan } from './predict/end-state.js'
 import { copyTags, createRunIdFor, tagValue, TAG_RUN } from './runs.js'
 import { StepList } from './steps.js'
 
@@ -69,9 +71,6 @@ const namesTaken = (env: Environment, run: string, clusterId: string, instanceId
   }
   return problems
 }
-
-/** Whether a plan is a create plan (mitosis create) rather than a clone. */
-export const isCreatePlan = (plan: Plan): boolean => plan.steps.some((s) => s.op === 'CreateDBCluster')
 
 /**
  * The check a saved (possibly hand-edited) create plan passes before it is applied, as the predictor
@@ -275,7 +274,9 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
       instances,
     )
   }
-  return E.right({ version: PLAN_VERSION, region: env.region, run, source: sourceId, target: targetId, steps: list.steps })
+  const plan: Plan = { version: PLAN_VERSION, kind: 'create', region: env.region, run, source: sourceId, target: targetId, steps: list.steps }
+  const violations = checkPlan(env, plan)
+  return violations.length > 0 ? E.left([{ _tag: 'PlanViolations', violations }]) : E.right(plan)
 }
 
 const activeGroups = (c: DBCluster): string[] | undefined => {

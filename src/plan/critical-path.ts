@@ -6,7 +6,7 @@
  * with the longest chain of the whole plan. Steps are in plan order (a step waits only for earlier ones).
  */
 import { stepDuration } from './durations.js'
-import type { Plan, Step } from './operations.js'
+import type { Plan, Step } from './plan.js'
 
 /** Per step: its time plus the longest of the chains, already known, of the steps `links` gives for it. */
 const chains = (order: ReadonlyArray<Step>, links: (s: Step) => ReadonlyArray<number>, ms: (s: Step) => number): Map<number, number> => {

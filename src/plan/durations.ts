@@ -3,7 +3,8 @@
  * takes as its defaults) and the schema step's; the expected times and ETA of the progress display
  * and the benchmark's critical path read this one table. Data only; nothing waits on it.
  */
-import { renameTarget, setsPassword, type Step } from './operations.js'
+import { renameTarget, setsPassword } from './operations.js'
+import { type Step } from './plan.js'
 import { AWS_DURATIONS, type RdsDurations } from './rds-facts.js'
 
 const MINUTE = 60_000

@@ -5,7 +5,8 @@
  * as the origin of a read replica.
  */
 import { arnPrefix, type Environment } from './domain.js'
-import { isClusterOperation, passwordSet, type Operation, type Plan } from './operations.js'
+import { passwordSet, resourceOf, type Operation } from './operations.js'
+import { type Plan } from './plan.js'
 
 export interface PolicyStatement {
   readonly Sid: string
@@ -73,7 +74,7 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
     const r = step.request as Record<string, unknown>
     // creating with tags needs AddTagsToResource on the new instance (or cluster, or subnet group)
     if (Array.isArray(r['Tags']) && r['Tags'].length > 0) {
-      allow('rds:AddTagsToResource', [arn(step.op === 'CreateDBSubnetGroup' ? 'subgrp' : isClusterOperation(step) ? 'cluster' : 'db', step.id)])
+      allow('rds:AddTagsToResource', [arn(resourceOf(step)?.kind ?? 'db', step.id)])
     }
     // enhanced monitoring hands RDS a role, and so does a role added to a cluster
     if (typeof r['MonitoringRoleArn'] === 'string') passRoles.add(r['MonitoringRoleArn'])
@@ -86,7 +87,7 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
   allow('rds:AddTagsToResource', leased)
   allow('rds:RemoveTagsFromResource', leased)
   const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')
-  const usesClusters = plan.steps.some(isClusterOperation)
+  const usesClusters = plan.steps.some((s) => resourceOf(s)?.kind === 'cluster')
   // a create's new subnet group is read by name first (is it free, or this run's own by its tags?)
   const subnetGroups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [arn('subgrp', s.id)] : []))
   const statements: PolicyStatement[] = [

@@ -278,7 +278,9 @@ export type OperationName = Operation['op']
 /** The operations that are RDS API calls (everything but the hook and the schema step). */
 export type RdsOperation = Exclude<Operation, { readonly op: 'RunCommand' } | { readonly op: 'RunLiquibase' }>
 
-/** Why a step is in the plan: the five phases of a clone, in the order they happen. */
+/** A rename is a ModifyDBInstance that carries NewDBInstanceIdentifier (a ModifyDBCluster, NewDBClusterIdentifier). */
+export const renameTarget = (o: Operation): string | undefined => renamedTo(o)?.id
+
 // ---------------------------------------------------------------------------------------------
 // Request constructors: the steps the planners write, each once (stack-mitosis's operations.clj).
 
@@ -327,68 +329,94 @@ export const promote = (id: string, settings: Omit<PromoteReadReplicaRequest, 'D
   request: { DBInstanceIdentifier: id, ...settings },
 })
 
-export const Phase = t.keyof({ create: null, schema: null, copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
-export type Phase = t.TypeOf<typeof Phase>
 
-export const Step = t.intersection([Operation, t.type({ n: t.number, after: t.array(t.number), phase: Phase })])
-export type Step = t.TypeOf<typeof Step>
+/** The kinds of RDS resource a plan acts on, by the names their ARNs use (db, cluster, subgrp). */
+export type ResourceKind = 'db' | 'cluster' | 'subgrp'
 
-export const PLAN_VERSION = 1
+/** An RDS resource by kind and identifier (an instance and a cluster may share an identifier). */
+export interface Resource {
+  readonly kind: ResourceKind
+  readonly id: string
+}
 
-export const Plan = t.type(
-  {
-    version: t.literal(PLAN_VERSION),
-    region: t.string,
-    /** Tags the run's work so a re-run can find it; stable across re-runs of the same clone. */
-    run: t.string,
-    source: t.string,
-    target: t.string,
-    steps: t.array(Step),
-  },
-  'Plan',
-)
-export type Plan = t.TypeOf<typeof Plan>
+const db = (id: string): Resource => ({ kind: 'db', id })
+const cluster = (id: string): Resource => ({ kind: 'cluster', id })
 
-/** A rename is a ModifyDBInstance that carries NewDBInstanceIdentifier. */
-export const renameTarget = (o: Operation): string | undefined =>
-  o.op === 'ModifyDBInstance' ? o.request.NewDBInstanceIdentifier : o.op === 'ModifyDBCluster' ? o.request.NewDBClusterIdentifier : undefined
+/** The kind of resource an ARN names (arn:aws:rds:region:account:<kind>:<name>). */
+const kindOfArn = (arn: string): ResourceKind => (arn.includes(':cluster:') ? 'cluster' : arn.includes(':subgrp:') ? 'subgrp' : 'db')
 
-/** The instance identifiers an operation reads or acts on (the hook touches none). */
-export const touchedIds = (o: Operation): ReadonlyArray<string> => {
+/**
+ * The resource an operation acts on, its `id`: an instance, a cluster (the schema step's too) or a subnet
+ * group; a tag step's by its ARN. The hook acts on none (its id is only the target it restarts).
+ */
+export const resourceOf = (o: Operation): Resource | undefined => {
   switch (o.op) {
     case 'CreateDBInstanceReadReplica':
-      return [o.request.SourceDBInstanceIdentifier, o.id]
-    case 'ModifyDBInstance':
-      return o.request.NewDBInstanceIdentifier === undefined ? [o.id] : [o.id, o.request.NewDBInstanceIdentifier]
     case 'RestoreDBInstanceFromDBSnapshot':
     case 'PromoteReadReplica':
+    case 'ModifyDBInstance':
     case 'DeleteDBInstance':
-    case 'AddTagsToResource':
-      return [o.id]
-    case 'RunCommand':
-    case 'CreateDBSubnetGroup':
-      return []
-    case 'RunLiquibase':
-      return [o.request.DBClusterIdentifier]
-    case 'CreateDBCluster':
-      return [o.id]
-    case 'RestoreDBClusterToPointInTime':
-      return [o.request.SourceDBClusterIdentifier, o.id]
-    case 'ModifyDBCluster':
-      return o.request.NewDBClusterIdentifier === undefined ? [o.id] : [o.id, o.request.NewDBClusterIdentifier]
     case 'CreateDBInstance':
-      return [o.request.DBClusterIdentifier, o.id]
+      return db(o.id)
+    case 'RestoreDBClusterToPointInTime':
+    case 'ModifyDBCluster':
     case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
-      return [o.id]
+    case 'CreateDBCluster':
+    case 'RunLiquibase':
+      return cluster(o.id)
+    case 'CreateDBSubnetGroup':
+      return { kind: 'subgrp', id: o.id }
+    case 'AddTagsToResource':
+      return { kind: kindOfArn(o.request.ResourceName), id: o.id }
+    case 'RunCommand':
+      return undefined
   }
 }
 
-/** The operations that act on a DB cluster (their `id` is a cluster identifier, not an instance's). */
-export const isClusterOperation = (o: Operation): boolean =>
-  o.op === 'RestoreDBClusterToPointInTime' || o.op === 'ModifyDBCluster' || o.op === 'DeleteDBCluster' || o.op === 'AddRoleToDBCluster' ||
-  o.op === 'CreateDBCluster' || o.op === 'RunLiquibase' ||
-  (o.op === 'AddTagsToResource' && o.request.ResourceName.includes(':cluster:'))
+/** The name a rename gives the operation's resource (of the same kind), or undefined when it renames nothing. */
+export const renamedTo = (o: Operation): Resource | undefined =>
+  o.op === 'ModifyDBInstance' && o.request.NewDBInstanceIdentifier !== undefined
+    ? db(o.request.NewDBInstanceIdentifier)
+    : o.op === 'ModifyDBCluster' && o.request.NewDBClusterIdentifier !== undefined
+      ? cluster(o.request.NewDBClusterIdentifier)
+      : undefined
+
+/** The other resource an operation reads: a replica's source, a restore's source cluster, a new member's cluster. */
+export const readsFrom = (o: Operation): Resource | undefined =>
+  o.op === 'CreateDBInstanceReadReplica'
+    ? db(o.request.SourceDBInstanceIdentifier)
+    : o.op === 'RestoreDBClusterToPointInTime'
+      ? cluster(o.request.SourceDBClusterIdentifier)
+      : o.op === 'CreateDBInstance'
+        ? cluster(o.request.DBClusterIdentifier)
+        : undefined
+
+const CREATES_OR_DELETES: ReadonlySet<OperationName> = new Set<OperationName>([
+  'CreateDBInstanceReadReplica',
+  'RestoreDBInstanceFromDBSnapshot',
+  'DeleteDBInstance',
+  'CreateDBInstance',
+  'RestoreDBClusterToPointInTime',
+  'DeleteDBCluster',
+  'CreateDBCluster',
+  'CreateDBSubnetGroup',
+])
+
+/** The names an operation makes exist or stop existing: what it creates or deletes, both names of a rename. */
+export const resourcesChanged = (o: Operation): ReadonlyArray<Resource> => {
+  const own = resourceOf(o)
+  const to = renamedTo(o)
+  if (own === undefined) return []
+  return to !== undefined ? [own, to] : CREATES_OR_DELETES.has(o.op) ? [own] : []
+}
+
+/** Every resource an operation acts on or reads: its own, the new name of a rename, the one it reads from. */
+export const resourcesUsed = (o: Operation): ReadonlyArray<Resource> =>
+  [resourceOf(o), renamedTo(o), readsFrom(o)].filter((r): r is Resource => r !== undefined)
+
+/** One string per resource (`db:x`, `cluster:x`), for sets of names. */
+export const resourceKey = (r: Resource): string => `${r.kind}:${r.id}`
 
 /** The new master password a step gives an instance or a cluster: the user's (`secret`), one RDS keeps (`managed`), or none. */
 export const passwordSet = (s: Operation): NewPassword | undefined => {
@@ -411,5 +439,5 @@ export const passwordConflict = (s: Operation): string | undefined =>
  * Whether `later` renames what `earlier` gives a new master password: a copy that still has the source's
  * password must not take a target name, so such a rename must wait for the password.
  */
-export const renamesAfterPassword = (earlier: Step, later: Step): boolean =>
+export const renamesAfterPassword = (earlier: Operation, later: Operation): boolean =>
   setsPassword(earlier) && later.op === earlier.op && later.id === earlier.id && renameTarget(later) !== undefined

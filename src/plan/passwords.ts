@@ -4,11 +4,13 @@
  * it, with the new tree already built. Pure.
  */
 import type { Environment } from './domain.js'
-import type { Plan } from './operations.js'
+import type { Plan } from './plan.js'
 
 /**
  * The engine whose rules a plan's new password must follow: the source's, which the new cluster or tree
  * shares (a clone and a create keep the engine), and which no run renames.
  */
 export const passwordEngine = (env: Environment, plan: Plan): string | undefined =>
-  (env.clusters ?? []).find((c) => c.DBClusterIdentifier === plan.source)?.Engine ?? env.instances.find((i) => i.DBInstanceIdentifier === plan.source)?.Engine
+  plan.kind === 'replica-tree'
+    ? env.instances.find((i) => i.DBInstanceIdentifier === plan.source)?.Engine
+    : (env.clusters ?? []).find((c) => c.DBClusterIdentifier === plan.source)?.Engine

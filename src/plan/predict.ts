@@ -7,7 +7,9 @@ import type { DBInstance, Environment } from './domain.js'
 import { accepts, differences, INHERITED_FROM_SOURCE, instanceSettings, settingKeys } from './settings.js'
 import { replicaForest, replicaTree, breadthFirst } from './forest.js'
 import { identifierProblem, OLD_PREFIX, oldName, TEMP_PREFIX } from './identifiers.js'
-import { passwordConflict, passwordSet, renamesAfterPassword, setsPassword, type NewPassword, type Operation, type Plan, type Settings, type Step } from './operations.js'
+import { passwordConflict, passwordSet, setsPassword, type NewPassword, type Operation, type Settings } from './operations.js'
+import { type Plan, type Step } from './plan.js'
+import { checkGraph } from './predict/graph.js'
 
 /** An instance as the predictor sees it: its settings, its replica link, and whose data it holds. */
 export interface PredictedInstance {
@@ -182,76 +184,6 @@ const applyStep = (
   return v
 }
 
-/** Names a step makes exist or stop existing. */
-const namesChanged = (o: Operation): ReadonlyArray<string> => {
-  switch (o.op) {
-    case 'CreateDBInstanceReadReplica':
-    case 'RestoreDBInstanceFromDBSnapshot':
-    case 'DeleteDBInstance':
-      return [o.id]
-    case 'ModifyDBInstance':
-      return o.request.NewDBInstanceIdentifier === undefined ? [] : [o.id, o.request.NewDBInstanceIdentifier]
-    case 'PromoteReadReplica':
-    case 'AddTagsToResource':
-    case 'RunCommand':
-    case 'RunLiquibase':
-      return []
-    case 'RestoreDBClusterToPointInTime':
-    case 'CreateDBInstance':
-    case 'DeleteDBCluster':
-    case 'CreateDBSubnetGroup':
-    case 'CreateDBCluster':
-      return [o.id]
-    case 'ModifyDBCluster':
-      return o.request.NewDBClusterIdentifier === undefined ? [] : [o.id, o.request.NewDBClusterIdentifier]
-    case 'AddRoleToDBCluster':
-      return []
-  }
-}
-
-/** Names a step needs to exist or to be free. */
-const namesUsed = (o: Operation): ReadonlyArray<string> =>
-  o.op === 'CreateDBInstanceReadReplica' ? [o.id, o.request.SourceDBInstanceIdentifier] : o.op === 'RunCommand' ? [] : [...namesChanged(o), o.id]
-
-/** Graph rules: what must wait for what, whatever order a concurrent run picks. */
-const checkGraph = (plan: Plan): string[] => {
-  const v: string[] = []
-  const ancestors = new Map<number, Set<number>>()
-  for (const s of plan.steps) {
-    const all = new Set<number>()
-    for (const a of s.after) {
-      if (!(a < s.n) || !ancestors.has(a)) v.push(`step ${s.n}: waits for step ${a}, which does not come before it`)
-      all.add(a)
-      for (const x of ancestors.get(a) ?? []) all.add(x)
-    }
-    ancestors.set(s.n, all)
-  }
-  plan.steps.forEach((s, i) => {
-    if (s.n !== i + 1) v.push(`step ${i + 1} is numbered ${s.n}`)
-  })
-  const waitsFor = (later: Step, earlier: Step) => ancestors.get(later.n)?.has(earlier.n) === true
-  for (const later of plan.steps) {
-    for (const earlier of plan.steps) {
-      if (earlier.n >= later.n) break
-      const changed = namesChanged(earlier)
-      if (namesUsed(later).some((id) => changed.includes(id)) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} (${later.op} ${later.id}) does not wait for step ${earlier.n}, which creates, renames or deletes a name it uses`)
-      }
-      if (later.op === 'DeleteDBInstance' && (earlier.op === 'RunCommand' || earlier.phase === 'rename-temp') && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} deletes ${later.id} without waiting for step ${earlier.n} (${earlier.phase})`)
-      }
-      // a copy with the source's password must not take a target name before it has its own
-      if (renamesAfterPassword(earlier, later) && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} without waiting for step ${earlier.n}, which gives it its new master password`)
-      }
-      if (earlier.phase === 'copy' && later.phase === 'rename-old' && !waitsFor(later, earlier)) {
-        v.push(`step ${later.n} renames ${later.id} away before the new tree is complete (step ${earlier.n})`)
-      }
-    }
-  }
-  return v
-}
-
 /** Settings of `actual` that differ from `expected`, as `Key (expected → actual)`. */
 export const settingDifferences = (expected: Settings, actual: Settings): string[] => differences(settingKeys, expected, actual)
 
@@ -275,7 +207,7 @@ export const predict = (env: Environment, plan: Plan): Prediction => {
  * end state: the target's names, topology and settings, holding the source's data; the source and
  * every instance outside the target tree exactly as they were; no temp- or old- left behind.
  */
-export const checkPlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
+export const checkReplicaTreePlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
   const { state, violations } = predict(env, plan)
   const v = [...violations]
   const before = initialState(env)

@@ -7,7 +7,8 @@ import type { DBCluster, DBInstance, Environment } from './domain.js'
 import { clusterSettings, instanceSettings } from './settings.js'
 import { settingDifferences } from './predict.js'
 import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
-import { passwordSet, renameTarget, setsPassword, type Plan, type Settings, type Step } from './operations.js'
+import { passwordSet, renameTarget, resourceOf, setsPassword, type Settings } from './operations.js'
+import { type Plan, type Step } from './plan.js'
 import { clusterFootprint, footprint, tagsOf, tagValue, TAG_RENAMED_FROM, TAG_RESTARTED, TAG_RUN } from './runs.js'
 import { isFailedStatus } from './rds-facts.js'
 
@@ -160,7 +161,7 @@ const ownProgress = (w: Seen, step: Step): StepProgress => {
     case 'AddTagsToResource': {
       const wanted = step.request.Tags
       const renamedAway = wanted.some((t) => t.Key === TAG_RENAMED_FROM)
-      if (step.request.ResourceName.includes(':cluster:')) {
+      if (resourceOf(step)?.kind === 'cluster') {
         const candidates = [w.clusterById.get(step.id), w.clusterOriginals.get(step.id), w.clusterCopies.get(stripTemp(step.id))]
         if (candidates.some((c) => c !== undefined && hasTags(c.TagList ?? [], wanted))) return done
         return renamedAway && clusterDeleted(w, step.id) ? done : pending

@@ -1,5 +1,6 @@
 /** Building a plan's step list: numbers in order, and `after` kept to what is not already implied. */
-import type { Operation, Phase, Step } from './operations.js'
+import type { Operation } from './operations.js'
+import type { Phase, Step } from './plan.js'
 
 export class StepList {
   readonly steps: Step[] = []

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import { drawErrors } from '../../src/plan/domain.js'
-import { Plan } from '../../src/plan/operations.js'
+import { Plan } from '../../src/plan/plan.js'
 import { repoRoot } from './fixtures.js'
 
 export interface Run {

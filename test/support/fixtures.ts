@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DBInstance, Environment } from '../../src/plan/domain.js'
-import type { Plan, Step } from '../../src/plan/operations.js'
+import type { Plan, Step } from '../../src/plan/plan.js'
 import { planClone, type CloneRequest } from '../../src/plan/clone/clone.js'
 import { renderProblems } from '../../src/plan/problems.js'
 import { loadFixture } from '../../src/sim/fixture.js'

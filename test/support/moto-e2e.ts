@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds'
-import type { Plan, Step } from '../../src/plan/operations.js'
+import type { Plan, Step } from '../../src/plan/plan.js'
 import { cleanEnv, cli, startCli, type Run, type StartedCli } from './cli.js'
 import { isMutating, startMoto, whenMotoAvailable, type Moto, type RecordedRequest } from './moto.js'
 

@@ -11,7 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { stepDuration } from '../../plan/durations.js'
-import type { Step } from '../../plan/operations.js'
+import type { Step } from '../../plan/plan.js'
 import { firstLine, fromSdkError } from '../errors.js'
 import { SIX_DIGITS } from './mfa.js'
 import { ROLE_CHAINING_MAX_SECONDS } from './role-file.js'

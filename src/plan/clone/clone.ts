@@ -7,11 +7,10 @@
  * Pure: a function from what describe showed to a Plan.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { checkClusterPlan } from '../cluster-predict.js'
 import type { Environment } from '../domain.js'
 import { normalizeIdentifier } from '../identifiers.js'
-import { PLAN_VERSION, type Plan } from '../operations.js'
-import { checkPlan } from '../predict.js'
+import { PLAN_VERSION, type Plan, type PlanKind } from '../plan.js'
+import { checkPlan } from '../predict/end-state.js'
 import type { Problem } from '../problems.js'
 import { clusterRunInProgress, runInProgress } from '../runs.js'
 import { StepList } from '../steps.js'
@@ -57,8 +56,9 @@ export const plannerFor = (env: Environment, req: { readonly source: string; rea
   return [req.source, req.target].some((id) => clusterIds.has(normalizeIdentifier(id))) ? 'cluster' : 'instance'
 }
 
-const planned = (env: Environment, run: string, source: string, target: string, list: StepList): Plan => ({
+const planned = (env: Environment, kind: PlanKind, run: string, source: string, target: string, list: StepList): Plan => ({
   version: PLAN_VERSION,
+  kind,
   region: env.region,
   run,
   source,
@@ -79,7 +79,7 @@ export const planReplicaTreeClone = (current: Environment, req: ReplicaTreeClone
   const list = new StepList()
   const built = copyPhaseOfTree(env, r, list, req.password)
   swapPhases(list, { env, run: r.run, subject: treeSubject(r), restart: req.restart }, built)
-  const plan = planned(env, r.run, r.source.DBInstanceIdentifier, r.target.DBInstanceIdentifier, list)
+  const plan = planned(env, 'replica-tree', r.run, r.source.DBInstanceIdentifier, r.target.DBInstanceIdentifier, list)
   return checked(plan, checkPlan(env, plan))
 }
 
@@ -96,8 +96,8 @@ export const planClusterClone = (current: Environment, req: ClusterCloneRequest)
   const list = new StepList()
   const built = copyPhaseOfCluster(env, r, list, req.password)
   swapPhases(list, { env, run: r.run, subject: clusterSubject(r, req.finalSnapshot), restart: req.restart }, built)
-  const plan = planned(env, r.run, r.source.DBClusterIdentifier, r.target.DBClusterIdentifier, list)
-  return checked(plan, checkClusterPlan(env, plan))
+  const plan = planned(env, 'aurora-cluster', r.run, r.source.DBClusterIdentifier, r.target.DBClusterIdentifier, list)
+  return checked(plan, checkPlan(env, plan))
 }
 
 /** Plans a clone of whatever `source` and `target` name (plannerFor's choice). */

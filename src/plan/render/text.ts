@@ -1,13 +1,9 @@
 /**
- * Plan rendering: the text flight plan, the JSON document, and a Mermaid picture of the trees
- * before and after. Pure: each takes the plan (and, for the picture, the environment) and returns
- * a string.
+ * The plan as text (the flight plan and its deletion list) and as the JSON document, for any kind of
+ * plan. Pure: each takes the plan (and what is already done) and returns a string.
  */
-import type { Environment } from './domain.js'
-import { breadthFirst, replicaForest, replicaTree } from './forest.js'
-import type { Plan, Phase, Step } from './operations.js'
-import { predict, type PredictedInstance } from './predict.js'
-import type { StepProgress } from './progress.js'
+import type { Plan, Phase, Step } from '../plan.js'
+import type { StepProgress } from '../progress.js'
 
 const PHASE_TITLES: Record<Phase, string> = {
   create: 'create: a new, empty cluster and its instances',
@@ -164,7 +160,7 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
   const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
   const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
   const finished = progress?.filter((p) => p._tag === 'done').length ?? 0
-  const verb = plan.steps.some((s) => s.op === 'CreateDBCluster') ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
+  const verb = plan.kind === 'create' ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
   const lines = [`Plan: ${verb} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
   let phase: Phase | undefined
   for (const s of plan.steps) {
@@ -179,51 +175,3 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
 }
 
 export const renderJson = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\n`
-
-// ---------------------------------------------------------------------------------------------
-// Mermaid: the source and target trees before, and as the predictor says they will be after.
-
-const nodeId = (prefix: string, id: string): string => `${prefix}_${id.replace(/[^a-zA-Z0-9]/g, '_')}`
-
-interface Drawn {
-  readonly id: string
-  readonly parent: string | undefined
-  readonly label: string
-}
-
-const drawTree = (prefix: string, title: string, nodes: ReadonlyArray<Drawn>): string[] => [
-  `  subgraph ${prefix}["${title}"]`,
-  '    direction TB',
-  ...nodes.map((n) => `    ${nodeId(prefix, n.id)}["${n.label}"]`),
-  ...nodes.flatMap((n) => (n.parent === undefined ? [] : [`    ${nodeId(prefix, n.parent)} --> ${nodeId(prefix, n.id)}`])),
-  '  end',
-]
-
-export const renderMermaid = (env: Environment, plan: Plan): string => {
-  const forest = replicaForest(env.instances)
-  const treeOf = (root: string) => {
-    const tree = replicaTree(forest, root)
-    return tree === undefined ? [] : breadthFirst(tree)
-  }
-  const beforeNodes = [...treeOf(plan.source), ...treeOf(plan.target)].map(
-    (n): Drawn => ({ id: n.instance.DBInstanceIdentifier, parent: n.parent, label: `${n.instance.DBInstanceIdentifier}<br/>${n.instance.DBInstanceClass}` }),
-  )
-  const { state } = predict(env, plan)
-  const afterNodes: Drawn[] = []
-  const visit = (i: PredictedInstance) => {
-    const data = i.dataFrom === i.id ? '' : `<br/>data of ${i.dataFrom}`
-    afterNodes.push({ id: i.id, parent: i.replicaSource, label: `${i.id}<br/>${i.settings.DBInstanceClass ?? ''}${data}` })
-    for (const r of [...state.values()].filter((x) => x.replicaSource === i.id).sort((a, b) => a.id.localeCompare(b.id))) visit(r)
-  }
-  for (const root of [plan.source, plan.target]) {
-    const i = state.get(root)
-    if (i !== undefined) visit(i)
-  }
-  const lines = [
-    'flowchart LR',
-    ...drawTree('before', 'before', beforeNodes),
-    ...drawTree('after', 'after', afterNodes),
-    `  ${nodeId('before', plan.source)} -. "clone (${plan.steps.length} steps)" .-> ${nodeId('after', plan.target)}`,
-  ]
-  return `${lines.join('\n')}\n`
-}
