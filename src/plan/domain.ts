@@ -234,13 +234,16 @@ export const arnPrefix = (env: Environment): string => {
 const knownPrefix = (arns: ReadonlyArray<string | undefined>, type: string): string | undefined =>
   arns.find((a) => a !== undefined)?.match(new RegExp(`^(arn:[^:]+:rds:[^:]*:[^:]*):${type}:`))?.[1]
 
+/** The kinds of RDS resource a plan acts on, by the names their ARNs use (db, cluster, subgrp). */
+export type ResourceKind = 'db' | 'cluster' | 'subgrp'
+
 /**
  * The ARN an instance (`db`), a cluster or a subnet group (`subgrp`) has, or will have, under `id`:
  * RDS ARNs are name-based. The region and account are read off an ARN of the same type that
  * describe showed (an instance's for a subnet group), else off one of the other type, else the
  * region with any account.
  */
-export const arnFor = (env: Environment, type: 'db' | 'cluster' | 'subgrp', id: string): string => {
+export const arnFor = (env: Environment, type: ResourceKind, id: string): string => {
   const instance = knownPrefix(env.instances.map((i) => i.DBInstanceArn), 'db')
   const cluster = knownPrefix((env.clusters ?? []).map((c) => c.DBClusterArn), 'cluster')
   const prefix = type === 'cluster' ? (cluster ?? instance) : (instance ?? cluster)

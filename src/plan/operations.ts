@@ -4,7 +4,7 @@
  * images), so every shape here is an io-ts codec and the TypeScript types are derived from them.
  */
 import * as t from 'io-ts'
-import { ProcessorFeature, Tag } from './domain.js'
+import { ProcessorFeature, Tag, type ResourceKind } from './domain.js'
 
 /** Settings a new instance takes from the target it replaces, under their request names. */
 export const SettingsProps = {
@@ -284,8 +284,8 @@ export const renameTarget = (o: Operation): string | undefined => renamedTo(o)?.
 // ---------------------------------------------------------------------------------------------
 // Request constructors: the steps the planners write, each once (stack-mitosis's operations.clj).
 
-/** What a name-based step acts on: a DB instance or a DB cluster. */
-export type ResourceType = 'db' | 'cluster'
+/** What a rename, an unprotect or a swap acts on: a DB instance or a DB cluster (subnet groups are never renamed). */
+export type RenamableKind = Exclude<ResourceKind, 'subgrp'>
 
 /** ModifyDBInstance with `fields`, applied now. */
 export const modifyInstance = (id: string, fields: Omit<ModifyDBInstanceRequest, 'DBInstanceIdentifier' | 'ApplyImmediately'>): Operation => ({
@@ -302,11 +302,11 @@ export const modifyCluster = (id: string, fields: Omit<ModifyDBClusterRequest, '
 })
 
 /** An instance or a cluster takes the name `to`. */
-export const rename = (type: ResourceType, id: string, to: string): Operation =>
+export const rename = (type: RenamableKind, id: string, to: string): Operation =>
   type === 'db' ? modifyInstance(id, { NewDBInstanceIdentifier: to }) : modifyCluster(id, { NewDBClusterIdentifier: to })
 
 /** Deletion protection off, so that the delete that follows is taken. */
-export const unprotect = (type: ResourceType, id: string): Operation =>
+export const unprotect = (type: RenamableKind, id: string): Operation =>
   type === 'db' ? modifyInstance(id, { DeletionProtection: false }) : modifyCluster(id, { DeletionProtection: false })
 
 /** Tags on the resource `id` is (its ARN: RDS tags by ARN). */
@@ -329,9 +329,6 @@ export const promote = (id: string, settings: Omit<PromoteReadReplicaRequest, 'D
   request: { DBInstanceIdentifier: id, ...settings },
 })
 
-
-/** The kinds of RDS resource a plan acts on, by the names their ARNs use (db, cluster, subgrp). */
-export type ResourceKind = 'db' | 'cluster' | 'subgrp'
 
 /** An RDS resource by kind and identifier (an instance and a cluster may share an identifier). */
 export interface Resource {

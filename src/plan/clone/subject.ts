@@ -5,7 +5,7 @@
  */
 import type { DBCluster, DBInstance } from '../domain.js'
 import { leavesFirst, type ReplicaTree } from '../forest.js'
-import type { ResourceType } from '../operations.js'
+import type { RenamableKind } from '../operations.js'
 
 export type CloneSubject =
   | { readonly _tag: 'ReplicaTree'; readonly tree: ReplicaTree }
@@ -20,7 +20,7 @@ export type CloneSubject =
 
 /** One target resource the swap replaces, under its own (target) name. */
 export interface Swapped {
-  readonly type: ResourceType
+  readonly type: RenamableKind
   readonly id: string
   readonly deletionProtection: boolean
   /** What must be deleted before it: an instance's replicas, a cluster's members. */
@@ -28,7 +28,7 @@ export interface Swapped {
 }
 
 /** Where the restart's hook and tag go: the tree's root instance, or the cluster. */
-export const subjectRoot = (s: CloneSubject): { readonly type: ResourceType; readonly id: string } =>
+export const subjectRoot = (s: CloneSubject): { readonly type: RenamableKind; readonly id: string } =>
   s._tag === 'ReplicaTree' ? { type: 'db', id: s.tree.instance.DBInstanceIdentifier } : { type: 'cluster', id: s.cluster.DBClusterIdentifier }
 
 const instance = (i: DBInstance, within: ReadonlyArray<string>): Swapped => ({
