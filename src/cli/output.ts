@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { iamPolicy } from '../plan/iam.js'
 import { renderApplyFailure } from '../interpret/apply.js'
 import { missingSecret } from '../interpret/secrets.js'
-import { processShell } from '../interpret/shell.js'
+import type { Capabilities } from '../interpret/capabilities.js'
 import { apply, planFileOf, secretsOf, type Planned } from '../interpret/workflow.js'
 import type { Environment } from '../plan/domain.js'
 import type { Plan } from '../plan/plan.js'
@@ -17,7 +17,6 @@ import { passwordEngine } from '../plan/passwords.js'
 import { planProgress } from '../plan/progress.js'
 import { renderMermaid } from '../plan/render/mermaid.js'
 import { renderJson, renderText } from '../plan/render/text.js'
-import type { Connected } from './wiring.js'
 import { confirm } from './prompt.js'
 import { describeFailure, Interrupted, UserError } from './errors.js'
 import { catchInterrupts, exitCodeFor } from './interrupt.js'
@@ -59,7 +58,7 @@ const savePlan = (path: string, plan: Plan, environment: Environment): string =>
   return `Saved to ${path}; apply exactly this plan with: mitosis apply ${path}${password}\n`
 }
 
-const applyFlow = async (plan: Plan, environment: Environment, connected: Connected, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {
+const applyFlow = async (plan: Plan, environment: Environment, capabilities: Capabilities, flags: ApplyFlowFlags, extras: ApplyFlowExtras = {}): Promise<void> => {
   const pollIntervalMs = flags['poll-interval']
   const stepTimeoutMs = flags['step-timeout']
   const hookTimeoutMs = flags['hook-timeout']
@@ -78,12 +77,12 @@ const applyFlow = async (plan: Plan, environment: Environment, connected: Connec
     if (answer === 'interrupted') throw new Interrupted('not applied', exitCodeFor('SIGINT'))
     if (answer !== 'yes') throw new UserError('not applied')
   }
-  const { port, clock, beforeStep } = connected
+  const { clock } = capabilities
   const reporter = flags.json ? jsonLinesReporter((l) => process.stdout.write(l)) : process.stdout.isTTY ? liveReporter(plan, process.stdout, () => clock.now()) : lineReporter(plan, (l) => process.stdout.write(l))
   const interrupts = catchInterrupts((line) => process.stderr.write(`${line}\n`))
   const result = await apply(
     plan,
-    { rds: port, clock, shell: processShell, random: Math.random, ...(beforeStep === undefined ? {} : { beforeStep }) },
+    capabilities,
     {
       pollIntervalMs,
       stepTimeoutMs,
@@ -123,7 +122,7 @@ export type OutputFlags = ApplyFlowFlags &
  * --format says, saved with --out), or the apply, with the password read only now and handed to the
  * interpreter alone.
  */
-export const showOrApply = async ({ plan, environment }: Planned, connected: Connected, flags: OutputFlags): Promise<void> => {
+export const showOrApply = async ({ plan, environment }: Planned, capabilities: Capabilities, flags: OutputFlags): Promise<void> => {
   sayNotes(environment)
   if (flags['iam-policy']) {
     process.stdout.write(`${JSON.stringify(iamPolicy(environment, plan), null, 2)}\n`)
@@ -137,16 +136,16 @@ export const showOrApply = async ({ plan, environment }: Planned, connected: Con
     return
   }
   if (format === 'mermaid') throw new UserError('--format mermaid only describes a plan: add --plan')
-  await applyWithPassword({ plan, environment }, connected, flags)
+  await applyWithPassword({ plan, environment }, capabilities, flags)
 }
 
 /**
  * The apply of a fresh or a checked plan: a plan that sets a master password names it only; the
  * password is read only now, from stdin or a file, and handed to the interpreter alone.
  */
-export const applyWithPassword = async ({ plan, environment }: Planned, connected: Connected, flags: ApplyFlowFlags & PasswordFlags): Promise<void> => {
+export const applyWithPassword = async ({ plan, environment }: Planned, capabilities: Capabilities, flags: ApplyFlowFlags & PasswordFlags): Promise<void> => {
   const secrets = await readPasswordSecrets(flags, passwordEngine(environment, plan))
-  await applyFlow(plan, environment, connected, flags, secrets === undefined ? {} : { secrets })
+  await applyFlow(plan, environment, capabilities, flags, secrets === undefined ? {} : { secrets })
 }
 
 /** Checks the flags that say how a plan is shown before anything is read. */

@@ -1,5 +1,6 @@
 /**
- * The production wiring, at the edge: the capabilities a command runs with. AWS (the standard chain, a
+ * The production wiring, at the edge: the Capabilities a command runs with (the RDS port, the clock,
+ * the hook's shell, randomness for the poll jitter, and the credential policy before each step). AWS (the standard chain, a
  * profile, or MFA-assumed credentials from --credentials) on the wall clock, or with --simulate the
  * in-memory RDS on a virtual clock (an apply then runs in fast-forward).
  */
@@ -13,19 +14,12 @@ import { mfaCodeSource, type MfaCodeSource } from '../aws/credentials/mfa.js'
 import { profileCredentials } from '../aws/credentials/profile.js'
 import { loadRoleFile } from '../aws/credentials/role-file.js'
 import { awsRdsPort } from '../aws/rds.js'
-import { renderRdsError, systemClock, type Clock, type RdsPort } from '../interpret/capabilities.js'
-import type { Step } from '../plan/plan.js'
+import { renderRdsError, systemClock, type Capabilities, type Clock } from '../interpret/capabilities.js'
+import { processShell } from '../interpret/shell.js'
 import { simulate } from '../sim/simulator.js'
 import { loadFixture } from '../sim/fixture.js'
 import { UserError } from './errors.js'
 import { terminalPrompt } from './prompt.js'
-
-export interface Connected {
-  readonly port: RdsPort
-  readonly clock: Clock
-  /** Before each step: a reason to stop at this boundary (credentials about to expire). */
-  readonly beforeStep?: (step: Step) => Promise<string | undefined>
-}
 
 export interface WorldFlags {
   readonly simulate?: string | undefined
@@ -61,15 +55,15 @@ const awsCredentials = async (flags: WorldFlags, clock: Clock): Promise<{ readon
   return { credentials, region: flags.region }
 }
 
-export const connect = async (flags: WorldFlags): Promise<Connected> => {
+export const connect = async (flags: WorldFlags): Promise<Capabilities> => {
   if (flags.simulate !== undefined) {
     const sim = simulate(orThrow(loadFixture(flags.simulate)))
-    return { port: sim, clock: sim.clock }
+    return { rds: sim, clock: sim.clock, shell: processShell, random: Math.random }
   }
   const clock = systemClock
   const { credentials, region } = await awsCredentials(flags, clock)
   const connected = await pipe(connectRds({ profile: flags.profile, region, credentials: credentials?.provider }), TE.map(awsRdsPort))()
   if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
-  if (credentials === undefined) return { port: connected.right, clock }
-  return { port: connected.right, clock, beforeStep: refreshBeforeStep(credentials, clock.now) }
+  const capabilities: Capabilities = { rds: connected.right, clock, shell: processShell, random: Math.random }
+  return credentials === undefined ? capabilities : { ...capabilities, beforeStep: refreshBeforeStep(credentials, clock.now) }
 }

@@ -44,15 +44,15 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
     if (passwordChoice(flags) !== undefined && secretsOf(file.right.plan).length === 0) {
       throw new UserError(`${args.file} sets no master password (it was planned without --db-password-stdin or --db-password-file); drop the password flag or make a new plan with it`)
     }
-    const connected = await connect(flags)
-    const checked = await checkSaved({ rds: connected.port }, json, { allowProductionTarget: flags['allow-production-target'] })()
+    const capabilities = await connect(flags)
+    const checked = await checkSaved(capabilities, json, { allowProductionTarget: flags['allow-production-target'] })()
     if (E.isLeft(checked)) {
       // what reading the world could not tell is said even when the plan is refused
       if ('environment' in checked.left && checked.left.environment !== undefined) sayNotes(checked.left.environment)
       throw new UserError(renderSavedFailure(checked.left, args.file), checked.left._tag === 'Production' ? 2 : 1)
     }
     sayNotes(checked.right.environment)
-    await applyWithPassword(checked.right, connected, flags)
+    await applyWithPassword(checked.right, capabilities, flags)
   }
 }
 

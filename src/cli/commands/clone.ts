@@ -59,8 +59,8 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
       password: passwordChoice(flags),
       allowProductionTarget: flags['allow-production-target'],
     }
-    const connected = await connect(flags)
-    const planned = await plan({ rds: connected.port }, { clone: request })()
+    const capabilities = await connect(flags)
+    const planned = await plan(capabilities, { clone: request })()
     // a target tagged as production is refused with an exit code of its own
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left), refusedAsProduction(planned.left) ? 2 : 1)
     const { source, target } = planned.right.plan
@@ -69,6 +69,6 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     if (kind === 'aurora-cluster' && flags['restore-snapshot']) {
       throw new UserError(`--restore-snapshot applies to DB instance clones only; ${source} and ${target} are Aurora clusters, cloned copy-on-write`)
     }
-    await showOrApply(planned.right, connected, flags)
+    await showOrApply(planned.right, capabilities, flags)
   }
 }

@@ -64,10 +64,10 @@ It applies against AWS (and on the simulator, --simulate); review it with --plan
       changelog: changelogFile(flags.changelog),
       engineVersion: flags['engine-version'],
     }
-    const connected = await connect(flags)
-    const planned = await plan({ rds: connected.port }, { create: request })()
+    const capabilities = await connect(flags)
+    const planned = await plan(capabilities, { create: request })()
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left))
-    await showOrApply(planned.right, connected, flags)
+    await showOrApply(planned.right, capabilities, flags)
   }
 }
 
