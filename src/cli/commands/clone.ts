@@ -63,8 +63,7 @@ Credentials, region and endpoint come from the standard AWS chain (environment, 
     const planned = await plan(capabilities, { clone: request })()
     // a target tagged as production is refused with an exit code of its own
     if (E.isLeft(planned)) throw new UserError(renderPlanFailure(planned.left), refusedAsProduction(planned.left) ? 2 : 1)
-    const { source, target } = planned.right.plan
-    const { kind } = planned.right.plan
+    const { source, target, kind } = planned.right.plan
     if (kind === 'replica-tree' && flags['final-snapshot']) throw new UserError(`--final-snapshot applies to Aurora cluster clones only; ${source} and ${target} are DB instances`)
     if (kind === 'aurora-cluster' && flags['restore-snapshot']) {
       throw new UserError(`--restore-snapshot applies to DB instance clones only; ${source} and ${target} are Aurora clusters, cloned copy-on-write`)
