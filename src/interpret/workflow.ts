@@ -14,7 +14,7 @@ import { basisOf, PlanFile, staleness, type Plan } from '../plan/plan.js'
 import { checkPlan } from '../plan/predict/end-state.js'
 import { refusesProduction, renderProblem, renderProblems, type Problem } from '../plan/problems.js'
 import { productionPlanTarget, type ProductionTarget } from '../plan/production.js'
-import { clusterRunInProgress, runInProgress } from '../plan/runs.js'
+import { worldBeforeRun } from '../plan/runs.js'
 import { applyPlan } from './scheduler.js'
 import { observeEnvironment, observeForCreate, observeSubnetGroups } from './observe.js'
 import { renderRdsError, type Capabilities, type RdsError } from './capabilities.js'
@@ -146,10 +146,9 @@ export const decodeSaved = (json: unknown): E.Either<SavedFailure, PlanFile> =>
 /** The checks of a saved plan on the world as it is now, in the order the CLI has always made them. */
 const checkOn = (file: PlanFile, environment: Environment, options: CheckOptions): E.Either<SavedFailure, Checked> => {
   const { plan, basis } = file
-  const kind = plan.kind
+  const { kind } = plan
   // the world as the plan was made on it (before its run, when one is under way), as the planners see it
-  const before =
-    kind === 'create' ? environment : ((kind === 'aurora-cluster' ? clusterRunInProgress : runInProgress)(environment, plan.source, plan.target)?.original ?? environment)
+  const before = worldBeforeRun(environment, plan)
   // a production target is refused as the planner refused it (a create makes a new cluster: nothing to judge)
   const production = kind === 'create' || options.allowProductionTarget === true ? undefined : productionPlanTarget(before, plan.target, kind === 'aurora-cluster' ? 'cluster' : 'instance')
   if (production !== undefined) return E.left({ _tag: 'Production', target: production, environment })

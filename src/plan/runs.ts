@@ -11,6 +11,7 @@
  */
 import type { DBCluster, DBInstance, Environment, Tag } from './domain.js'
 import { replicaForest, replicaTree, treeIds } from './forest.js'
+import type { PlanKind } from './plan.js'
 
 export const TAG_RUN = 'mitosis:run'
 export const TAG_SOURCE = 'mitosis:source'
@@ -213,6 +214,21 @@ export const clusterRunInProgress = (env: Environment, source: string, target: s
     },
     beforeClusterRun,
   )
+
+/**
+ * The world as a plan of any kind was made on it: before its run, when one is under way (a create's
+ * cluster is found by its run id, so its world needs no undoing).
+ */
+export const worldBeforeRun = (env: Environment, plan: { readonly kind: PlanKind; readonly source: string; readonly target: string }): Environment => {
+  switch (plan.kind) {
+    case 'create':
+      return env
+    case 'replica-tree':
+      return runInProgress(env, plan.source, plan.target)?.original ?? env
+    case 'aurora-cluster':
+      return clusterRunInProgress(env, plan.source, plan.target)?.original ?? env
+  }
+}
 
 /** The identifiers of the target tree in an environment (root first). */
 export const targetTreeIds = (env: Environment, target: string): ReadonlyArray<string> => {
