@@ -71,6 +71,12 @@ export type SecretRef = t.TypeOf<typeof SecretRef>
 /** The one secret a plan uses: the master user's password (a create's, or a clone's new one). */
 export const MASTER_PASSWORD_SECRET = 'master-password'
 
+/** A master password as a create and a modify take it: a secret by name, or one RDS manages. */
+const MasterPasswordProps = { MasterUserPassword: SecretRef, ManageMasterUserPassword: t.boolean }
+
+/** Which log types a modify turns on or off (instances and clusters take the same shape). */
+const LogExportsChange = t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) })
+
 /**
  * A new master password: `secret`, one of the user's, given to the interpreter as MASTER_PASSWORD_SECRET
  * (the plan holds only its name); `managed`, one RDS makes and keeps in Secrets Manager.
@@ -92,9 +98,8 @@ export const ModifyDBInstanceRequest = t.intersection([
     ...SettingsProps,
     NewDBInstanceIdentifier: t.string,
     DBPortNumber: t.number,
-    CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
-    MasterUserPassword: SecretRef,
-    ManageMasterUserPassword: t.boolean,
+    CloudwatchLogsExportConfiguration: LogExportsChange,
+    ...MasterPasswordProps,
   }),
 ])
 export type ModifyDBInstanceRequest = t.TypeOf<typeof ModifyDBInstanceRequest>
@@ -152,9 +157,8 @@ export const ModifyDBClusterRequest = t.intersection([
     VpcSecurityGroupIds: t.array(t.string),
     Port: t.number,
     EnableIAMDatabaseAuthentication: t.boolean,
-    CloudwatchLogsExportConfiguration: t.partial({ EnableLogTypes: t.array(t.string), DisableLogTypes: t.array(t.string) }),
-    MasterUserPassword: SecretRef,
-    ManageMasterUserPassword: t.boolean,
+    CloudwatchLogsExportConfiguration: LogExportsChange,
+    ...MasterPasswordProps,
   }),
 ])
 export type ModifyDBClusterRequest = t.TypeOf<typeof ModifyDBClusterRequest>
@@ -217,8 +221,7 @@ export const CreateDBClusterRequest = t.intersection([
     EngineVersion: t.string,
     EngineMode: t.string,
     DatabaseName: t.string,
-    MasterUserPassword: SecretRef,
-    ManageMasterUserPassword: t.boolean,
+    ...MasterPasswordProps,
     StorageEncrypted: t.boolean,
     KmsKeyId: t.string,
     DBSubnetGroupName: t.string,
