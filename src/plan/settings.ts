@@ -264,3 +264,6 @@ export const differences = <K extends string>(keys: ReadonlyArray<K>, expected: 
     const [e, a] = [normalize(k, expected[k]), normalize(k, actual[k])]
     return e === a ? [] : [`${k} ${e ?? '(unset)'} → ${a ?? '(unset)'}`]
   })
+
+/** An instance's settings in `actual` that differ from `expected`, as `Key expected → actual`. */
+export const settingDifferences = (expected: Settings, actual: Settings): string[] => differences(settingKeys, expected, actual)

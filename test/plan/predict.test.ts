@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Plan, Step } from '../../src/plan/plan.js'
-import { predict } from '../../src/plan/predict.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { checkPlan } from '../../src/plan/predict/end-state.js'
 import { fixture, plan, renameOf, stepOf } from '../support/fixtures.js'
 
@@ -21,12 +21,12 @@ const without = (p: Plan, n: number): Plan => ({
 test('a plan from the planner passes, and its end state is the target tree holding the source\'s data', () => {
   assert.equal(checkPlan(demo, good), [])
   const { state } = predict(demo, good)
-  assert.is(state.get('mitosis-demo')!.dataFrom, 'mitosis-prod')
-  assert.is(state.get('mitosis-demo-replica')!.dataFrom, 'mitosis-prod')
-  assert.is(state.get('mitosis-demo-replica')!.replicaSource, 'mitosis-demo')
-  assert.is(state.get('mitosis-demo')!.settings.DBInstanceClass, 'db.t4g.medium')
-  assert.not.ok([...state.keys()].some((id) => id.startsWith('temp-') || id.startsWith('old-')))
-  assert.ok(state.has('analytics-warehouse'))
+  assert.is(state.instances.get('mitosis-demo')!.dataFrom, 'mitosis-prod')
+  assert.is(state.instances.get('mitosis-demo-replica')!.dataFrom, 'mitosis-prod')
+  assert.is(state.instances.get('mitosis-demo-replica')!.replicaSource, 'mitosis-demo')
+  assert.is(state.instances.get('mitosis-demo')!.settings.DBInstanceClass, 'db.t4g.medium')
+  assert.not.ok([...state.instances.keys()].some((id) => id.startsWith('temp-') || id.startsWith('old-')))
+  assert.ok(state.instances.has('analytics-warehouse'))
 })
 
 test('deleting something the plan did not rename to old- is refused', () => {
