@@ -134,18 +134,18 @@ const applyStep = (world: World, step: Step, run: Run): string[] => {
       break
     }
     case 'PromoteReadReplica': {
-      const i = instances.get(step.id)
+      const i = needInstance(step.id)
       notSourceInstance(step.id, i)
-      if (needInstance(step.id) === undefined || i === undefined) break
+      if (i === undefined) break
       if (i.replicaSource === undefined) v.push(`${at}: ${step.id} is not a read replica`)
       for (const k of unaccepted(step, i.engine)) v.push(`${at}: PromoteReadReplica does not take ${k}`)
       instances.set(step.id, { ...i, replicaSource: undefined, settings: { ...i.settings, ...settingsOfRequest(step.request) } })
       break
     }
     case 'ModifyDBInstance': {
-      const i = instances.get(step.id)
+      const i = needInstance(step.id)
       notSourceInstance(step.id, i)
-      if (needInstance(step.id) === undefined || i === undefined) break
+      if (i === undefined) break
       const conflict = passwordConflict(step)
       if (conflict !== undefined) v.push(`${at}: ${conflict}`)
       if (setsPassword(step) && i.replicaSource !== undefined) v.push(`${at}: ${step.id} is a read replica, which takes its master password from its source`)
@@ -168,9 +168,8 @@ const applyStep = (world: World, step: Step, run: Run): string[] => {
       break
     }
     case 'DeleteDBInstance': {
-      const i = instances.get(step.id)
+      const i = needInstance(step.id)
       notSourceInstance(step.id, i)
-      needInstance(step.id)
       mayDelete(`db:${step.id}`)
       // an Aurora member's data stays with its cluster: only a cluster's delete takes a final snapshot
       if (step.request.SkipFinalSnapshot !== true && step.request.FinalDBSnapshotIdentifier === undefined && i?.cluster === undefined) {
@@ -192,9 +191,9 @@ const applyStep = (world: World, step: Step, run: Run): string[] => {
       } else if (kind === 'subgrp') {
         if (!world.subnetGroups.has(step.id.toLowerCase())) v.push(`${at}: subnet group ${step.id} does not exist at that point`)
       } else {
-        const i = instances.get(step.id)
+        const i = needInstance(step.id)
         notSourceInstance(step.id, i)
-        if (needInstance(step.id) !== undefined && i !== undefined) instances.set(step.id, { ...i, settings: mergeTags(i.settings, step.request.Tags) })
+        if (i !== undefined) instances.set(step.id, { ...i, settings: mergeTags(i.settings, step.request.Tags) })
       }
       break
     }
