@@ -16,12 +16,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { memberSettings, userTags } from './settings.js'
 import type { DBCluster, Environment } from './domain.js'
-import { renderProblem, type Problem } from './problems.js'
+import type { Problem } from './problems.js'
 import { identifierProblem, normalizeIdentifier } from './identifiers.js'
-import { MASTER_PASSWORD_SECRET, passwordConflict, passwordFields, type CreateDBClusterRequest, type NewPassword } from './operations.js'
+import { MASTER_PASSWORD_SECRET, passwordFields, type CreateDBClusterRequest, type NewPassword } from './operations.js'
 import { PLAN_VERSION, type Plan } from './plan.js'
 import { checkPlan } from './predict/end-state.js'
-import { copyTags, createRunIdFor, tagValue, TAG_RUN } from './runs.js'
+import { copyTags, createRunIdFor } from './runs.js'
+import { namesTaken } from './create-names.js'
 import { StepList } from './steps.js'
 
 export interface CreateRequest {
@@ -48,79 +49,6 @@ export interface CreateRequest {
 
 export const subnetGroupName = (target: string): string => `${target}-subnets`
 export const instanceName = (target: string, k: number): string => `${target}-${k}`
-
-/**
- * The names a create takes must be free, or be this run's own (a re-run): a problem for each that is
- * not. A taken cluster name says enough: its instances' names are taken with it. A subnet group is the
- * run's own by its mitosis:run tag (read with ListTagsForResource), as a cluster and an instance are.
- */
-const namesTaken = (env: Environment, run: string, clusterId: string, instanceIds: ReadonlyArray<string>, subnetGroups: ReadonlyArray<string> = []): Problem[] => {
-  const problems: Problem[] = []
-  const ours = (tags: ReadonlyArray<{ Key: string; Value: string }> | undefined) => tagValue(tags, TAG_RUN) === run
-  const existing = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === clusterId)
-  if (existing !== undefined && !ours(existing.TagList)) return [{ _tag: 'TargetTaken', id: clusterId, what: `a DB cluster, ${existing.Status}` }]
-  for (const name of subnetGroups) {
-    const g = (env.subnetGroups ?? []).find((x) => x.DBSubnetGroupName.toLowerCase() === name.toLowerCase())
-    if (g !== undefined && !ours(g.TagList)) problems.push({ _tag: 'TargetTaken', id: name, what: 'a DB subnet group' })
-  }
-  for (const name of [clusterId, ...instanceIds]) {
-    const problem = identifierProblem(name)
-    if (problem !== undefined && name !== clusterId) problems.push({ _tag: 'NameTooLong', id: name, problem })
-    const i = env.instances.find((x) => x.DBInstanceIdentifier === name)
-    if (i !== undefined && !ours(env.tags[name] ?? i.TagList)) problems.push({ _tag: 'TargetTaken', id: name, what: `a DB instance, ${i.DBInstanceStatus}` })
-  }
-  return problems
-}
-
-/**
- * The check a saved (possibly hand-edited) create plan passes before it is applied, as the predictor
- * checks a clone: it only creates (a subnet group, the plan's cluster, instances in it, the schema), in
- * an order RDS takes, under names that are free or this run's own, and touches nothing that exists.
- */
-export const checkCreatePlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
-  const v: string[] = []
-  const created = new Map<string, number>()
-  const clusters = plan.steps.filter((s) => s.op === 'CreateDBCluster')
-  if (clusters.length !== 1 || clusters[0]!.id !== plan.target) v.push(`a create plan makes exactly one cluster, ${plan.target}`)
-  if (!(env.clusters ?? []).some((c) => c.DBClusterIdentifier === plan.source)) v.push(`the cluster it is like, ${plan.source}, does not exist`)
-  for (const s of plan.steps) {
-    const at = `step ${s.n} (${s.op} ${s.id})`
-    if (s.after.some((a) => !(a < s.n))) v.push(`${at}: waits for a step that does not come before it`)
-    switch (s.op) {
-      case 'CreateDBSubnetGroup':
-        if (s.request.DBSubnetGroupName !== s.id) v.push(`${at}: the request names ${s.request.DBSubnetGroupName}`)
-        break
-      case 'CreateDBCluster':
-        if (s.request.DBClusterIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBClusterIdentifier}`)
-        const conflict = passwordConflict(s)
-        if (conflict !== undefined) v.push(`${at}: ${conflict}`)
-        break
-      case 'CreateDBInstance':
-      case 'RunLiquibase': {
-        const cluster = s.request.DBClusterIdentifier
-        if (cluster !== plan.target) v.push(`${at}: is for ${cluster}, not the new cluster ${plan.target}`)
-        const made = created.get(cluster)
-        if (made === undefined || !waitsFor(plan, s.n, made)) v.push(`${at}: does not wait for the cluster ${cluster} to be created`)
-        if (s.op === 'CreateDBInstance' && s.request.DBInstanceIdentifier !== s.id) v.push(`${at}: the request names ${s.request.DBInstanceIdentifier}`)
-        break
-      }
-      default:
-        v.push(`${at}: a create plan only creates; ${s.op} does not belong in it`)
-    }
-    if (s.op === 'CreateDBCluster') created.set(s.id, s.n)
-  }
-  const instanceIds = plan.steps.flatMap((s) => (s.op === 'CreateDBInstance' ? [s.id] : []))
-  const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
-  v.push(...namesTaken(env, plan.run, plan.target, instanceIds, groups).map(renderProblem))
-  return v
-}
-
-const waitsFor = (plan: Plan, later: number, earlier: number): boolean => {
-  const seen = new Set<number>()
-  const visit = (n: number): boolean =>
-    plan.steps[n - 1]!.after.some((a) => a === earlier || (!seen.has(a) && (seen.add(a), visit(a))))
-  return visit(later)
-}
 
 const schemaEngine = (engine: string): 'postgres' | 'mysql' | undefined =>
   engine.includes('postgres') ? 'postgres' : engine === 'aurora-mysql' || engine === 'aurora' ? 'mysql' : undefined

@@ -7,10 +7,9 @@
  */
 import * as t from 'io-ts'
 import type { Environment } from './domain.js'
-import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, instanceSettings, MEMBER_SETTING_KEYS, memberSettings, roleKey } from './settings.js'
+import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, instanceSettings, MEMBER_SETTING_KEYS, memberSettings, roleKey, settingDifferences } from './settings.js'
 import { replicaForest } from './forest.js'
 import { Operation, resourceOf } from './operations.js'
-import { settingDifferences } from './predict.js'
 import { clusterRunInProgress, runInProgress, tagsOf, targetTreeIds } from './runs.js'
 
 /** Why a step is in the plan: the five phases of a clone, in the order they happen. */

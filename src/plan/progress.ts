@@ -4,8 +4,7 @@
  * skip what is done, so both agree by construction. Pure.
  */
 import type { DBCluster, DBInstance, Environment } from './domain.js'
-import { clusterSettings, instanceSettings } from './settings.js'
-import { settingDifferences } from './predict.js'
+import { clusterSettings, instanceSettings, settingDifferences } from './settings.js'
 import { OLD_PREFIX, stripOld, stripTemp, TEMP_PREFIX } from './identifiers.js'
 import { passwordSet, renameTarget, resourceOf, setsPassword, type Settings } from './operations.js'
 import { type Plan, type Step } from './plan.js'

@@ -3,7 +3,7 @@
  * instance's, an Aurora cluster's and its IAM roles, a cluster member's) under the request names
  * that set them, which RDS call can carry each of them, and how two sets of settings differ. The
  * planners put every setting into the earliest call that accepts it and leave only the rest for a
- * modify; the predictors use the same tables to refuse a request AWS would refuse, and the
+ * modify; the predictor uses the same tables to refuse a request AWS would refuse, and the
  * staleness check and the progress predicates the same differences. Pure.
  */
 import * as t from 'io-ts'
@@ -264,3 +264,6 @@ export const differences = <K extends string>(keys: ReadonlyArray<K>, expected: 
     const [e, a] = [normalize(k, expected[k]), normalize(k, actual[k])]
     return e === a ? [] : [`${k} ${e ?? '(unset)'} → ${a ?? '(unset)'}`]
   })
+
+/** An instance's settings in `actual` that differ from `expected`, as `Key expected → actual`. */
+export const settingDifferences = (expected: Settings, actual: Settings): string[] => differences(settingKeys, expected, actual)

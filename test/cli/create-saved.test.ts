@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
-import { checkCreatePlan, planCreate } from '../../src/plan/create.js'
+import { planCreate } from '../../src/plan/create.js'
+import { checkPlan } from '../../src/plan/predict/end-state.js'
 import type { Plan } from '../../src/plan/plan.js'
 import { cleanEnv, cli, show, type Run } from '../support/cli.js'
 import { fixture, fixturePath } from '../support/fixtures.js'
@@ -38,28 +39,28 @@ const refused = (r: Run, message: RegExp): void => {
   assert.not.ok(r.stdout.includes('Apply?') || r.stdout.includes('Created'), show(r))
 }
 
-test('checkCreatePlan: a fresh create plan passes; the run\'s own cluster is no conflict, somebody else\'s is', () => {
+test('checkPlan on a create plan: a fresh create plan passes; the run\'s own cluster is no conflict, somebody else\'s is', () => {
   const env = fixture('aurora')
   const p = planCreate(env, { like: 'shop-prod', target: 'shop-new', instances: 2, password: 'secret' })
   if (E.isLeft(p)) throw new Error(renderProblems(p.left))
-  assert.equal(checkCreatePlan(env, p.right), [])
+  assert.equal(checkPlan(env, p.right), [])
   const taken = { ...env, instances: [...env.instances, { ...env.instances[0]!, DBInstanceIdentifier: 'shop-new-2', TagList: [] }] }
-  assert.equal(checkCreatePlan(taken, p.right), ['shop-new-2: the name is taken (a DB instance, available); choose another --target'])
+  assert.equal(checkPlan(taken, p.right), ['shop-new-2: the name is taken (a DB instance, available); choose another --target'])
   const edited: Plan = { ...p.right, steps: [...p.right.steps, { n: p.right.steps.length + 1, op: 'DeleteDBCluster', id: 'shop-staging', request: { DBClusterIdentifier: 'shop-staging', SkipFinalSnapshot: true }, after: [], phase: 'create' }] }
-  assert.ok(checkCreatePlan(env, edited).some((v) => v.includes('a create plan only creates; DeleteDBCluster does not belong in it')))
+  assert.ok(checkPlan(env, edited).some((v) => v.includes('a create plan only creates; DeleteDBCluster does not belong in it')))
   const elsewhere: Plan = { ...p.right, steps: p.right.steps.map((s) => (s.op === 'CreateDBInstance' && s.n === 3 ? { ...s, request: { ...s.request, DBClusterIdentifier: 'shop-staging' } } : s)) }
-  assert.ok(checkCreatePlan(env, elsewhere).some((v) => v.includes('is for shop-staging, not the new cluster shop-new')), checkCreatePlan(env, elsewhere).join('\n'))
+  assert.ok(checkPlan(env, elsewhere).some((v) => v.includes('is for shop-staging, not the new cluster shop-new')), checkPlan(env, elsewhere).join('\n'))
 })
 
-test("checkCreatePlan: the plan's subnet group must be free or this run's own (its mitosis:run tag)", () => {
+test("checkPlan on a create plan: the plan's subnet group must be free or this run's own (its mitosis:run tag)", () => {
   const env = fixture('aurora')
   const p = planCreate(env, { like: 'shop-prod', target: 'shop-new', subnets: ['subnet-aaa', 'subnet-bbb'], password: 'secret' })
   if (E.isLeft(p)) throw new Error(renderProblems(p.left))
   const group = (TagList: Array<{ Key: string; Value: string }>) => ({ ...env, subnetGroups: [{ DBSubnetGroupName: 'shop-new-subnets', VpcId: 'vpc-0payments', TagList }] })
-  assert.equal(checkCreatePlan(group([{ Key: 'team', Value: 'payments' }]), p.right), ['shop-new-subnets: the name is taken (a DB subnet group); choose another --target'])
-  assert.equal(checkCreatePlan(group([{ Key: 'mitosis:run', Value: p.right.run }]), p.right), [])
+  assert.equal(checkPlan(group([{ Key: 'team', Value: 'payments' }]), p.right), ['shop-new-subnets: the name is taken (a DB subnet group); choose another --target'])
+  assert.equal(checkPlan(group([{ Key: 'mitosis:run', Value: p.right.run }]), p.right), [])
   const renamed: Plan = { ...p.right, steps: p.right.steps.map((s) => (s.op === 'CreateDBSubnetGroup' ? { ...s, request: { ...s.request, DBSubnetGroupName: 'prod-db-subnets' } } : s)) }
-  assert.ok(checkCreatePlan(env, renamed).includes('step 1 (CreateDBSubnetGroup shop-new-subnets): the request names prod-db-subnets'), checkCreatePlan(env, renamed).join('\n'))
+  assert.ok(checkPlan(env, renamed).includes('step 1 (CreateDBSubnetGroup shop-new-subnets): the request names prod-db-subnets'), checkPlan(env, renamed).join('\n'))
 })
 
 test('create --plan --out saves the plan and says how to apply it; apply FILE creates exactly that, with the password given again', async () => {

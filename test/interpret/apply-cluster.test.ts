@@ -12,7 +12,7 @@ import { applyPlan } from '../../src/interpret/scheduler.js'
 import * as workflow from '../../src/interpret/workflow.js'
 import { renderPlanFailure, type WorldCloneRequest } from '../../src/interpret/workflow.js'
 import { clusterSettings, memberSettings } from '../../src/plan/settings.js'
-import { predictCluster } from '../../src/plan/cluster-predict.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { simulate, type Simulator } from '../../src/sim/simulator.js'
 import { fixture } from '../support/fixtures.js'
 import { clusterWorld, fakeShell, killable, Killed, OPTIONS, planCall, reads, run } from '../support/apply.js'
@@ -33,7 +33,7 @@ test('aurora: a whole clone ends in the predicted state, the target cluster hold
   const hook = fakeShell()
   const { plan, result } = await run(sim, REQ, { shell: hook.shell })
   assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
-  const predicted = predictCluster(env, plan).state
+  const predicted = predict(env, plan).state
   const now = sim.environment()
   const clusters = now.clusters ?? []
   assert.equal(clusters.map((c) => c.DBClusterIdentifier).sort(), [...predicted.clusters.keys()].sort())

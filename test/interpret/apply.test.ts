@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Environment } from '../../src/plan/domain.js'
 import type { CloneRequest } from '../../src/plan/clone/clone.js'
 import { renderApplyFailure } from '../../src/interpret/apply.js'
-import { predict } from '../../src/plan/predict.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { simulate, type SimOptions } from '../../src/sim/simulator.js'
 import { fixture } from '../support/fixtures.js'
 import { fakeShell, killable, Killed, OPTIONS, run } from '../support/apply.js'
@@ -31,7 +31,7 @@ for (const [name, req] of CASES) {
     const sim = simulate(env)
     const { plan, result } = await run(sim, req)
     assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
-    const predicted = predict(env, plan).state
+    const predicted = predict(env, plan).state.instances
     const now = sim.environment().instances
     assert.equal(now.map((i) => i.DBInstanceIdentifier).sort(), [...predicted.keys()].sort())
     for (const i of now) {
@@ -73,7 +73,7 @@ test("postgres: replicas without backups end with the target's backup window, as
   const sim = simulate(env)
   const { plan, result } = await run(sim, CASES[2]![1])
   assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
-  const predicted = predict(env, plan).state
+  const predicted = predict(env, plan).state.instances
   for (const id of ['billing-qa-replica-1', 'billing-qa-replica-2', 'billing-qa-reporting']) {
     const before = env.instances.find((i) => i.DBInstanceIdentifier === id)!
     const after = sim.environment().instances.find((i) => i.DBInstanceIdentifier === id)!

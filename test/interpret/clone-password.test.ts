@@ -13,7 +13,6 @@ import * as E from 'fp-ts/lib/Either.js'
 import { renderApplyFailure } from '../../src/interpret/apply.js'
 import type { WorldCloneRequest } from '../../src/interpret/workflow.js'
 import { planClusterClone } from '../../src/plan/clone/clone.js'
-import { checkClusterPlan } from '../../src/plan/cluster-predict.js'
 import { iamPolicy } from '../../src/plan/iam.js'
 import { MASTER_PASSWORD_SECRET, setsPassword } from '../../src/plan/operations.js'
 import { type Plan, type Step } from '../../src/plan/plan.js'
@@ -52,7 +51,7 @@ test('plan: the new password goes to the temp- cluster as a secret reference, be
   // one step more than without, and nothing else different
   const plain = planOf({ ...REQ, password: undefined })
   assert.is(p.steps.length, plain.steps.length + 1)
-  assert.equal(checkClusterPlan(fixture('aurora'), p), [])
+  assert.equal(checkPlan(fixture('aurora'), p), [])
   assert.not.ok(renderJson(p).includes(PASSWORD))
   assert.match(renderText(p), /ModifyDBCluster\s+temp-shop-staging\s+after \d+\s+MasterUserPassword=fromSecret=master-password/)
 })
@@ -79,20 +78,20 @@ test('predictor: refuses a plan that renames the clone into place before its pas
     steps: p.steps.map((s) => (s.after.includes(step.n) ? { ...s, after: [...step.after] } : s)),
   }
   assert.ok(
-    checkClusterPlan(env, cut).some((v) => v.includes('without waiting for step') && v.includes('new master password')),
-    checkClusterPlan(env, cut).join('\n'),
+    checkPlan(env, cut).some((v) => v.includes('without waiting for step') && v.includes('new master password')),
+    checkPlan(env, cut).join('\n'),
   )
   const both: Plan = {
     ...p,
     steps: p.steps.map((s) => (s.n === step.n && s.op === 'ModifyDBCluster' ? { ...s, request: { ...s.request, ManageMasterUserPassword: true } } : s)),
   }
-  assert.ok(checkClusterPlan(env, both).some((v) => v.includes('RDS takes one or the other')), checkClusterPlan(env, both).join('\n'))
+  assert.ok(checkPlan(env, both).some((v) => v.includes('RDS takes one or the other')), checkPlan(env, both).join('\n'))
   // a password step aimed at the source cluster is refused like any change to it
   const atSource: Plan = {
     ...p,
     steps: p.steps.map((s) => (s.n === step.n && s.op === 'ModifyDBCluster' ? { ...s, id: 'shop-prod', request: { ...s.request, DBClusterIdentifier: 'shop-prod' } } : s)),
   }
-  assert.ok(checkClusterPlan(env, atSource).some((v) => v.includes('would modify the source cluster shop-prod')))
+  assert.ok(checkPlan(env, atSource).some((v) => v.includes('would modify the source cluster shop-prod')))
 })
 
 /** What the CLI does, with the password handed to the interpreter as a secret (none: `secrets: {}`). */

@@ -7,8 +7,8 @@ import type { Plan, Step } from '../../src/plan/plan.js'
 import { Plan as PlanCodec } from '../../src/plan/plan.js'
 import { cloneKind, planClusterClone } from '../../src/plan/clone/clone.js'
 import type { ClusterCloneRequest } from '../../src/plan/clone/aurora-cluster.js'
-import { checkClusterPlan, predictCluster } from '../../src/plan/cluster-predict.js'
-import { checkReplicaTreePlan } from '../../src/plan/predict.js'
+import { checkPlan } from '../../src/plan/predict/end-state.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { renderText } from '../../src/plan/render/text.js'
 import { iamPolicy } from '../../src/plan/iam.js'
 import { planProgress } from '../../src/plan/progress.js'
@@ -95,7 +95,7 @@ test('the plan: restore, cluster settings, roles, instances writer first, then t
   assert.equal(good.steps.map((s) => s.after), [[], [1], [2], [3], [4], [5], [6], [5], [8], [5], [10], [7], [9], [11], [12, 13, 14], [15], [16], [16], [16], [17, 18, 19]])
   assert.is(good.source, 'shop-prod')
   assert.is(good.target, 'shop-staging')
-  assert.equal(checkClusterPlan(aurora, good), [])
+  assert.equal(checkPlan(aurora, good), [])
   assert.ok(renderText(good).includes('ModifyDBCluster (rename)       shop-staging         after 6         → old-shop-staging'), renderText(good))
 })
 
@@ -179,18 +179,18 @@ test('deletes: the old instances, then the old cluster with SkipFinalSnapshot, o
     DBClusterIdentifier: 'old-shop-staging',
     FinalDBSnapshotIdentifier: `shop-staging-final-${kept.run}`,
   })
-  assert.equal(checkClusterPlan(aurora, kept), [])
+  assert.equal(checkPlan(aurora, kept), [])
   // no hook: the deletes wait for the renames into place
   const quiet = planOf(aurora, { source: 'shop-prod', target: 'shop-staging' })
   assert.not.ok(quiet.steps.some((s) => s.op === 'RunCommand'))
-  assert.equal(checkClusterPlan(aurora, quiet), [])
+  assert.equal(checkPlan(aurora, quiet), [])
   // no deletion protection: no unprotecting modify
   const open = planOf(withClusters(aurora, (c) => ({ ...c, DeletionProtection: false })), req)
   assert.not.ok(open.steps.some((s) => s.op === 'ModifyDBCluster' && s.id === 'old-shop-staging'))
 })
 
 test('the predicted end state: same names and writer, the source\'s data, the target\'s settings, the source untouched', () => {
-  const { state } = predictCluster(aurora, good)
+  const { state } = predict(aurora, good)
   const c = state.clusters.get('shop-staging')!
   assert.is(c.dataFrom, 'shop-prod')
   assert.is(c.origin, 'temp-shop-staging')
@@ -245,7 +245,7 @@ test('a Serverless v2 target keeps its capacity: the restore carries it', () => 
     const { ServerlessV2ScalingConfiguration: _c, ...rest } = s.request as Record<string, unknown>
     return { ...s, request: rest } as Step
   })
-  assert.ok(checkClusterPlan(env, lost).some((v) => v.includes('ServerlessV2ScalingConfiguration')))
+  assert.ok(checkPlan(env, lost).some((v) => v.includes('ServerlessV2ScalingConfiguration')))
 })
 
 test('refusals: quotas, with the numbers', () => {
@@ -278,7 +278,7 @@ test('refusals: a temp- name already taken', () => {
 
 test('tampered plans are refused by the checker', () => {
   const has = (p: Plan, text: string) => {
-    const v = checkClusterPlan(aurora, p)
+    const v = checkPlan(aurora, p)
     assert.ok(v.some((x) => x.includes(text)), `expected "${text}" in:\n${v.join('\n')}`)
   }
   const restore = find(good, 'RestoreDBClusterToPointInTime', 'temp-shop-staging')
@@ -314,7 +314,7 @@ test('tampered plans are refused by the checker', () => {
 })
 
 test('the instance checker refuses cluster steps, and the IAM policy names cluster resources', () => {
-  assert.ok(checkReplicaTreePlan(aurora, good).some((v) => v.includes('is an Aurora cluster step')))
+  assert.ok(checkPlan(aurora, { ...good, kind: 'replica-tree' }).some((v) => v.includes('is an Aurora cluster step')))
   const policy = iamPolicy(aurora, good)
   const restore = policy.Statement.find((s) => s.Sid === 'RestoreDBClusterToPointInTime')!
   assert.ok(restore.Resource.includes('arn:aws:rds:us-east-1:123456789012:cluster:shop-prod'))

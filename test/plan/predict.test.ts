@@ -1,8 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Plan, Step } from '../../src/plan/plan.js'
-import { predict } from '../../src/plan/predict.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { checkPlan } from '../../src/plan/predict/end-state.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { planCreate } from '../../src/plan/create.js'
+import { renderMermaid } from '../../src/plan/render/mermaid.js'
 import { fixture, plan, renameOf, stepOf } from '../support/fixtures.js'
 
 const demo = fixture('demo')
@@ -21,12 +24,12 @@ const without = (p: Plan, n: number): Plan => ({
 test('a plan from the planner passes, and its end state is the target tree holding the source\'s data', () => {
   assert.equal(checkPlan(demo, good), [])
   const { state } = predict(demo, good)
-  assert.is(state.get('mitosis-demo')!.dataFrom, 'mitosis-prod')
-  assert.is(state.get('mitosis-demo-replica')!.dataFrom, 'mitosis-prod')
-  assert.is(state.get('mitosis-demo-replica')!.replicaSource, 'mitosis-demo')
-  assert.is(state.get('mitosis-demo')!.settings.DBInstanceClass, 'db.t4g.medium')
-  assert.not.ok([...state.keys()].some((id) => id.startsWith('temp-') || id.startsWith('old-')))
-  assert.ok(state.has('analytics-warehouse'))
+  assert.is(state.instances.get('mitosis-demo')!.dataFrom, 'mitosis-prod')
+  assert.is(state.instances.get('mitosis-demo-replica')!.dataFrom, 'mitosis-prod')
+  assert.is(state.instances.get('mitosis-demo-replica')!.replicaSource, 'mitosis-demo')
+  assert.is(state.instances.get('mitosis-demo')!.settings.DBInstanceClass, 'db.t4g.medium')
+  assert.not.ok([...state.instances.keys()].some((id) => id.startsWith('temp-') || id.startsWith('old-')))
+  assert.ok(state.instances.has('analytics-warehouse'))
 })
 
 test('deleting something the plan did not rename to old- is refused', () => {
@@ -88,6 +91,23 @@ test('a delete that does not wait for the hook is refused', () => {
   const del = stepOf(good, 'DeleteDBInstance', 'old-mitosis-demo-replica')
   const v = checkPlan(demo, tamper(good, del.n, (s) => ({ ...s, after: [] })))
   assert.ok(v.some((x) => x.includes(`step ${del.n} deletes old-mitosis-demo-replica without waiting for step`)), v.join('\n'))
+})
+
+test('a create plan is predicted as a clone is: its instances and schema in its new cluster, never in the source, the schema only once there is a writer', () => {
+  const aurora = fixture('aurora')
+  const made = planCreate(aurora, { like: 'shop-prod', target: 'shop-new', instances: 2, password: 'secret', changelog: 'db/changelog.yaml' })
+  if (E.isLeft(made)) throw new Error(JSON.stringify(made.left))
+  const c = made.right
+  assert.equal(checkPlan(aurora, c), [])
+  const { state } = predict(aurora, c)
+  assert.equal([...state.instances.values()].filter((i) => i.cluster === 'shop-new').map((i) => [i.id, i.writer]), [['shop-new-1', true], ['shop-new-2', false]])
+  const writer = stepOf(c, 'CreateDBInstance', 'shop-new-1')
+  const intoSource = tamper(c, writer.n, (s) => ({ ...s, request: { ...s.request, DBClusterIdentifier: 'shop-prod' } }) as Step)
+  assert.ok(checkPlan(aurora, intoSource).some((x) => x.includes('would modify the source cluster shop-prod')), checkPlan(aurora, intoSource).join('\n'))
+  const noInstances = without(without(c, stepOf(c, 'CreateDBInstance', 'shop-new-2').n), writer.n)
+  assert.ok(checkPlan(aurora, noInstances).some((x) => x.includes('shop-new has no writer at that point')), checkPlan(aurora, noInstances).join('\n'))
+  // the picture's after side is the predicted world: the new cluster with its writer and reader
+  assert.match(renderMermaid(aurora, c), 'after_i_shop_new_1["shop-new-1<br/>db.r6g.2xlarge writer"]')
 })
 
 test.run()

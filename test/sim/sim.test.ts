@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import { DBInstance, type Environment } from '../../src/plan/domain.js'
-import { instanceSettings } from '../../src/plan/settings.js'
+import { instanceSettings, settingDifferences } from '../../src/plan/settings.js'
 import { renameTarget, type RdsOperation } from '../../src/plan/operations.js'
 import { type Plan } from '../../src/plan/plan.js'
-import { predict, settingDifferences } from '../../src/plan/predict.js'
+import { predict } from '../../src/plan/predict/step.js'
 import { renderRdsError, type RdsError } from '../../src/interpret/capabilities.js'
 import { AWS_DURATIONS } from '../../src/plan/rds-facts.js'
 import { simulate, type SimOptions, type Simulator } from '../../src/sim/simulator.js'
@@ -526,10 +526,10 @@ const matchesPrediction = (env: Environment, p: Plan, sim: Simulator): void => {
   const { state, violations } = predict(env, p)
   assert.equal(violations, [])
   const end = sim.environment()
-  assert.equal(end.instances.map((i) => i.DBInstanceIdentifier).sort(), [...state.keys()].sort())
+  assert.equal(end.instances.map((i) => i.DBInstanceIdentifier).sort(), [...state.instances.keys()].sort())
   for (const i of end.instances) {
     const id = i.DBInstanceIdentifier
-    const predicted = state.get(id)!
+    const predicted = state.instances.get(id)!
     assert.is(i.DBInstanceStatus, 'available', id)
     assert.is(i.ReadReplicaSourceDBInstanceIdentifier, predicted.replicaSource, `${id}'s source`)
     assert.is(i.DBInstanceClass, predicted.settings.DBInstanceClass, `${id}'s class`)

@@ -84,7 +84,7 @@ export const planReplicaTreeClone = (current: Environment, req: ReplicaTreeClone
 }
 
 /**
- * Plans the Aurora clone: the copy-on-write clone and its instances, the swap, checkClusterPlan.
+ * Plans the Aurora clone: the copy-on-write clone and its instances, the swap, the one check (checkPlan).
  * Refuses, one line per reason (see renderProblem), when the clone cannot be done.
  */
 export const planClusterClone = (current: Environment, req: ClusterCloneRequest): E.Either<ReadonlyArray<Problem>, Plan> => {

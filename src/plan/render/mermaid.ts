@@ -6,8 +6,8 @@
 import type { Environment } from '../domain.js'
 import { breadthFirst, replicaForest, replicaTree } from '../forest.js'
 import type { Plan } from '../plan.js'
-import { predict, type PredictedInstance } from '../predict.js'
-import { initialClusterState, predictCluster, type ClusterState } from '../cluster-predict.js'
+import { initialState, type PredictedInstance, type PredictedWorld } from '../predict/state.js'
+import { predict } from '../predict/step.js'
 
 /** A node of the picture: its Mermaid id (no dashes), its label, and the node it hangs from. */
 interface Drawn {
@@ -53,10 +53,10 @@ const treeAfter = (env: Environment, plan: Plan): Drawn[] => {
       label: `${i.id}<br/>${i.settings.DBInstanceClass ?? ''}${data}`,
       ...(i.replicaSource === undefined ? {} : { parent: treeNode('after', i.replicaSource) }),
     })
-    for (const r of [...state.values()].filter((x) => x.replicaSource === i.id).sort((a, b) => a.id.localeCompare(b.id))) visit(r)
+    for (const r of [...state.instances.values()].filter((x) => x.replicaSource === i.id).sort((a, b) => a.id.localeCompare(b.id))) visit(r)
   }
   for (const root of [plan.source, plan.target]) {
-    const i = state.get(root)
+    const i = state.instances.get(root)
     if (i !== undefined) visit(i)
   }
   return out
@@ -66,7 +66,7 @@ const treeAfter = (env: Environment, plan: Plan): Drawn[] => {
 
 const clusterNode = (prefix: string, kind: 'c' | 'i', id: string): string => `${prefix}_${kind}_${safe(id)}`
 
-const clusterLines = (prefix: string, state: ClusterState, ids: ReadonlyArray<string>): string[] =>
+const clusterLines = (prefix: string, state: PredictedWorld, ids: ReadonlyArray<string>): string[] =>
   ids.flatMap((id) => {
     const c = state.clusters.get(id)
     if (c === undefined) return []
@@ -97,8 +97,8 @@ const parts = (env: Environment, plan: Plan): { before: string[]; after: string[
     case 'create': {
       const ids = [plan.source, plan.target]
       return {
-        before: clusterLines('before', initialClusterState(env), ids),
-        after: clusterLines('after', predictCluster(env, plan).state, ids),
+        before: clusterLines('before', initialState(env), ids),
+        after: clusterLines('after', predict(env, plan).state, ids),
         from: clusterNode('before', 'c', plan.source),
         to: clusterNode('after', 'c', plan.target),
       }
