@@ -237,6 +237,9 @@ const knownPrefix = (arns: ReadonlyArray<string | undefined>, type: string): str
 /** The kinds of RDS resource a plan acts on, by the names their ARNs use (db, cluster, subgrp). */
 export type ResourceKind = 'db' | 'cluster' | 'subgrp'
 
+/** Which kind of resource an RDS ARN names (`arn:aws:rds:region:account:<kind>:<id>`): the inverse of arnFor. */
+export const arnKind = (arn: string): ResourceKind => (arn.includes(':cluster:') ? 'cluster' : arn.includes(':subgrp:') ? 'subgrp' : 'db')
+
 /**
  * The ARN an instance (`db`), a cluster or a subnet group (`subgrp`) has, or will have, under `id`:
  * RDS ARNs are name-based. The region and account are read off an ARN of the same type that

@@ -4,7 +4,7 @@
  * images), so every shape here is an io-ts codec and the TypeScript types are derived from them.
  */
 import * as t from 'io-ts'
-import { ProcessorFeature, Tag, type ResourceKind } from './domain.js'
+import { arnKind, ProcessorFeature, Tag, type ResourceKind } from './domain.js'
 
 /** Settings a new instance takes from the target it replaces, under their request names. */
 export const SettingsProps = {
@@ -343,7 +343,6 @@ const db = (id: string): Resource => ({ kind: 'db', id })
 const cluster = (id: string): Resource => ({ kind: 'cluster', id })
 
 /** The kind of resource an ARN names (arn:aws:rds:region:account:<kind>:<name>). */
-const kindOfArn = (arn: string): ResourceKind => (arn.includes(':cluster:') ? 'cluster' : arn.includes(':subgrp:') ? 'subgrp' : 'db')
 
 /**
  * The resource an operation acts on, its `id`: an instance, a cluster (the schema step's too) or a subnet
@@ -368,7 +367,7 @@ export const resourceOf = (o: Operation): Resource | undefined => {
     case 'CreateDBSubnetGroup':
       return { kind: 'subgrp', id: o.id }
     case 'AddTagsToResource':
-      return { kind: kindOfArn(o.request.ResourceName), id: o.id }
+      return { kind: arnKind(o.request.ResourceName), id: o.id }
     case 'RunCommand':
       return undefined
   }

@@ -4,7 +4,7 @@
  * AddTagsToResource, each with RDS's checks and faults; and how a new instance's describe fields come
  * about (RDS's defaults, what it takes from its source, the request's settings in describe's names).
  */
-import type { DBSnapshot, Tag } from '../plan/domain.js'
+import { arnKind, type DBSnapshot, type Tag } from '../plan/domain.js'
 import type { RdsOperation, SettingKey } from '../plan/operations.js'
 import { INHERITED_FROM_SOURCE } from '../plan/settings.js'
 import { identifierProblem } from '../plan/identifiers.js'
@@ -411,12 +411,12 @@ export const instanceCalls = (sim: SimState) => {
 
   const addTags = (r: Extract<RdsOperation, { op: 'AddTagsToResource' }>['request']) => {
     const keys = new Set(r.Tags.map((t) => t.Key))
-    if (r.ResourceName.includes(':subgrp:')) {
+    if (arnKind(r.ResourceName) === 'subgrp') {
       const name = subnetGroupByArnOrFail(r.ResourceName)
       subnetGroupTags.set(name, [...(subnetGroupTags.get(name) ?? []).filter((t) => !keys.has(t.Key)), ...clone(r.Tags)])
       return
     }
-    const n: { tags: Tag[] } = r.ResourceName.includes(':cluster:') ? clusterByArnOrFail(r.ResourceName) : byArnOrFail(r.ResourceName)
+    const n: { tags: Tag[] } = arnKind(r.ResourceName) === 'cluster' ? clusterByArnOrFail(r.ResourceName) : byArnOrFail(r.ResourceName)
     n.tags = [...n.tags.filter((t) => !keys.has(t.Key)), ...clone(r.Tags)]
   }
 

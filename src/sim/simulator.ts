@@ -19,7 +19,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import type { DBCluster, DBSubnetGroup, Environment, Tag } from '../plan/domain.js'
+import { arnKind, type DBCluster, type DBSubnetGroup, type Environment, type Tag } from '../plan/domain.js'
 import type { RdsOperation } from '../plan/operations.js'
 import { replicaForest } from '../plan/forest.js'
 import { normalizeIdentifier } from '../plan/identifiers.js'
@@ -290,12 +290,12 @@ export const simulate = (env: Environment, options: SimOptions = {}): Simulator 
       }),
     removeTagsFromResource: (arn, keys) =>
       call('RemoveTagsFromResource', { ResourceName: arn, TagKeys: [...keys] }, idOfArn(arn) ?? clusterIdOfArn(arn), () => {
-        const n: { tags: Tag[] } = arn.includes(':cluster:') ? clusterByArnOrFail(arn) : byArnOrFail(arn)
+        const n: { tags: Tag[] } = arnKind(arn) === 'cluster' ? clusterByArnOrFail(arn) : byArnOrFail(arn)
         n.tags = n.tags.filter((t) => !keys.includes(t.Key))
       }),
     listTagsForResource: (arn) =>
       call('ListTagsForResource', { ResourceName: arn }, idOfArn(arn) ?? clusterIdOfArn(arn) ?? subnetGroupOfArn(arn), () =>
-        clone(arn.includes(':cluster:') ? clusterByArnOrFail(arn).tags : arn.includes(':subgrp:') ? (subnetGroupTags.get(subnetGroupByArnOrFail(arn)) ?? []) : byArnOrFail(arn).tags),
+        clone(arnKind(arn) === 'cluster' ? clusterByArnOrFail(arn).tags : arnKind(arn) === 'subgrp' ? (subnetGroupTags.get(subnetGroupByArnOrFail(arn)) ?? []) : byArnOrFail(arn).tags),
       ),
     describeDBSnapshots: (instanceId) =>
       call('DescribeDBSnapshots', { DBInstanceIdentifier: instanceId }, instanceId, () =>
