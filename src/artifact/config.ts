@@ -100,7 +100,8 @@ const value = <A>(name: string, check: (text: string) => E.Either<string, A>): t
     name,
     (_u): _u is A => false,
     (u, c) => {
-      if (typeof u === 'boolean') u = String(u)
+      // ini turns the words true, false and null into values; they are text here
+      if (typeof u === 'boolean' || u === null) u = String(u)
       if (typeof u !== 'string') return t.failure(u, c, 'is given as a list (key[] =); give it once')
       const text = u.trim()
       if (text === '') return t.failure(u, c, 'is empty')

@@ -106,6 +106,7 @@ test('dontcare means none; identifiers are stored lower-case; a subnet list tole
   assert.equal(c.target.securityGroups, { from: 'source' })
   assert.is(c.target.deletionProtection, false)
   assert.is(c.artifact.tag, 'mine')
+  assert.is(ok(target('database_name = null')).target.databaseName, 'null', 'ini reads null as a value; here it is text')
 })
 
 test('missing sections, and keys outside any section', () => {
@@ -158,6 +159,7 @@ test('bad values of each key, each naming its section and key', () => {
     ['tags = =x', 'artifact.ini: [target_db] tags: "=x" has no key'],
     ['tags = aws:owner=me', 'artifact.ini: [target_db] tags: "aws:owner": keys starting with aws: are AWS\'s own'],
     ['tags = a=1, a=2', 'artifact.ini: [target_db] tags: "a" is given twice'],
+    ['deletion_protection = null', 'artifact.ini: [target_db] deletion_protection: "null" is neither true nor false'],
     ['tags[] = a=1', 'artifact.ini: [target_db] tags: is given as a list (key[] =); give it once'],
   ]
   for (const [line, message] of cases) assert.is(targetProblem(line), message, line)
