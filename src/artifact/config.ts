@@ -311,6 +311,23 @@ const unknownSection = (section: string): string => {
     : `unknown section; the sections are ${oxford(Object.keys(SECTIONS).map((s) => `[${s}]`))}`
 }
 
+/** Keys written more than once in one section, which ini silently reads as the last: [section, key, lines]. */
+const repeatedKeys = (text: string): ReadonlyArray<readonly [string | undefined, string, ReadonlyArray<number>]> => {
+  const seen = new Map<string, { section: string | undefined; key: string; lines: number[] }>()
+  let section: string | undefined
+  text.split(/\r?\n/).forEach((line, i) => {
+    const header = /^\s*\[([^\]]*)\]\s*(?:[;#].*)?$/.exec(line)
+    if (header !== null) return void (section = header[1]!.trim())
+    const kv = /^\s*([^=;#\s][^=]*?)\s*=/.exec(line)
+    if (kv === null || kv[1]!.endsWith('[]')) return
+    const id = `${section ?? ''}\u0000${kv[1]}`
+    const entry = seen.get(id) ?? { section, key: kv[1]!, lines: [] }
+    entry.lines.push(i + 1)
+    seen.set(id, entry)
+  })
+  return [...seen.values()].filter((e) => e.lines.length > 1).map((e) => [e.section, e.key, e.lines] as const)
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 /** Decode the text of an artifact INI file; `file` names it in every problem. Pure. */
@@ -321,6 +338,8 @@ export const decodeArtifactConfig = (text: string, file: string): E.Either<Reado
   }
   const doc = ini.parse(text) as Record<string, unknown>
   const isSection = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
+  for (const [section, key, lines] of repeatedKeys(text))
+    problem(section, key, `is given ${lines.length} times (lines ${oxford(lines.map(String))}); give it once`)
 
   // keys before any section, and unknown sections (ini reads [a.b] as a section a holding b)
   for (const [name, v] of Object.entries(doc)) {

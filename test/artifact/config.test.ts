@@ -20,9 +20,13 @@ const refused = (text: string): string => {
   if (E.isRight(r)) throw new Error(`expected a refusal, got ${JSON.stringify(r.right)}`)
   return renderConfigProblems(r.left)
 }
-/** The seed's minimum plus `extra` lines in [target_db]. */
-const target = (...extra: string[]): string =>
-  ['[source_db]', 'source_db_cluster_id = shop-prod', '', '[target_db]', 'subnet_ids = source', 'instance_type = db.r6g.large', ...extra, ''].join('\n')
+/** The seed's minimum with `extra` lines in [target_db], each replacing a line of the same key. */
+const target = (...extra: string[]): string => {
+  const keyOf = (line: string): string => line.split('=')[0]!.trim()
+  const given = new Set(extra.flatMap((e) => e.split('\n')).map(keyOf))
+  const base = ['subnet_ids = source', 'instance_type = db.r6g.large'].filter((l) => !given.has(keyOf(l)))
+  return ['[source_db]', 'source_db_cluster_id = shop-prod', '', '[target_db]', ...base, ...extra, ''].join('\n')
+}
 const targetProblem = (line: string): string => refused(target(line))
 
 test("the seed's example, verbatim from its README, decodes with every default", () => {
@@ -220,6 +224,14 @@ test('unknown sections and keys are refused, with a did-you-mean when one is clo
   assert.is(refused(`${target()}[targetdb]\nx = 1\n`), 'artifact.ini: [targetdb]: unknown section; did you mean [target_db]?')
   assert.is(refused(`${target()}[network]\nx = 1\n`), 'artifact.ini: [network]: unknown section; the sections are [source_db], [target_db] and [artifact]')
   assert.is(refused(`${target()}[target_db.extra]\nx = 1\n`), 'artifact.ini: [target_db.extra]: unknown section; did you mean [target_db]?')
+})
+
+test('a key given twice in one section is refused, not read as the last one', () => {
+  assert.is(
+    refused(`${target()}instance_type = db.r5.large\n[artifact]\ntag = a\n; tag = b\n`),
+    'artifact.ini: [target_db] instance_type: is given 2 times (lines 6 and 7); give it once',
+  )
+  assert.equal(ok(`${target()}[artifact]\ntag = a\n[artifact]\nbase_image = b\n`).artifact, { tag: 'a', baseImage: 'b' })
 })
 
 test('a password-like key is refused, saying where the password comes from', () => {
