@@ -98,6 +98,7 @@ const q = (s: string): string => JSON.stringify(s)
 const value = <A>(name: string, check: (text: string) => E.Either<string, A>): t.Type<A, unknown, unknown> =>
   new t.Type<A, unknown, unknown>(
     name,
+    // only ever used to decode (INI text in, domain value out): no value is taken for one already decoded
     (_u): _u is A => false,
     (u, c) => {
       // ini turns the words true, false and null into values; they are text here
