@@ -7,10 +7,10 @@
  * (resolving `source`, checking that the subnets span two Availability Zones) belongs to the build.
  * No secret belongs here: converge reads the password from --db-password-file, stdin or MITOSIS_DB_PASSWORD.
  */
-import { readFileSync } from 'node:fs'
 import ini from 'ini'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { readTextFile } from '../json-file.js'
 import { identifierProblem, MAX_IDENTIFIER_LENGTH, normalizeIdentifier } from '../plan/identifiers.js'
 
 /** Subnets or security groups: the source cluster's (resolved by the build), or the ones listed. */
@@ -422,13 +422,9 @@ export const decodeArtifactConfig = (text: string, file: string): E.Either<Reado
 
 /** Read and decode an artifact INI file; a file that cannot be read is one problem naming it. */
 export const readArtifactConfig = (path: string): E.Either<ReadonlyArray<ConfigProblem>, ArtifactConfig> => {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'not readable (permission denied)' : String((e as Error).message)
-    return E.left([{ file: path, section: undefined, key: undefined, message: `cannot be read: ${why}` }])
-  }
-  return decodeArtifactConfig(text, path)
+  const text = readTextFile(path)
+  if (E.isRight(text)) return decodeArtifactConfig(text.right, path)
+  const { code } = text.left.error
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'not readable (permission denied)' : String(text.left.error.message)
+  return E.left([{ file: path, section: undefined, key: undefined, message: `cannot be read: ${why}` }])
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import * as E from 'fp-ts/lib/Either.js'
 import { checkSaved, decodeSaved, renderSavedFailure, secretsOf } from '../../interpret/workflow.js'
+import { readJsonFile } from '../../json-file.js'
 import { connect } from '../wiring.js'
 import { UserError } from '../errors.js'
 import { applyFlags, debugFlag, productionFlag, worldFlags } from '../flags.js'
@@ -56,17 +56,9 @@ A plan that sets a master password (made with --db-password-stdin or --db-passwo
   }
 }
 
-/** The parsed JSON of a plan file. */
+/** The parsed JSON of a plan file (read by json-file.ts, worded for a plan file). */
 const readJson = (path: string): unknown => {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (e) {
-    throw new UserError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`)
-  }
-  try {
-    return JSON.parse(text) as unknown
-  } catch (e) {
-    throw new UserError(`${path}: not JSON: ${(e as Error).message}`)
-  }
+  const json = readJsonFile(path)
+  if (E.isRight(json)) return json.right
+  throw new UserError(json.left._tag === 'Unreadable' ? `${path}: cannot read: ${json.left.error.code ?? String(json.left.error)}` : `${path}: not JSON: ${json.left.error.message}`)
 }
