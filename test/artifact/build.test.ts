@@ -1,0 +1,160 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { sha256 } from '../../src/artifact/contents.js'
+import { readBaseImage } from '../../src/artifact/image/base.js'
+import { gunzip, isGzip } from '../../src/artifact/image/gzip.js'
+import { readTar } from '../../src/artifact/image/tar.js'
+import { cleanEnv, cli, show } from '../support/cli.js'
+import { repoRoot } from '../support/fixtures.js'
+import { baseImage, tmp, writeBases } from './image-support.js'
+
+const dir = tmp()
+const PASSWORD = 'Sekr1t-Never-In-The-Image-4242'
+
+/** aurora.json with subnet groups that say their zones (the simulator's DescribeDBSubnetGroups answers with them). */
+const fixtureWith = (zones: ReadonlyArray<string>): string => {
+  const f = JSON.parse(readFileSync(`${repoRoot}fixtures/aurora.json`, 'utf8'))
+  f.DBSubnetGroups = [
+    {
+      DBSubnetGroupName: 'prod-db-subnets',
+      DBSubnetGroupDescription: 'prod',
+      VpcId: 'vpc-0abc',
+      SubnetGroupStatus: 'Complete',
+      Subnets: zones.map((z, i) => ({ SubnetIdentifier: `subnet-${i}`, SubnetAvailabilityZone: { Name: z }, SubnetStatus: 'Active' })),
+      TagList: [],
+    },
+  ]
+  const path = join(dir, `fixture-${zones.join('-')}.json`)
+  writeFileSync(path, JSON.stringify(f))
+  return path
+}
+const twoAz = fixtureWith(['us-east-1a', 'us-east-1b'])
+const oneAz = fixtureWith(['us-east-1a', 'us-east-1a'])
+
+const entry = join(dir, 'entry.mjs')
+writeFileSync(entry, "import { sep } from 'node:path'\nconsole.log('artifact entry', sep)\n")
+const bases = writeBases()
+
+const ini = (extra = ''): string => {
+  const path = join(dir, `artifact-${sha256(extra).slice(7, 15)}.ini`)
+  writeFileSync(path, ['[source_db]', 'source_db_cluster_id = shop-prod', extra, '', '[target_db]', 'target_db_cluster_id = shop-staging', 'subnet_ids = source', 'instance_type = db.r6g.large', '', '[artifact]', 'tag = example/db-artifact:1', ''].join('\n'))
+  return path
+}
+
+const build = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  cli(['artifact', 'build', ...args, '--entry', entry, '--base-image', bases.ociDir], cleanEnv({ MITOSIS_DB_PASSWORD: PASSWORD, ...env }))
+
+const layerEntries = (blob: Buffer) => readTar(isGzip(blob) ? gunzip(blob) : blob)
+
+test('two builds of the same inputs: the same image ID and byte-identical archives; labels, digest, owners, mtimes, no secret', async () => {
+  const config = ini()
+  const outs = [join(dir, 'a.tar'), join(dir, 'b.tar'), join(dir, 'a-docker.tar'), join(dir, 'b-docker.tar')]
+  const runs = [
+    await build([config, '--simulate', twoAz, '--output', 'oci-archive', '--out', outs[0]!]),
+    await build([config, '--simulate', twoAz, '--output', 'oci-archive', '--out', outs[1]!]),
+    await build([config, '--simulate', twoAz, '--output', 'docker-archive', '--out', outs[2]!]),
+    await build([config, '--simulate', twoAz, '--output', 'docker-archive', '--out', outs[3]!]),
+  ]
+  for (const r of runs) assert.is(r.code, 0, show(r))
+  assert.is(runs[0]!.stdout, runs[1]!.stdout)
+  assert.is(runs[0]!.stdout, runs[2]!.stdout)
+  assert.match(runs[0]!.stdout, /^sha256:[0-9a-f]{64}\n$/)
+  assert.match(runs[0]!.stderr, /layer program: .* sha256:/)
+  assert.ok(readFileSync(outs[0]!).equals(readFileSync(outs[1]!)), 'oci-archive identical')
+  assert.ok(readFileSync(outs[2]!).equals(readFileSync(outs[3]!)), 'docker-archive identical')
+
+  const image = readBaseImage(`oci-archive:${outs[0]}`)
+  const fromDocker = readBaseImage(`docker-archive:${outs[2]}`)
+  assert.equal(fromDocker.layers.map((l) => l.diffId), image.layers.map((l) => l.diffId))
+  assert.is(image.name, 'example/db-artifact:1')
+  const cfg = image.config as any
+  assert.is(cfg.created, '1970-01-01T00:00:01Z')
+  assert.equal(cfg.config.Entrypoint, ['/usr/bin/node', '/mitosis/mitosis.mjs'])
+  assert.equal(cfg.config.Cmd, ['plan'])
+  assert.is(cfg.config.User, '10001:10001')
+  assert.is(cfg.config.WorkingDir, '/mitosis')
+  const labels = cfg.config.Labels as Record<string, string>
+  assert.is(labels['io.mitosis.source'], 'shop-prod')
+  assert.is(labels['io.mitosis.target'], 'shop-staging')
+  assert.is(labels['io.mitosis.region'], 'us-east-1')
+  assert.is(labels['org.opencontainers.image.version'], JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')).version)
+  assert.is(labels['org.opencontainers.image.created'], '1970-01-01T00:00:01Z')
+  assert.is(labels['org.opencontainers.image.base.name'], 'test/node-base:1')
+  assert.is(labels['org.opencontainers.image.base.digest'], readBaseImage(bases.ociDir).digest)
+
+  const ours = image.layers.slice(2)
+  assert.is(ours.length, 2)
+  for (const layer of ours) {
+    const entries = layerEntries(layer.blob)
+    assert.equal(entries.map((e) => e.path), [...entries.map((e) => e.path)].sort())
+    for (const e of entries) {
+      assert.is(e.uid, 0, e.path)
+      assert.is(e.gid, 0, e.path)
+      assert.is(e.mtime, 1, e.path)
+    }
+  }
+  const last = new Map(layerEntries(ours[1]!.blob).flatMap((e) => (e.type === 'file' ? [[e.path, Buffer.from(e.data)] as const] : [])))
+  const plans = last.get('mitosis/plans.json')!
+  assert.is(labels['io.mitosis.plan.digest'], sha256(plans))
+  const manifest = JSON.parse(last.get('mitosis/artifact.json')!.toString())
+  assert.is(manifest.planDigest, sha256(plans))
+  assert.equal(manifest.modes, ['clone'])
+  assert.ok(last.get('mitosis/plans.txt')!.toString().startsWith('# mode clone: shop-prod → shop-staging\n'))
+  assert.ok(last.get('mitosis/plans.mmd')!.toString().startsWith('%% mode clone\n'))
+  assert.is(last.get('mitosis/artifact.ini')!.toString(), readFileSync(config, 'utf8'))
+  const program = layerEntries(ours[0]!.blob).find((e) => e.path === 'mitosis/mitosis.mjs')
+  assert.ok(program !== undefined && program.type === 'file' && Buffer.from(program.data).toString().includes('artifact entry'))
+
+  // no secret anywhere: every blob (compressed and not), the config, the archives
+  const needle = Buffer.from(PASSWORD)
+  for (const path of outs) assert.not.ok(readFileSync(path).includes(needle), path)
+  for (const layer of image.layers) assert.not.ok((isGzip(layer.blob) ? gunzip(layer.blob) : layer.blob).includes(needle))
+  assert.not.ok(JSON.stringify(image.config).includes(PASSWORD))
+})
+
+test('another SOURCE_DATE_EPOCH, another image ID', async () => {
+  const config = ini()
+  const a = await build([config, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'epoch-1')])
+  const b = await build([config, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'epoch-2')], { SOURCE_DATE_EPOCH: '1700000000' })
+  assert.is(a.code, 0, show(a))
+  assert.is(b.code, 0, show(b))
+  assert.is.not(a.stdout, b.stdout)
+  assert.ok(existsSync(join(dir, 'epoch-1', 'oci-layout')))
+  const index = JSON.parse(readFileSync(join(dir, 'epoch-1', 'index.json'), 'utf8'))
+  assert.is(index.manifests[0].annotations['org.opencontainers.image.ref.name'], 'example/db-artifact:1')
+  assert.is((readBaseImage(`oci:${join(dir, 'epoch-2')}`).config as any).created, '2023-11-14T22:13:20Z')
+})
+
+const refusedWith = async (args: ReadonlyArray<string>, pattern: RegExp): Promise<void> => {
+  const r = await build(args)
+  assert.is(r.code, 2, show(r))
+  const lines = r.stderr.trim().split('\n')
+  assert.is(lines.length, 1, show(r))
+  assert.match(lines[0]!, pattern)
+  assert.not.match(r.stderr, /\n\s+at /)
+}
+
+test('refused in one line: subnets in one AZ, a missing changelog, a base without node', async () => {
+  await refusedWith([ini(), '--simulate', oneAz, '--output', 'oci-dir', '--out', join(dir, 'x1')], /subnet_ids: the subnets are all in us-east-1a; an Aurora cluster needs subnets in at least two Availability Zones/)
+  await refusedWith([ini(`liquibase_changelog_path = ${join(dir, 'nope.yaml')}`), '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'x2')], /liquibase_changelog_path: no such file .*nope\.yaml/)
+  const nodeless = writeBases(baseImage([{ type: 'file', path: 'bin/sh', data: Buffer.from('x'), executable: true }]))
+  const r = await cli(['artifact', 'build', ini(), '--simulate', twoAz, '--entry', entry, '--base-image', nodeless.ociArchive, '--output', 'oci-dir', '--out', join(dir, 'x3')], cleanEnv())
+  assert.is(r.code, 2, show(r))
+  assert.match(r.stderr.trim(), /^[^\n]*has no node \(looked in \/usr\/local\/bin\/node, \/usr\/bin\/node, \/nodejs\/bin\/node\); use a base with Node\.js 22 or later$/)
+})
+
+test('--context-only: a Dockerfile context with the same files', async () => {
+  const ctx = join(dir, 'context')
+  const r = await build([ini(), '--simulate', twoAz, '--context-only', ctx])
+  assert.is(r.code, 0, show(r))
+  const dockerfile = readFileSync(join(ctx, 'Dockerfile'), 'utf8')
+  assert.match(dockerfile, /\nCOPY layer1\/ \/\nCOPY layer2\/ \/\nUSER 10001:10001\n/)
+  assert.match(dockerfile, /\nENTRYPOINT \["\/usr\/bin\/node", "\/mitosis\/mitosis.mjs"\]\nCMD \["plan"\]\n/)
+  assert.match(dockerfile, /LABEL io.mitosis.plan.digest="sha256:[0-9a-f]{64}"/)
+  assert.ok(existsSync(join(ctx, 'layer1', 'mitosis', 'mitosis.mjs')))
+  assert.ok(existsSync(join(ctx, 'layer2', 'mitosis', 'plans.json')))
+})
+
+test.run()
