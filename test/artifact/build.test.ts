@@ -157,4 +157,32 @@ test('--context-only: a Dockerfile context with the same files', async () => {
   assert.ok(existsSync(join(ctx, 'layer2', 'mitosis', 'plans.json')))
 })
 
+test('--plan FILE: the same kind of image from a saved plan, no config file in it; --json is quiet on stderr', async () => {
+  const saved = join(dir, 'saved-plan.json')
+  const p = await cli(['clone', '--simulate', twoAz, '--source', 'shop-prod', '--target', 'shop-staging', '--plan', '--out', saved], cleanEnv())
+  assert.is(p.code, 0, show(p))
+  const out = join(dir, 'from-plan')
+  const r = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', out, '--json'])
+  assert.is(r.code, 0, show(r))
+  assert.is(r.stderr, '')
+  const result = JSON.parse(r.stdout)
+  assert.is(result.tag, 'db-artifact:latest')
+  assert.equal(result.modes, ['clone'])
+  const image = readBaseImage(`oci:${out}`)
+  assert.is(image.config.config?.['Labels'] !== undefined, true)
+  const last = layerEntries(image.layers[image.layers.length - 1]!.blob).map((e) => e.path)
+  assert.ok(last.includes('mitosis/plans.json'))
+  assert.not.ok(last.includes('mitosis/artifact.ini'))
+  const plans = JSON.parse(Buffer.from((layerEntries(image.layers[image.layers.length - 1]!.blob).find((e) => e.path === 'mitosis/plans.json') as any).data).toString())
+  assert.equal(plans.clone.plan, JSON.parse(readFileSync(saved, 'utf8')).plan)
+})
+
+test('flags: a config and --plan together, --output without --out, are refused', async () => {
+  for (const args of [[ini(), '--plan', 'x.json'], [ini(), '--output', 'oci-archive'], []]) {
+    const r = await build([...args, '--simulate', twoAz])
+    assert.is(r.code, 2, show(r))
+    assert.is(r.stderr.trim().split('\n').length, 1, show(r))
+  }
+})
+
 test.run()
