@@ -37,9 +37,9 @@ const entry = join(dir, 'entry.mjs')
 writeFileSync(entry, "import { sep } from 'node:path'\nconsole.log('artifact entry', sep)\n")
 const bases = writeBases()
 
-const ini = (extra = ''): string => {
-  const path = join(dir, `artifact-${sha256(extra).slice(7, 15)}.ini`)
-  writeFileSync(path, ['[source_db]', 'source_db_cluster_id = shop-prod', extra, '', '[target_db]', 'target_db_cluster_id = shop-staging', 'subnet_ids = source', 'instance_type = db.r6g.large', '', '[artifact]', 'tag = example/db-artifact:1', ''].join('\n'))
+const ini = (extra = '', subnets = 'source'): string => {
+  const path = join(dir, `artifact-${sha256(extra + subnets).slice(7, 15)}.ini`)
+  writeFileSync(path, ['[source_db]', 'source_db_cluster_id = shop-prod', extra, '', '[target_db]', 'target_db_cluster_id = shop-staging', `subnet_ids = ${subnets}`, 'instance_type = db.r6g.large', '', '[artifact]', 'tag = example/db-artifact:1', ''].join('\n'))
   return path
 }
 
@@ -139,6 +139,10 @@ const refusedWith = async (args: ReadonlyArray<string>, pattern: RegExp): Promis
 test('refused in one line: subnets in one AZ, a missing changelog, a base without node', async () => {
   await refusedWith([ini(), '--simulate', oneAz, '--output', 'oci-dir', '--out', join(dir, 'x1')], /subnet_ids: the subnets are all in us-east-1a; an Aurora cluster needs subnets in at least two Availability Zones/)
   await refusedWith([ini(`liquibase_changelog_path = ${join(dir, 'nope.yaml')}`), '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'x2')], /liquibase_changelog_path: no such file .*nope\.yaml/)
+  await refusedWith([ini('', 'subnet-0, subnet-1'), '--simulate', oneAz, '--output', 'oci-dir', '--out', join(dir, 'x4')], /subnet_ids: the subnets are all in us-east-1a/)
+  await refusedWith([ini('', 'subnet-0, subnet-9'), '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'x5')], /subnet_ids: no Availability Zone known for subnet-9/)
+  const listed = await build([ini('', 'subnet-0, subnet-1'), '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'x6')])
+  assert.is(listed.code, 0, show(listed))
   const nodeless = writeBases(baseImage([{ type: 'file', path: 'bin/sh', data: Buffer.from('x'), executable: true }]))
   const r = await cli(['artifact', 'build', ini(), '--simulate', twoAz, '--entry', entry, '--base-image', nodeless.ociArchive, '--output', 'oci-dir', '--out', join(dir, 'x3')], cleanEnv())
   assert.is(r.code, 2, show(r))

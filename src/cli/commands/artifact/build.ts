@@ -6,6 +6,7 @@ import { buildArtifact, epochOf, type BuildInput } from '../../../artifact/build
 import { readArtifactConfig, renderConfigProblems, DEFAULT_ARTIFACT_TAG } from '../../../artifact/config.js'
 import { stderrProgress, quietProgress } from '../../../artifact/image/progress.js'
 import { loadIntoEngine, OUTPUT_TYPES, writeContext, writeOutput, type OutputType } from '../../../artifact/output.js'
+import { ec2SubnetZones } from '../../../artifact/ec2-zones.js'
 import { subnetZonesFromGroups } from '../../../artifact/resolve.js'
 import { connect } from '../../wiring.js'
 import { UserError } from '../../errors.js'
@@ -71,8 +72,11 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
       engine,
       epoch: epoch.right,
       root,
-      // an explicit subnet list: its zones from the source's subnet group (what RDS describes)
-      zonesFor: (rds, group) => subnetZonesFromGroups(rds, group === undefined ? [] : [group]),
+      // an explicit subnet list: its zones from EC2 on AWS; on the simulator, from the fixture's subnet groups
+      zonesFor: (rds, group) =>
+        flags.simulate !== undefined
+          ? subnetZonesFromGroups(rds, group === undefined ? [] : [group])
+          : ec2SubnetZones({ region: rds.region, profile: flags.profile ?? process.env['AWS_PROFILE'] }),
       progress: this.jsonEnabled() ? quietProgress : stderrProgress(),
     })()
     if (E.isLeft(built)) throw new UserError(built.left, 2)
