@@ -7,7 +7,7 @@ import { sha256 } from '../../src/artifact/contents.js'
 import { assembleImage, rfc3339, type ImageSpec } from '../../src/artifact/image/assemble.js'
 import { readBaseImage, BaseImageError } from '../../src/artifact/image/base.js'
 import { gunzip } from '../../src/artifact/image/gzip.js'
-import { dockerArchive, ociArchive } from '../../src/artifact/image/layout.js'
+import { dockerArchive, ociArchive, ociLayoutEntries, MEDIA } from '../../src/artifact/image/layout.js'
 import { loadedId } from '../../src/artifact/image/load.js'
 import { findNode, NoNodeError } from '../../src/artifact/image/node.js'
 import { readTar, writeTar } from '../../src/artifact/image/tar.js'
@@ -87,6 +87,30 @@ test('base: clear one-line errors', () => {
   writeFileSync(join(dir, 'junk.tar'), writeTar([{ type: 'file', path: 'hello.txt', data: Buffer.from('hi') }], 1))
   assert.throws(() => readBaseImage(`docker-archive:${join(dir, 'junk.tar')}`), (e: Error) => /is not an image/.test(e.message) && !e.message.includes('\n'))
   assert.throws(() => readBaseImage(`oci:${join(dir, 'none')}`), /no such directory/)
+})
+
+test("base: Docker 25's docker save (manifest.json pointing into an OCI layout's blobs) gives the manifest digest too", () => {
+  const image = baseImage()
+  const hex = (d: string) => d.replace('sha256:', '')
+  const legacy = { type: 'file' as const, path: 'manifest.json', data: Buffer.from(JSON.stringify([{ Config: `blobs/sha256/${hex(image.configDigest)}`, RepoTags: ['node:22'], Layers: image.layers.map((l) => `blobs/sha256/${hex(l.digest)}`) }])) }
+  const path = join(tmp(), 'docker25.tar')
+  writeFileSync(path, writeTar([...ociLayoutEntries(image, 'docker.io/library/node:22'), legacy], 1))
+  const base = readBaseImage(`docker-archive:${path}`)
+  assert.is(base.name, 'node:22')
+  assert.is(base.digest, image.manifestDigest)
+  assert.equal(base.layers.map((l) => l.diffId), image.layers.map((l) => l.diffId))
+})
+
+test('base: a multi-arch index without linux/amd64 is refused in one line', () => {
+  const image = baseImage()
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests: [
+    { mediaType: MEDIA.manifest, digest: image.manifestDigest, size: image.manifest.length, platform: { os: 'linux', architecture: 'arm64' } },
+    { mediaType: MEDIA.manifest, digest: image.manifestDigest, size: image.manifest.length, platform: { os: 'linux', architecture: 's390x' } },
+  ] }))
+  const entries = ociLayoutEntries(image, 'x:1').map((e) => (e.path === 'index.json' && e.type === 'file' ? { ...e, data: index } : e))
+  const path = join(tmp(), 'multi.tar')
+  writeFileSync(path, writeTar(entries, 1))
+  assert.throws(() => readBaseImage(`oci-archive:${path}`), /is a multi-arch index without linux\/amd64/)
 })
 
 test('node: found through usr/bin, via symlinks, or refused', () => {
