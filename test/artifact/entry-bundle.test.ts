@@ -1,0 +1,71 @@
+/**
+ * The program as the image holds it: src/artifact/entry/main.ts bundled by the build's bundler into one
+ * file, without oclif, run by node as the image's entrypoint does, against a /mitosis made in a temp
+ * dir (MITOSIS_ARTIFACT_ROOT, which exists for these tests only).
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { bundleProgram } from '../../src/artifact/bundle.js'
+import { simulate } from '../../src/sim/simulator.js'
+import { cleanEnv } from '../support/cli.js'
+import { repoRoot } from '../support/fixtures.js'
+import { auroraWorld, iniRoot } from './entry-support.js'
+import { tmp } from './image-support.js'
+
+const entry = join(repoRoot, 'dist/src/artifact/entry/main.js')
+const dir = tmp()
+const program = join(dir, 'mitosis.mjs')
+
+const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
+  const r = spawnSync(process.execPath, [program, ...args], { encoding: 'utf8', env, cwd: '/', timeout: 30_000, input: '' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, show: `exit ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}` }
+}
+
+test('the bundle has no oclif in it: neither among esbuild\'s inputs nor in its text', async () => {
+  const bytes = await bundleProgram(entry)
+  writeFileSync(program, bytes)
+  assert.not.ok(bytes.toString().includes('node_modules/@oclif/'), 'oclif is in the bundle')
+  const meta = await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node22', format: 'esm', write: false, metafile: true, logLevel: 'silent' })
+  const inputs = Object.keys(meta.metafile.inputs)
+  assert.ok(inputs.some((i) => i.includes('dist/src/cli/apply-flow.js')), 'the apply flow is the CLI\'s')
+  assert.equal(inputs.filter((i) => i.includes('@oclif')), [])
+})
+
+test('node mitosis.mjs: --version, plan (byte for byte), an unknown command, and AWS unreachable (exit 1, one line)', async () => {
+  const root = await iniRoot(simulate(auroraWorld()))
+  const home = tmp()
+  const env = cleanEnv({ MITOSIS_ARTIFACT_ROOT: root.dir, HOME: home })
+  const version = run(['--version'], env)
+  assert.is(version.code, 0, version.show)
+  assert.match(version.stdout, /^mitosis 0\.1\.0\nartifact: shop-prod → shop-staging in us-east-1, modes clone, plan sha256:[0-9a-f]{64}\n$/)
+  const plan = run(['plan'], env)
+  assert.is(plan.code, 0, plan.show)
+  assert.is(plan.stdout, readFileSync(join(root.dir, 'plans.txt'), 'utf8'))
+  const unknown = run(['deploy'], env)
+  assert.is(unknown.code, 2, unknown.show)
+  assert.is(unknown.stderr.trimEnd().split('\n').length, 1, unknown.show)
+
+  // the standard chain: keys from the environment; no region anywhere, so the plan's is used (and said)
+  const offline = run(['converge', '--mode', 'clone'], {
+    ...env,
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'example',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_CONFIG_FILE: join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    MITOSIS_DB_PASSWORD: 'Bundle-Sekr1t-4242',
+  })
+  assert.is(offline.code, 1, offline.show)
+  assert.match(offline.stderr, /^credentials: the environment \(AWS_ACCESS_KEY_ID\); region: \(from the profile\); endpoint http:\/\/127\.0\.0\.1:9$/m)
+  assert.match(offline.stderr, /^Note: no AWS region in the environment \(AWS_REGION, the profile\): using the plan's, us-east-1$/m)
+  const last = offline.stderr.trimEnd().split('\n').at(-1)!
+  assert.match(last, /^Error: /, offline.show)
+  assert.not.match(offline.stderr, /\n\s+at /)
+  assert.not.ok(offline.stderr.includes('Bundle-Sekr1t-4242'))
+})
+
+test.run()
