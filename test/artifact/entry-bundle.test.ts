@@ -6,22 +6,25 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 import { bundleProgram } from '../../src/artifact/bundle.js'
+import { readBaseImage } from '../../src/artifact/image/base.js'
+import { gunzip, isGzip } from '../../src/artifact/image/gzip.js'
+import { readTar } from '../../src/artifact/image/tar.js'
 import { simulate } from '../../src/sim/simulator.js'
-import { cleanEnv } from '../support/cli.js'
+import { cleanEnv, cli, show } from '../support/cli.js'
 import { repoRoot } from '../support/fixtures.js'
-import { auroraWorld, iniRoot } from './entry-support.js'
-import { tmp } from './image-support.js'
+import { auroraFixture, auroraWorld, iniRoot, INI } from './entry-support.js'
+import { tmp, writeBases } from './image-support.js'
 
 const entry = join(repoRoot, 'dist/src/artifact/entry/main.js')
 const dir = tmp()
 const program = join(dir, 'mitosis.mjs')
 
-const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => {
-  const r = spawnSync(process.execPath, [program, ...args], { encoding: 'utf8', env, cwd: '/', timeout: 30_000, input: '' })
+const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, file = program) => {
+  const r = spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', env, cwd: '/', timeout: 30_000, input: '' })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, show: `exit ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}` }
 }
 
@@ -66,6 +69,41 @@ test('node mitosis.mjs: --version, plan (byte for byte), an unknown command, and
   assert.match(last, /^Error: /, offline.show)
   assert.not.match(offline.stderr, /\n\s+at /)
   assert.not.ok(offline.stderr.includes('Bundle-Sekr1t-4242'))
+})
+
+test('mitosis artifact build with the default entry: the program in the image reads the files the build wrote', async () => {
+  const work = tmp()
+  const config = join(work, 'artifact.ini')
+  writeFileSync(config, INI)
+  const out = join(work, 'image')
+  const built = await cli(['artifact', 'build', config, '--simulate', auroraFixture(), '--base-image', writeBases().ociDir, '--output', 'oci-dir', '--out', out], cleanEnv())
+  assert.is(built.code, 0, show(built))
+  // the image's /mitosis, from its last two layers
+  const root = join(work, 'root')
+  for (const layer of readBaseImage(`oci:${out}`).layers.slice(-2)) {
+    for (const e of readTar(isGzip(layer.blob) ? gunzip(layer.blob) : layer.blob)) {
+      if (e.type !== 'file' || !e.path.startsWith('mitosis/')) continue
+      const path = join(root, e.path.slice('mitosis/'.length))
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, e.data)
+    }
+  }
+  const env = cleanEnv({ MITOSIS_ARTIFACT_ROOT: root, HOME: work })
+  const inImage = join(root, 'mitosis.mjs')
+  const version = run(['--version'], env, inImage)
+  assert.is(version.code, 0, version.show)
+  assert.match(version.stdout, /^mitosis \S+ .*\nartifact: shop-prod → shop-staging in us-east-1, modes clone, plan sha256:/)
+  for (const [args, file] of [[['plan'], 'plans.txt'], [['plan', '--json'], 'plans.json'], [['plan', '--format', 'mermaid'], 'plans.mmd']] as const) {
+    const r = run(args, env, inImage)
+    assert.is(r.code, 0, r.show)
+    assert.is(r.stdout, readFileSync(join(root, file), 'utf8'), args.join(' '))
+  }
+  const manifest = run(['manifest', 'kubernetes'], env, inImage)
+  assert.is(manifest.code, 0, manifest.show)
+  assert.match(manifest.stdout, /^ +image: "example\/db-artifact:1"$/m)
+  const policy = run(['iam-policy'], env, inImage)
+  assert.is(policy.code, 0, policy.show)
+  assert.is(JSON.parse(policy.stdout).Version, '2012-10-17')
 })
 
 test.run()

@@ -18,8 +18,8 @@ import { fakeShell, testLease } from '../support/apply.js'
 import { repoRoot } from '../support/fixtures.js'
 import { tmp } from './image-support.js'
 
-/** aurora.json with the source's subnet group in two zones (resolveTarget reads it for `subnet_ids = source`). */
-export const auroraWorld = (): Environment => {
+/** aurora.json with the source's subnet group in two zones (resolveTarget reads it for `subnet_ids = source`), as a fixture file. */
+export const auroraFixture = (): string => {
   const f = JSON.parse(readFileSync(`${repoRoot}fixtures/aurora.json`, 'utf8'))
   f.DBSubnetGroups = [
     {
@@ -33,7 +33,12 @@ export const auroraWorld = (): Environment => {
   ]
   const path = join(tmp(), 'aurora-subnets.json')
   writeFileSync(path, JSON.stringify(f))
-  const env = loadFixture(path)
+  return path
+}
+
+/** The world of auroraFixture. */
+export const auroraWorld = (): Environment => {
+  const env = loadFixture(auroraFixture())
   if (E.isLeft(env)) throw new Error(env.left)
   return env.right
 }
