@@ -407,7 +407,7 @@ const converge = async (artifact: Artifact, values: Values, deps: EntryDeps, res
   const { manifest } = artifact
   err(
     `mitosis ${manifest.mitosis}: converge --mode ${mode}: ${saved.plan.source} → ${saved.plan.target} in ${saved.plan.region}, ${saved.plan.steps.length} steps (plan ${manifest.planDigest.slice(0, 19)}…)\n` +
-      `credentials: ${credentialSource(deps.env)}; region: ${deps.env['AWS_REGION'] ?? deps.env['AWS_DEFAULT_REGION'] ?? '(from the profile)'}${deps.env['AWS_ENDPOINT_URL_RDS'] ?? deps.env['AWS_ENDPOINT_URL'] ? `; endpoint ${deps.env['AWS_ENDPOINT_URL_RDS'] ?? deps.env['AWS_ENDPOINT_URL']}` : ''}\n`,
+      `credentials: ${credentialSource(deps.env)}; region: ${deps.env['AWS_REGION'] ?? '(from the profile)'}${deps.env['AWS_ENDPOINT_URL_RDS'] ?? deps.env['AWS_ENDPOINT_URL'] ? `; endpoint ${deps.env['AWS_ENDPOINT_URL_RDS'] ?? deps.env['AWS_ENDPOINT_URL']}` : ''}\n`,
   )
   const world = await deps.connect(saved.plan.region, deps.env)
   for (const note of world.notes ?? []) err(`Note: ${note}\n`)
