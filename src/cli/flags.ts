@@ -1,6 +1,6 @@
 /** Flags shared by the commands that reach RDS and by those that apply a plan. */
 import { Flags } from '@oclif/core'
-import { UserError } from './errors.js'
+import { positiveNumber } from './numbers.js'
 
 export const worldFlags = {
   simulate: Flags.string({
@@ -15,12 +15,6 @@ export const worldFlags = {
   'mfa-code': Flags.string({ summary: 'The six-digit MFA code for --credentials or an MFA profile (or MITOSIS_MFA_CODE); asked on the terminal otherwise.', helpValue: 'CODE' }),
   profile: Flags.string({ summary: 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default").', helpValue: 'P' }),
   region: Flags.string({ summary: "AWS region (default: AWS_REGION or the profile's region).", helpValue: 'R' }),
-}
-
-const positiveNumber = (flag: string, text: string): number => {
-  const n = Number(text)
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got ${JSON.stringify(text)}`)
-  return n
 }
 
 /**

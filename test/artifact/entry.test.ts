@@ -111,7 +111,15 @@ test('converge: checks, applies with progress, leaves the target cloned; again: 
   assert.match(again.stdout, /^Nothing to do: run r[0-9a-f]+ is complete\.\n$/)
   assert.not.ok(sim.calls().slice(calls).some(planCall), 'nothing was changed')
   assert.match(readFileSync(log, 'utf8'), /^mitosis converge: Nothing to do: run r[0-9a-f]+ is complete\.\n$/)
-  neverShown(first, again)
+
+  // a scheduled refresh (the CronJob's --replan): the run done, the next refresh is planned and applied
+  const refresh = await runEntry(root.dir, ['converge', '--mode', 'clone', '--replan'], sim, { env: ENV, terminationLog: log })
+  assert.is(refresh.code, 0, show(refresh))
+  assert.match(refresh.stderr, /\n--replan: planned again on the world as it is now: /)
+  assert.match(refresh.stdout, /Cloned shop-prod into shop-staging: \d+ steps in .*\.\n$/)
+  assert.ok(sim.calls().slice(calls).some(planCall), 'the refresh changed the world')
+  assertCloned(sim)
+  neverShown(first, again, refresh)
 })
 
 test('converge --json: JSON lines on stdout; the password from a file, and from stdin', async () => {
@@ -265,6 +273,7 @@ test('arguments: unknown command or option, a missing value, no command: exit 2 
   refused(await runEntry(root.dir, ['converge', '--mode'], undefined), 2, /^Error: converge: --mode needs a value \(see --help\)$/)
   refused(await runEntry(root.dir, ['converge', '--mode', 'clone', 'extra'], undefined), 2, /^Error: converge: unexpected argument extra \(see --help\)$/)
   refused(await runEntry(root.dir, ['converge', '--mode', 'swap'], undefined), 2, /^Error: --mode: "swap" is not clone or create$/)
+  refused(await runEntry(root.dir, ['converge', '--mode', 'clone', '--poll-interval', '0'], undefined), 2, /^Error: --poll-interval must be a positive number, got "0"$/)
   refused(await runEntry(root.dir, ['manifest', 'helm'], undefined), 2, /^Error: manifest: "helm" is not a kind of manifest this image writes \(kubernetes\)$/)
   const none = await runEntry(root.dir, [], undefined)
   assert.is(none.code, 2)

@@ -151,6 +151,9 @@ test('manifest kubernetes --schedule: a CronJob that never runs two at once, by 
   assert.is(pod.restartPolicy, 'Never')
   assert.is(pod.serviceAccountName, 'shop-refresh')
   assert.is(pod.containers[0].image, digest)
+  // each scheduled run is a refresh: the reviewed plan first, then the same request planned again
+  assert.equal(pod.containers[0].args, ['converge', '--mode', 'clone', '--replan'])
+  assert.match(r.stdout, /^# A scheduled refresh: converge --replan\./m)
   assert.is(pod.containers[0].imagePullPolicy, 'IfNotPresent')
   assert.is(pod.containers[0].env[1].valueFrom.secretKeyRef.name, 'shop-db')
   assert.is(pod.containers[0].securityContext.readOnlyRootFilesystem, true)

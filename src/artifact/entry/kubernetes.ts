@@ -115,7 +115,8 @@ export const kubernetesManifest = (o: KubernetesOptions): string => {
         name: CONTAINER,
         image: o.image,
         imagePullPolicy: pinned ? 'IfNotPresent' : 'Always',
-        args: ['converge', '--mode', o.mode],
+        // a schedule is a refresh each time: the first run applies the reviewed plan, later ones plan the same request again
+        args: ['converge', '--mode', o.mode, ...(cron ? ['--replan'] : [])],
         env,
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
         terminationMessagePath: '/dev/termination-log',
@@ -151,8 +152,9 @@ export const kubernetesManifest = (o: KubernetesOptions): string => {
         `#   '{{index .RepoDigests 0}}' IMAGE after the push), then run manifest kubernetes --image REPO@sha256:<digest>.`,
     ...(cron
       ? [
-          `# Every scheduled run converges this image's one plan: once it is done, later runs find nothing to do`,
-          `#   (exit 0) until a new image (a new plan) is built, pushed and named here.`,
+          `# A scheduled refresh: converge --replan. The first run applies the reviewed plan; once it is done (or the`,
+          `#   world has changed), each run plans the image's request again on the world as it is, prints what differs`,
+          `#   from the reviewed plan, and applies that. For exactly the reviewed plan and nothing else, use the Job.`,
         ]
       : []),
     `# Before applying:`,
