@@ -102,7 +102,11 @@ export interface HookResult {
   readonly timedOut: boolean
 }
 
-/** Runs a hook command through the shell, streaming its output line by line (processShell, in shell.ts). */
+/**
+ * Runs a hook command through the shell, streaming its output line by line (processShell, in shell.ts);
+ * `exec` runs a program with its arguments and no shell at all (Liquibase's java: an artifact image has no
+ * shell). A Shell without `exec` (a test's) is given the program as a quoted command line instead (execVia).
+ */
 export interface Shell {
   readonly run: (
     command: string,
@@ -112,7 +116,22 @@ export interface Shell {
     /** Aborted when the run is interrupted: the command and everything it started are ended. */
     signal?: AbortSignal,
   ) => Promise<HookResult>
+  readonly exec?: (
+    file: string,
+    args: ReadonlyArray<string>,
+    env: Readonly<Record<string, string>>,
+    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ) => Promise<HookResult>
 }
+
+/** A word quoted for a POSIX shell. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** Runs a program with its arguments through `shell`: its exec, else its run with the argv quoted into one line. */
+export const execVia = (shell: Shell): NonNullable<Shell['exec']> =>
+  shell.exec ?? ((file, args, env, onLine, timeoutMs, signal) => shell.run([file, ...args].map(shellQuote).join(' '), env, onLine, timeoutMs, signal))
 
 /** A network address: a database endpoint as describe tells it, or where it is reached from here. */
 export interface Endpoint {

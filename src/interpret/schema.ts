@@ -2,7 +2,8 @@
  * The schema step of a create: `liquibase update` with a changelog against a new database's writer endpoint.
  *
  * Liquibase is the real distribution shipped inside the npm package `liquibase` (with its JDBC drivers), run through
- * the same Shell as the hooks, so its output streams line by line. The credentials, the JDBC URL and the changelog
+ * the same Shell as the hooks (its exec: `java -jar internal/lib/liquibase-core.jar update`, as the distribution's script
+ * runs it, but with no shell, which an artifact image does not have), so its output streams line by line. The credentials, the JDBC URL and the changelog
  * travel in Liquibase's environment variables (LIQUIBASE_COMMAND_*), never on argv (which any user can read from
  * the process table); the password is scrubbed from every line streamed and from the error.
  */
@@ -10,7 +11,7 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, delimiter, dirname, join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Shell } from './capabilities.js'
+import { execVia, type Shell } from './capabilities.js'
 
 export type SchemaEngine = 'postgres' | 'mysql'
 
@@ -83,6 +84,14 @@ export function liquibaseEnvironment(target: ChangelogTarget): Record<string, st
   }
 }
 
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
 const isExecutable = (path: string): boolean => {
   try {
     accessSync(path, constants.X_OK)
@@ -108,8 +117,6 @@ export function findJava(env: Readonly<Record<string, string | undefined>>): E.E
   }
   return E.left('Java not found: Liquibase needs Java 11 or later on PATH or in JAVA_HOME (Debian: apt-get install openjdk-17-jre-headless)')
 }
-
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** Replaces every occurrence of the secret (and its URL-encoded form) in a line. */
 export function scrub(line: string, secret: string): string {
@@ -168,19 +175,23 @@ export async function applyChangelog(
   } catch {
     return E.left('Liquibase not found: the npm package `liquibase` is not installed (npm ci)')
   }
-  const script = join(home, 'liquibase')
-  if (!isExecutable(script)) return E.left(`Liquibase not found: ${script} is missing or not executable`)
+  // what the distribution's `liquibase` script does, without a shell (an artifact image has none): java -jar its core
+  const core = join(home, 'internal', 'lib', 'liquibase-core.jar')
+  if (!isFile(core)) return E.left(`Liquibase not found: ${core} is missing`)
 
   const extra = options.env ?? {}
-  const java = findJava({ ...process.env, ...extra })
+  const merged = { ...process.env, ...extra }
+  const java = findJava(merged)
   if (E.isLeft(java)) return java
+  const javaOpts = (merged['JAVA_OPTS'] ?? '').split(/\s+/).filter((o) => o !== '')
 
   const password = target.password
   const kept: string[] = []
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const result = await shell.run(
-    `${shellQuote(script)} update`,
-    { ...extra, ...liquibaseEnvironment({ ...target, changelog }) },
+  const result = await execVia(shell)(
+    java.right,
+    [...javaOpts, '-jar', core, 'update'],
+    { ...extra, LIQUIBASE_HOME: home, ...liquibaseEnvironment({ ...target, changelog }) },
     (stream, raw) => {
       const line = scrub(raw, password)
       kept.push(line)

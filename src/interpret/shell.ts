@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Shell } from './capabilities.js'
+import type { HookResult, Shell } from './capabilities.js'
 
 /** How long an interrupted hook gets to end after SIGTERM before its process group is killed. */
 export const HOOK_GRACE_MS = 5_000
@@ -45,10 +45,20 @@ let shell: string | undefined
 /** `bash` where there is one, else `sh` (looked up once). */
 export const hookShell = (): string => (shell ??= onPath('bash') ? 'bash' : 'sh')
 
-export const processShell: Shell = {
-  run: (command, env, onLine, timeoutMs, signal) =>
+/**
+ * Runs `file` with `args` in a process group of its own, output streamed by line, ended (the whole group) at
+ * its timeout or when `signal` aborts: what a hook and Liquibase share.
+ */
+const spawnGroup = (
+  file: string,
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>>,
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HookResult> =>
     new Promise((resolve) => {
-      const child = spawn(hookShell(), ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const child = spawn(file, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       const pid = child.pid
       if (pid !== undefined) running.add(pid)
       let timedOut = false
@@ -75,5 +85,9 @@ export const processShell: Shell = {
       createInterface({ input: child.stderr }).on('line', (l) => onLine('stderr', l))
       child.on('error', () => settle(127))
       child.on('close', (code) => settle(code))
-    }),
+    })
+
+export const processShell: Shell = {
+  run: (command, env, onLine, timeoutMs, signal) => spawnGroup(hookShell(), ['-c', command], env, onLine, timeoutMs, signal),
+  exec: spawnGroup,
 }
