@@ -128,6 +128,45 @@ test('killed after each accepted call, then planned and applied again: the same 
   }
 })
 
+test('killed in the middle of its waits, then planned and applied again: the same end', async () => {
+  for (const sleeps of [1, 2, 5, 10, 20, 40]) {
+    const sim = simulate(fixture('aurora'))
+    let slept = 0
+    const clock = {
+      ...sim.clock,
+      sleep: async (ms: number) => {
+        if (++slept >= sleeps) throw new Killed()
+        return sim.clock.sleep(ms)
+      },
+    }
+    const outcome = await apply(sim, { clock }).then(
+      () => 'finished',
+      (e: unknown) => (e instanceof Killed ? 'killed' : String(e)),
+    )
+    if (outcome === 'finished') continue
+    assert.is(outcome, 'killed')
+    const again = await apply(sim)
+    assert.ok(E.isRight(again.result), `re-run after a kill at wait ${sleeps}: ${E.isLeft(again.result) ? renderApplyFailure(again.result.left, again.plan) : ''}`)
+    assert.equal(clusterWorld(sim), uninterrupted, `end state after a kill at wait ${sleeps}`)
+    assert.equal(planCalls(sim), calls, `calls after a kill at wait ${sleeps}`)
+  }
+})
+
+test('serverless into an existing subnet group with given security groups: the capacity range on the cluster, db.serverless instances', async () => {
+  const sim = simulate(fixture('aurora'))
+  const req: NewClusterRequest = { ...REQ, subnets: { group: 'staging-db-subnets' }, securityGroups: ['sg-0123456789abcdef0'], serverless: { min: 0.5, max: 4 }, instanceCount: 2, deletionProtection: false }
+  const { plan, result } = await runCloneInto(sim, req, { secrets: SECRETS })
+  assert.ok(E.isRight(result), E.isLeft(result) ? renderApplyFailure(result.left, plan) : '')
+  const now = sim.environment()
+  const qa = now.clusters!.find((c) => c.DBClusterIdentifier === 'shop-qa')!
+  assert.equal(qa.ServerlessV2ScalingConfiguration, { MinCapacity: 0.5, MaxCapacity: 4 })
+  assert.is(qa.DBSubnetGroup, 'staging-db-subnets')
+  assert.equal((qa.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId), ['sg-0123456789abcdef0'])
+  assert.is(qa.DeletionProtection, false)
+  assert.equal(now.instances.filter((i) => i.DBClusterIdentifier === 'shop-qa').map((i) => i.DBInstanceClass), ['db.serverless', 'db.serverless'])
+  assert.not.ok(sim.calls().some((c) => c.action === 'CreateDBSubnetGroup'))
+})
+
 test('a saved plan: good, and still good while its run is under way; stale once somebody else\'s cluster takes the name', async () => {
   const env = fixture('aurora')
   const sim = simulate(env)
