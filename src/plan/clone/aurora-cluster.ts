@@ -6,7 +6,8 @@
  *   copy        RestoreDBClusterToPointInTime(temp-<target>, copy-on-write, latest restorable time,
  *               the target's settings) → ModifyDBCluster (what the restore does not take) →
  *               ModifyDBCluster (a new master password, when asked) → AddRoleToDBCluster for each IAM
- *               role → CreateDBInstance per target member, writer first
+ *               role → CreateDBInstance per target member, writer first (clusterBuildSteps, which the
+ *               clone into a new cluster, new-cluster.ts, builds its cluster with too)
  *   rename-old  the target cluster and its instances are tagged as this run's, then renamed to old-
  *   rename-temp the temp- cluster and instances take the real names
  *   restart     the hook, then a tag on the cluster saying it ran
@@ -119,7 +120,6 @@ export const preflightCluster = (env: Environment, req: ClusterCloneRequest, kin
   problems.push(...quotaProblems(env, membersOf(target).length, 1))
   return problems.length > 0 ? E.left(problems) : E.right({ run: clusterRunIdFor(sourceId, target), source, target, members })
 }
-
 
 /** The account's quotas against what a plan adds at its peak: a problem for each it would exceed. */
 export const quotaProblems = (env: Environment, extraInstances: number, extraClusters: number): Problem[] => {
