@@ -11,24 +11,7 @@ import type { ResolvedTarget } from './resolve.js'
 import { plan, planFileOf, renderPlanFailure, type Planned, type ReadCapabilities } from '../interpret/workflow.js'
 import { renderMermaid } from '../plan/render/mermaid.js'
 import { renderText } from '../plan/render/text.js'
-
-/** A clone into a new cluster. // replaced by the plan part's type on merge */
-export interface NewClusterRequest {
-  readonly source: string
-  readonly target: string
-  readonly subnets: { readonly group: string } | { readonly ids: ReadonlyArray<string> }
-  readonly securityGroups?: ReadonlyArray<string>
-  readonly instanceClass: string
-  readonly instanceCount: number
-  readonly engineVersion?: string
-  readonly backupRetentionDays?: number
-  readonly backupWindow?: string
-  readonly maintenanceWindow?: string
-  readonly deletionProtection: boolean
-  readonly tags: ReadonlyArray<{ readonly Key: string; readonly Value: string }>
-  readonly serverless?: { readonly min: number; readonly max: number }
-  readonly password: 'secret' | 'managed'
-}
+import type { NewClusterRequest } from '../plan/clone/new-cluster.js'
 
 const opt = <K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [k in K]: V }))
 
@@ -50,16 +33,11 @@ export const newClusterRequestOf = (config: ArtifactConfig, resolved: ResolvedTa
 })
 
 /**
- * The clone plan. The one switch the lead replaces when `plan(caps, { cloneInto })` lands: until then a
- * missing target is refused (the swap clone needs a target to swap into).
+ * The clone plan: a swap clone into target_db_cluster_id when it exists, else a copy-on-write clone into it
+ * as a new cluster with the configured settings (the plan verb's cloneInto decides, on the world it reads).
  */
-export const planClone = (caps: ReadCapabilities, config: ArtifactConfig, resolved: ResolvedTarget): TE.TaskEither<string, Planned> => {
-  if (!resolved.targetExists) {
-    void newClusterRequestOf(config, resolved)
-    return TE.left(`${config.file}: [target_db] target_db_cluster_id: ${config.target.cluster} does not exist, and this build cannot yet plan a clone into a new cluster`)
-  }
-  return pipe(plan(caps, { clone: { source: config.source.cluster, target: config.target.cluster, password: 'secret' } }), TE.mapLeft(renderPlanFailure))
-}
+export const planClone = (caps: ReadCapabilities, config: ArtifactConfig, resolved: ResolvedTarget): TE.TaskEither<string, Planned> =>
+  pipe(plan(caps, { cloneInto: newClusterRequestOf(config, resolved) }), TE.mapLeft(renderPlanFailure))
 
 /** Where the create plan's changelog is inside the image. */
 export const changelogInImage = (changelog: string): string => `${ARTIFACT_PATHS.changelogDir}/${basename(changelog)}`

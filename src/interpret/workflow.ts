@@ -8,7 +8,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { planClone, type CloneRequest } from '../plan/clone/clone.js'
-import { planCreate, type CreateRequest } from '../plan/create.js'
+import { planCloneInto, type NewClusterRequest } from '../plan/clone/new-cluster.js'
+import { planCreate, subnetGroupName, type CreateRequest } from '../plan/create.js'
+import { identifierProblem, normalizeIdentifier } from '../plan/identifiers.js'
 import { decode, type Environment } from '../plan/domain.js'
 import { basisOf, PlanFile, staleness, type Plan } from '../plan/plan.js'
 import { checkPlan } from '../plan/predict/end-state.js'
@@ -17,7 +19,7 @@ import { productionPlanTarget, type ProductionTarget } from '../plan/production.
 import { worldBeforeRun } from '../plan/runs.js'
 import { applyPlan } from './scheduler.js'
 import { observeEnvironment, observeForCreate, observeSubnetGroups } from './observe.js'
-import { renderRdsError, type Capabilities, type RdsError } from './capabilities.js'
+import { renderRdsError, type Capabilities, type RdsError, type RdsPort } from './capabilities.js'
 import { secretsNamed } from './secrets.js'
 
 /** Running a plan: the third verb (the interpreter's applyPlan). */
@@ -31,8 +33,12 @@ export type ReadCapabilities = Pick<Capabilities, 'rds'>
 /** A clone request: a replica tree or an Aurora cluster, as the world says. */
 export type WorldCloneRequest = CloneRequest
 
-/** What to plan: a clone (of a replica tree or an Aurora cluster, as the world says) or a create. */
-export type PlanRequest = { readonly clone: WorldCloneRequest } | { readonly create: CreateRequest }
+/**
+ * What to plan: a clone (of a replica tree or an Aurora cluster, as the world says), a clone of an Aurora
+ * cluster into a cluster that may not exist yet (swapped into when it does, else made: planCloneInto), or
+ * a create.
+ */
+export type PlanRequest = { readonly clone: WorldCloneRequest } | { readonly cloneInto: NewClusterRequest } | { readonly create: CreateRequest }
 
 export type PlanFailure =
   | { readonly _tag: 'Rds'; readonly error: RdsError }
@@ -50,34 +56,50 @@ export interface Planned {
 }
 
 /** Plans a clone on an observed environment (planClone decides the kind). */
-export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, Planned> =>
+export const planOn = (environment: Environment, req: WorldCloneRequest): E.Either<PlanFailure, Planned> => plannedOn(environment, planClone(environment, req))
+
+/** A planner's answer as the verb gives it: the plan with the world it was made on, or the problems. */
+const plannedOn = (environment: Environment, planned: E.Either<ReadonlyArray<Problem>, Plan>): E.Either<PlanFailure, Planned> =>
   pipe(
-    planClone(environment, req),
+    planned,
     E.bimap(
       (problems): PlanFailure => ({ _tag: 'Plan', problems }),
-      (plan): Planned => ({ environment, plan }),
+      (p): Planned => ({ environment, plan: p }),
     ),
   )
+
+/**
+ * The world a clone into a maybe new cluster is planned on: the source and the target as a clone reads them,
+ * and, when it would make a subnet group, the group of that name if there is one (free, or the run's own).
+ */
+const observeForCloneInto = (port: RdsPort, req: NewClusterRequest): TE.TaskEither<RdsError, Environment> => {
+  // an invalid target is the planner's to refuse, in its words: no subnet group to read for it
+  const groups = 'ids' in req.subnets && identifierProblem(req.target) === undefined ? [subnetGroupName(normalizeIdentifier(req.target))] : []
+  return pipe(
+    observeEnvironment(port, { source: req.source, target: req.target }),
+    TE.chain((observed) =>
+      groups.length === 0 ? TE.right(observed) : pipe(observeSubnetGroups(port, groups), TE.map((subnetGroups): Environment => ({ ...observed, subnetGroups }))),
+    ),
+  )
+}
 
 /** Reads the world through the port and plans the request on it (resuming a run under way). */
 export const plan = (capabilities: ReadCapabilities, request: PlanRequest): TE.TaskEither<PlanFailure, Planned> => {
   const rds = (error: RdsError): PlanFailure => ({ _tag: 'Rds', error })
+  if ('cloneInto' in request) {
+    const req = request.cloneInto
+    return pipe(
+      observeForCloneInto(capabilities.rds, req),
+      TE.mapLeft(rds),
+      TE.chain((environment) => TE.fromEither(plannedOn(environment, planCloneInto(environment, req)))),
+    )
+  }
   if ('create' in request) {
     const req = request.create
     return pipe(
       observeForCreate(capabilities.rds, req),
       TE.mapLeft(rds),
-      TE.chain((environment) =>
-        TE.fromEither(
-          pipe(
-            planCreate(environment, req),
-            E.bimap(
-              (problems): PlanFailure => ({ _tag: 'Plan', problems }),
-              (p): Planned => ({ environment, plan: p }),
-            ),
-          ),
-        ),
-      ),
+      TE.chain((environment) => TE.fromEither(plannedOn(environment, planCreate(environment, req)))),
     )
   }
   return pipe(
@@ -149,8 +171,10 @@ const checkOn = (file: PlanFile, environment: Environment, options: CheckOptions
   const { kind } = plan
   // the world as the plan was made on it (before its run, when one is under way), as the planners see it
   const before = worldBeforeRun(environment, plan)
-  // a production target is refused as the planner refused it (a create makes a new cluster: nothing to judge)
-  const production = kind === 'create' || options.allowProductionTarget === true ? undefined : productionPlanTarget(before, plan.target, kind === 'aurora-cluster' ? 'cluster' : 'instance')
+  // a production target is refused as the planner refused it (a create and a clone into a new cluster make
+  // a new cluster: nothing to judge; a target that appeared since is the staleness check's to say)
+  const replaces = kind === 'replica-tree' || kind === 'aurora-cluster'
+  const production = !replaces || options.allowProductionTarget === true ? undefined : productionPlanTarget(before, plan.target, kind === 'aurora-cluster' ? 'cluster' : 'instance')
   if (production !== undefined) return E.left({ _tag: 'Production', target: production, environment })
   const changes = staleness(basis, basisOf(environment, plan))
   if (changes.length > 0) return E.left({ _tag: 'Stale', changes, environment })
@@ -174,7 +198,7 @@ export const checkSaved = (capabilities: ReadCapabilities, json: unknown, option
     TE.chain((file) => {
       const { plan } = file
       const request = { source: plan.source, target: plan.target, restoreSnapshot: plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot') }
-      // a create plan's subnet group: free, or this run's own (its tags say)
+      // the subnet group a create or a clone into a new cluster makes: free, or this run's own (its tags say)
       const groups = plan.steps.flatMap((s) => (s.op === 'CreateDBSubnetGroup' ? [s.id] : []))
       return pipe(
         observeEnvironment(capabilities.rds, request),

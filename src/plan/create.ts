@@ -48,6 +48,19 @@ export interface CreateRequest {
 }
 
 export const subnetGroupName = (target: string): string => `${target}-subnets`
+
+/** Subnet ids for a new subnet group, trimmed and each once, and what is wrong with them (`--subnets` as the CLI names them; `label` otherwise). */
+export const subnetIdsOf = (given: ReadonlyArray<string>, label = '--subnets'): { readonly ids: ReadonlyArray<string>; readonly problems: ReadonlyArray<Problem> } => {
+  const ids = given.map((s) => s.trim()).filter((s) => s !== '')
+  const bad = ids.filter((s) => !/^subnet-[0-9a-z]+$/.test(s))
+  const problems: Problem[] =
+    bad.length > 0
+      ? [{ _tag: 'InvalidSubnets', message: `${label}: not a subnet id: ${bad.join(', ')} (expected subnet-…, or "source")` }]
+      : new Set(ids).size < 2
+        ? [{ _tag: 'InvalidSubnets', message: `${label}: give two or more subnets (in two or more Availability Zones), or "source"` }]
+        : []
+  return { ids: [...new Set(ids)], problems }
+}
 export const instanceName = (target: string, k: number): string => `${target}-${k}`
 
 const schemaEngine = (engine: string): 'postgres' | 'mysql' | undefined =>
@@ -83,11 +96,9 @@ export const planCreate = (env: Environment, req: CreateRequest): E.Either<Reado
   let subnetGroup: string | undefined = source.DBSubnetGroup
   let subnetIds: ReadonlyArray<string> | undefined
   if (newGroup) {
-    const ids = req.subnets.map((s) => s.trim()).filter((s) => s !== '')
-    const bad = ids.filter((s) => !/^subnet-[0-9a-z]+$/.test(s))
-    if (bad.length > 0) problems.push({ _tag: 'InvalidSubnets', message: `--subnets: not a subnet id: ${bad.join(', ')} (expected subnet-…, or "source")` })
-    else if (new Set(ids).size < 2) problems.push({ _tag: 'InvalidSubnets', message: '--subnets: give two or more subnets (in two or more Availability Zones), or "source"' })
-    subnetIds = [...new Set(ids)]
+    const checked = subnetIdsOf(req.subnets)
+    problems.push(...checked.problems)
+    subnetIds = checked.ids
     subnetGroup = subnetGroupName(targetId)
   }
 

@@ -83,7 +83,9 @@ export const iamPolicy = (env: Environment, plan: Plan): IamPolicy => {
   // the run's lease: a tag on the target while the run lives, where the target is (renamed away to
   // old- until the new one holds the name), taken away at the end
   const targetType = plan.steps.some((s) => s.op === 'CreateDBCluster' || s.op === 'RestoreDBClusterToPointInTime') ? 'cluster' : 'db'
-  const leased = [arn(targetType, plan.target), ...(plan.steps.some((s) => s.op === 'CreateDBCluster') ? [] : [arn(targetType, `old-${plan.target}`)])]
+  // a create and a clone into a new cluster rename nothing away: their target never is old-
+  const renamesAway = plan.kind === 'replica-tree' || plan.kind === 'aurora-cluster'
+  const leased = [arn(targetType, plan.target), ...(renamesAway ? [arn(targetType, `old-${plan.target}`)] : [])]
   allow('rds:AddTagsToResource', leased)
   allow('rds:RemoveTagsFromResource', leased)
   const usesSnapshot = plan.steps.some((s) => s.op === 'RestoreDBInstanceFromDBSnapshot')

@@ -10,7 +10,7 @@ import type { Environment } from './domain.js'
 import { CLUSTER_SETTING_KEYS, clusterRoles, clusterSettings, differences, instanceSettings, MEMBER_SETTING_KEYS, memberSettings, roleKey, settingDifferences } from './settings.js'
 import { replicaForest } from './forest.js'
 import { Operation, resourceOf } from './operations.js'
-import { clusterRunInProgress, runInProgress, tagsOf, targetTreeIds } from './runs.js'
+import { runInProgress, tagsOf, targetTreeIds, worldBeforeRun } from './runs.js'
 
 /** Why a step is in the plan: the five phases of a clone, in the order they happen. */
 export const Phase = t.keyof({ create: null, schema: null, copy: null, 'rename-old': null, 'rename-temp': null, restart: null, delete: null })
@@ -22,10 +22,11 @@ export type Step = t.TypeOf<typeof Step>
 export const PLAN_VERSION = 1
 
 /**
- * What a plan is: a replica tree cloned (`replica-tree`), an Aurora cluster cloned (`aurora-cluster`), or
- * a new, empty cluster made like another (`create`). Every reader switches on it instead of guessing.
+ * What a plan is: a replica tree cloned (`replica-tree`), an Aurora cluster cloned (`aurora-cluster`), an
+ * Aurora cluster cloned into a new cluster (`new-cluster`: nothing swapped, renamed or deleted), or a new,
+ * empty cluster made like another (`create`). Every reader switches on it instead of guessing.
  */
-export const PlanKind = t.keyof({ 'replica-tree': null, 'aurora-cluster': null, create: null })
+export const PlanKind = t.keyof({ 'replica-tree': null, 'aurora-cluster': null, 'new-cluster': null, create: null })
 export type PlanKind = t.TypeOf<typeof PlanKind>
 
 const PlanFields = {
@@ -112,11 +113,13 @@ export const PlanFile = new t.Type<PlanFile, PlanFile, unknown>(
 
 /**
  * The basis of an Aurora plan: the source and target clusters as they were before the run; of a create
- * plan, the cluster it is like (whose settings it copies; the names it takes are checked as it is applied).
+ * plan, the cluster it is like (whose settings it copies; the names it takes are checked as it is applied);
+ * of a clone into a new cluster, the source, and the target's absence before the run (a target cluster
+ * that is not the run's own is in the basis of the world now, and so is a change).
  */
 const clusterBasisOf = (current: Environment, plan: Plan): Basis => {
   const create = plan.kind === 'create'
-  const env = create ? current : (clusterRunInProgress(current, plan.source, plan.target)?.original ?? current)
+  const env = create ? current : worldBeforeRun(current, plan)
   const byId = new Map(env.instances.map((i) => [i.DBInstanceIdentifier, i]))
   return {
     instances: [],
@@ -234,6 +237,6 @@ export const staleness = (saved: Basis, now: Basis): ReadonlyArray<string> => {
     const known = new Set(before.members.map((m) => m.id))
     for (const n of after.members) if (!known.has(n.id)) out.push(`${n.id} joined the cluster ${before.id}`)
   }
-  for (const after of now.clusters ?? []) if (!(saved.clusters ?? []).some((c) => c.id === after.id)) out.push(`cluster ${after.id} is new to the plan`)
+  for (const after of now.clusters ?? []) if (!(saved.clusters ?? []).some((c) => c.id === after.id)) out.push(`cluster ${after.id} now exists`)
   return out
 }

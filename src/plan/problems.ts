@@ -44,7 +44,9 @@ export type Problem =
   | { readonly _tag: 'QuotaExceeded'; readonly resource: 'DB instances' | 'DB clusters'; readonly current: number; readonly extra: number; readonly limit: number; readonly defaulted?: boolean }
   // a create
   | { readonly _tag: 'TargetTaken'; readonly id: string; readonly what: string }
-  | { readonly _tag: 'InvalidInstanceCount'; readonly count: number }
+  | { readonly _tag: 'InvalidInstanceCount'; readonly count: number; readonly what?: string }
+  // a clone into a new cluster
+  | { readonly _tag: 'CloneKeepsVersion'; readonly source: string; readonly sourceVersion: string; readonly requested: string }
   | { readonly _tag: 'InvalidSubnets'; readonly message: string }
   | { readonly _tag: 'SchemaNeedsPassword' }
   | { readonly _tag: 'SchemaNeedsDatabase'; readonly source: string }
@@ -109,7 +111,9 @@ export const renderProblem = (p: Problem): string => {
     case 'TargetTaken':
       return `${p.id}: the name is taken (${p.what}); choose another --target`
     case 'InvalidInstanceCount':
-      return `--instances must be 1 or more, got ${p.count}`
+      return `${p.what ?? '--instances'} must be 1 or more, got ${p.count}`
+    case 'CloneKeepsVersion':
+      return `${p.source} runs version ${p.sourceVersion}, but engine version ${p.requested} was asked for; a copy-on-write clone keeps its source's version (RestoreDBClusterToPointInTime takes no EngineVersion): leave the engine version out, or upgrade the new cluster afterwards`
     case 'InvalidSubnets':
       return p.message
     case 'SchemaNeedsPassword':

@@ -219,11 +219,11 @@ const ownProgress = (w: Seen, step: Step): StepProgress => {
       return role.Status === undefined || role.Status === 'ACTIVE' ? done : { _tag: 'started', status: role.Status }
     }
     case 'CreateDBSubnetGroup': {
-      // read only when planning a create (DescribeDBSubnetGroups); RDS makes no cluster in a subnet group
+      // read only when planning a create or a clone into a new cluster (DescribeDBSubnetGroups); RDS makes no cluster in a subnet group
       // that does not exist, so the run's cluster in it says it was made too
       const group = env.subnetGroups?.find((g) => g.DBSubnetGroupName === step.id)
       if (group !== undefined && tagValue(group.TagList, TAG_RUN) === plan.run) return done
-      const inIt = plan.steps.find((s) => s.op === 'CreateDBCluster' && s.request.DBSubnetGroupName === step.id)
+      const inIt = plan.steps.find((s) => (s.op === 'CreateDBCluster' || s.op === 'RestoreDBClusterToPointInTime') && s.request.DBSubnetGroupName === step.id)
       return inIt !== undefined && w.clusterCopies.get(inIt.id) !== undefined ? done : pending
     }
     case 'RunLiquibase':

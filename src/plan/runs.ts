@@ -38,6 +38,9 @@ export const runIdFor = (source: string, targetRoot: DBInstance): string =>
 export const clusterRunIdFor = (source: string, target: DBCluster): string =>
   `r${fnv1a(`cluster\n${source}\n${target.DBClusterIdentifier}\n${target.DbClusterResourceId ?? target.DBClusterArn ?? target.ClusterCreateTime ?? ''}`)}`
 
+/** The id of the run that clones `source` into a new cluster `target`: stable, so a re-run finds its own cluster. */
+export const newClusterRunIdFor = (source: string, target: string): string => `r${fnv1a(`new-cluster\n${source}\n${target}`)}`
+
 /** The id of the run that creates `target` like `source`: stable, so a re-run finds its own cluster. */
 export const createRunIdFor = (source: string, target: string): string => `r${fnv1a(`create\n${source}\n${target}`)}`
 
@@ -172,6 +175,15 @@ export const beforeClusterRun = (env: Environment, run: string): Environment => 
   return { ...env, clusters, instances, tags }
 }
 
+/**
+ * The world as it was before the clone into a new cluster `run` began: its cluster and instances left out
+ * (beforeClusterRun), and the subnet group it made (its mitosis:run tag says so).
+ */
+export const beforeNewClusterRun = (env: Environment, run: string): Environment => {
+  const before = beforeClusterRun(env, run)
+  return env.subnetGroups === undefined ? before : { ...before, subnetGroups: env.subnetGroups.filter((g) => tagValue(g.TagList, TAG_RUN) !== run) }
+}
+
 export interface RunUnderWay {
   readonly run: string
   readonly original: Environment
@@ -217,12 +229,16 @@ export const clusterRunInProgress = (env: Environment, source: string, target: s
 
 /**
  * The world as a plan of any kind was made on it: before its run, when one is under way (a create's
- * cluster is found by its run id, so its world needs no undoing).
+ * cluster is found by its run id, so its world needs no undoing; a clone into a new cluster is planned on
+ * the world without what its run made, which is the world before it whether the run is under way, done
+ * or not begun).
  */
-export const worldBeforeRun = (env: Environment, plan: { readonly kind: PlanKind; readonly source: string; readonly target: string }): Environment => {
+export const worldBeforeRun = (env: Environment, plan: { readonly kind: PlanKind; readonly run: string; readonly source: string; readonly target: string }): Environment => {
   switch (plan.kind) {
     case 'create':
       return env
+    case 'new-cluster':
+      return beforeNewClusterRun(env, plan.run)
     case 'replica-tree':
       return runInProgress(env, plan.source, plan.target)?.original ?? env
     case 'aurora-cluster':

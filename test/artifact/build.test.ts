@@ -37,9 +37,9 @@ const entry = join(dir, 'entry.mjs')
 writeFileSync(entry, "import { sep } from 'node:path'\nconsole.log('artifact entry', sep)\n")
 const bases = writeBases()
 
-const ini = (extra = '', subnets = 'source'): string => {
-  const path = join(dir, `artifact-${sha256(extra + subnets).slice(7, 15)}.ini`)
-  writeFileSync(path, ['[source_db]', 'source_db_cluster_id = shop-prod', extra, '', '[target_db]', 'target_db_cluster_id = shop-staging', `subnet_ids = ${subnets}`, 'instance_type = db.r6g.large', '', '[artifact]', 'tag = example/db-artifact:1', ''].join('\n'))
+const ini = (extra = '', subnets = 'source', target = 'target_db_cluster_id = shop-staging'): string => {
+  const path = join(dir, `artifact-${sha256(extra + subnets + target).slice(7, 15)}.ini`)
+  writeFileSync(path, ['[source_db]', 'source_db_cluster_id = shop-prod', extra, '', '[target_db]', target, `subnet_ids = ${subnets}`, 'instance_type = db.r6g.large', '', '[artifact]', 'tag = example/db-artifact:1', ''].join('\n'))
   return path
 }
 
@@ -159,6 +159,23 @@ test('--context-only: a Dockerfile context with the same files', async () => {
   assert.match(dockerfile, /LABEL io.mitosis.plan.digest="sha256:[0-9a-f]{64}"/)
   assert.ok(existsSync(join(ctx, 'layer1', 'mitosis', 'mitosis.mjs')))
   assert.ok(existsSync(join(ctx, 'layer2', 'mitosis', 'plans.json')))
+})
+
+test('a target that does not exist: the clone plan restores the source into it as a new cluster, with the configured settings', async () => {
+  const ctx = join(dir, 'context-new')
+  const config = ini('', 'subnet-0, subnet-1', ['target_db_cluster_id = shop-qa', 'instance_count = 2', 'deletion_protection = true', 'tags = environment=qa'].join('\n'))
+  const r = await build([config, '--simulate', twoAz, '--context-only', ctx])
+  assert.is(r.code, 0, show(r))
+  const text = readFileSync(join(ctx, 'layer2', 'mitosis', 'plans.txt'), 'utf8')
+  assert.match(text, /^# mode clone: shop-prod → shop-qa\nPlan: clone shop-prod into a new cluster shop-qa in us-east-1, 6 steps\n/)
+  assert.match(text, /\n1  CreateDBSubnetGroup +shop-qa-subnets +now +.*SubnetIds=subnet-0,subnet-1/)
+  assert.match(text, /\n2  RestoreDBClusterToPointInTime +shop-qa +after 1 +from shop-prod RestoreType=copy-on-write .*DBSubnetGroupName=shop-qa-subnets .*DeletionProtection=true Tags=environment:qa,/)
+  assert.match(text, /CreateDBInstance +shop-qa-1 .*DBInstanceClass=db\.r6g\.large/)
+  assert.match(text, /CreateDBInstance +shop-qa-2 /)
+  assert.match(text, /\nWill delete: nothing\.\n/)
+  assert.not.match(text, PASSWORD)
+  const plans = JSON.parse(readFileSync(join(ctx, 'layer2', 'mitosis', 'plans.json'), 'utf8'))
+  assert.is(plans.clone.plan.kind, 'new-cluster')
 })
 
 test('--plan FILE: the same kind of image from a saved plan, no config file in it; --json is quiet on stderr', async () => {

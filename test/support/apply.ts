@@ -5,6 +5,7 @@ import type { Shell } from '../../src/interpret/capabilities.js'
 import { apply, plan, renderPlanFailure, type PlanRequest, type WorldCloneRequest } from '../../src/interpret/workflow.js'
 import type { RdsPort } from '../../src/interpret/capabilities.js'
 import type { CreateRequest } from '../../src/plan/create.js'
+import type { NewClusterRequest } from '../../src/plan/clone/new-cluster.js'
 import type { Plan } from '../../src/plan/plan.js'
 import { clusterSettings } from '../../src/plan/settings.js'
 import type { Simulator } from '../../src/sim/simulator.js'
@@ -106,6 +107,9 @@ const planAndApply = async (sim: Simulator, request: PlanRequest, opts: RunOptio
 
 /** A clone, planned (resuming if a run is under way) and applied. */
 export const run = (sim: Simulator, req: WorldCloneRequest, opts: RunOptions = {}): Promise<Ran> => planAndApply(sim, { clone: req }, opts)
+
+/** A clone into a cluster that may not exist yet (made when missing, swapped into when there), planned and applied. */
+export const runCloneInto = (sim: Simulator, req: NewClusterRequest, opts: RunOptions = {}): Promise<Ran> => planAndApply(sim, { cloneInto: req }, opts)
 
 /** A call that only reads (RDS describes and lists, AWS RAM's ListResources): the rest change the world. */
 export const reads = (action: string): boolean => /^(Describe|List|ram:)/.test(action)

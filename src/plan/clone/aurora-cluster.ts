@@ -6,7 +6,8 @@
  *   copy        RestoreDBClusterToPointInTime(temp-<target>, copy-on-write, latest restorable time,
  *               the target's settings) → ModifyDBCluster (what the restore does not take) →
  *               ModifyDBCluster (a new master password, when asked) → AddRoleToDBCluster for each IAM
- *               role → CreateDBInstance per target member, writer first
+ *               role → CreateDBInstance per target member, writer first (clusterBuildSteps, which the
+ *               clone into a new cluster, new-cluster.ts, builds its cluster with too)
  *   rename-old  the target cluster and its instances are tagged as this run's, then renamed to old-
  *   rename-temp the temp- cluster and instances take the real names
  *   restart     the hook, then a tag on the cluster saying it ran
@@ -17,7 +18,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { arnFor, type DBCluster, type DBInstance, type Environment } from '../domain.js'
 import type { Problem } from '../problems.js'
 import { identifierProblem, normalizeIdentifier, oldName, tempName } from '../identifiers.js'
-import { modifyCluster, passwordFields, type NewPassword } from '../operations.js'
+import { modifyCluster, passwordFields, type CreateDBInstanceRequest, type NewPassword, type RestoreDBClusterToPointInTimeRequest } from '../operations.js'
+import type { Phase } from '../plan.js'
 import { clusterRunIdFor, copyTags } from '../runs.js'
 import type { CloneSubject } from './subject.js'
 import {
@@ -115,17 +117,22 @@ export const preflightCluster = (env: Environment, req: ClusterCloneRequest, kin
   }
 
   // at its peak the swap holds the old and the new side at once
-  const limits = { ...DEFAULT_QUOTAS, ...env.quotas }
-  const extraInstances = membersOf(target).length
-  if (env.instances.length + extraInstances > limits.DBInstances) {
-    problems.push({ _tag: 'QuotaExceeded', resource: 'DB instances', current: env.instances.length, extra: extraInstances, limit: limits.DBInstances, ...(env.quotas?.DBInstances === undefined ? { defaulted: true } : {}) })
-  }
-  if (clustersOf(env).length + 1 > limits.DBClusters) {
-    problems.push({ _tag: 'QuotaExceeded', resource: 'DB clusters', current: clustersOf(env).length, extra: 1, limit: limits.DBClusters, ...(env.quotas?.DBClusters === undefined ? { defaulted: true } : {}) })
-  }
+  problems.push(...quotaProblems(env, membersOf(target).length, 1))
   return problems.length > 0 ? E.left(problems) : E.right({ run: clusterRunIdFor(sourceId, target), source, target, members })
 }
 
+/** The account's quotas against what a plan adds at its peak: a problem for each it would exceed. */
+export const quotaProblems = (env: Environment, extraInstances: number, extraClusters: number): Problem[] => {
+  const problems: Problem[] = []
+  const limits = { ...DEFAULT_QUOTAS, ...env.quotas }
+  if (env.instances.length + extraInstances > limits.DBInstances) {
+    problems.push({ _tag: 'QuotaExceeded', resource: 'DB instances', current: env.instances.length, extra: extraInstances, limit: limits.DBInstances, ...(env.quotas?.DBInstances === undefined ? { defaulted: true } : {}) })
+  }
+  if (clustersOf(env).length + extraClusters > limits.DBClusters) {
+    problems.push({ _tag: 'QuotaExceeded', resource: 'DB clusters', current: clustersOf(env).length, extra: extraClusters, limit: limits.DBClusters, ...(env.quotas?.DBClusters === undefined ? { defaulted: true } : {}) })
+  }
+  return problems
+}
 
 const pick = (s: ClusterSettings, keys: ReadonlyArray<keyof ClusterSettings>): Record<string, unknown> =>
   Object.fromEntries(keys.flatMap((k) => (s[k] === undefined ? [] : [[k, Array.isArray(s[k]) ? [...(s[k] as unknown[])] : s[k]]])))
@@ -133,75 +140,95 @@ const pick = (s: ClusterSettings, keys: ReadonlyArray<keyof ClusterSettings>): R
 /** The final snapshot's name when one is kept: the target's name, the run, and `final`. */
 export const finalSnapshotName = (target: string, run: string): string => `${target}-final-${run}`
 
-/** The copy phase: the clone, what the restore does not take, then the instances, writer first. Gives the steps the swap waits for. */
+/**
+ * A copy-on-write clone of `source` into a cluster of its own and its instances, as both Aurora clones
+ * build it (the swap clone into temp-<target>, the clone into a new cluster under the target's name).
+ */
+export interface ClusterBuild {
+  readonly source: string
+  /** The cluster the restore makes. */
+  readonly cluster: string
+  /** What RestoreDBClusterToPointInTime takes besides the clone itself (tags included). */
+  readonly restore: Omit<RestoreDBClusterToPointInTimeRequest, 'DBClusterIdentifier' | 'SourceDBClusterIdentifier' | 'RestoreType' | 'UseLatestRestorableTime'>
+  /** What follows in a ModifyDBCluster (the restore does not take it); nothing when empty. */
+  readonly modify: Record<string, unknown>
+  /** A new master password, set in a step of its own. */
+  readonly password: NewPassword | undefined
+  readonly roles: ReadonlyArray<{ readonly RoleArn: string; readonly FeatureName?: string }>
+  /** The instances, writer first. */
+  readonly members: ReadonlyArray<CreateDBInstanceRequest>
+}
+
+/**
+ * The steps of a ClusterBuild, in `phase`: the restore (after `after`), its modifies, the roles, the
+ * instances (writer first). Gives the steps what follows waits for.
+ */
+export const clusterBuildSteps = (list: StepList, b: ClusterBuild, phase: Phase, after: ReadonlyArray<number> = []): ReadonlyArray<number> => {
+  const restored = list.add(
+    {
+      op: 'RestoreDBClusterToPointInTime',
+      id: b.cluster,
+      request: { DBClusterIdentifier: b.cluster, SourceDBClusterIdentifier: b.source, RestoreType: 'copy-on-write', UseLatestRestorableTime: true, ...b.restore },
+    },
+    phase,
+    after,
+  )
+  let clusterReady = restored
+  if (Object.keys(b.modify).length > 0) {
+    clusterReady = list.add(modifyCluster(b.cluster, b.modify as Parameters<typeof modifyCluster>[1]), phase, [clusterReady])
+  }
+  // the source's password stays with the source: the clone gets its own before it is ever reachable
+  // under the target's name (a step of its own, so that a re-run can tell the settings apart from it)
+  if (b.password !== undefined) {
+    clusterReady = list.add(modifyCluster(b.cluster, passwordFields(b.password)), phase, [clusterReady])
+  }
+  // one role at a time: a cluster takes no second change while the first is under way
+  for (const role of b.roles) {
+    clusterReady = list.add({ op: 'AddRoleToDBCluster', id: b.cluster, request: { DBClusterIdentifier: b.cluster, ...role } }, phase, [clusterReady])
+  }
+  const built: number[] = [clusterReady]
+  let writer: number | undefined
+  for (const request of b.members) {
+    // the first instance of a cluster becomes its writer: the writer goes first, the rest wait for it
+    const created = list.add({ op: 'CreateDBInstance', id: request.DBInstanceIdentifier, request }, phase, writer === undefined ? [clusterReady] : [writer])
+    if (writer === undefined) writer = created
+    built.push(created)
+  }
+  return built
+}
+
+/** The copy phase: the clone with the target's settings, what the restore does not take, then the target's instances, writer first. Gives the steps the swap waits for. */
 export const copyPhaseOfCluster = (env: Environment, r: ResolvedCluster, list: StepList, password: NewPassword | undefined): ReadonlyArray<number> => {
   const targetId = r.target.DBClusterIdentifier
   const sourceId = r.source.DBClusterIdentifier
   const tempCluster = tempName(targetId)
   const settings = clusterSettings(r.target)
   const tagsOf = (i: DBInstance) => env.tags[i.DBInstanceIdentifier] ?? i.TagList ?? []
-
-  const restored = list.add(
+  return clusterBuildSteps(
+    list,
     {
-      op: 'RestoreDBClusterToPointInTime',
-      id: tempCluster,
-      request: {
-        DBClusterIdentifier: tempCluster,
-        SourceDBClusterIdentifier: sourceId,
-        RestoreType: 'copy-on-write',
-        UseLatestRestorableTime: true,
-        ...pick(settings, RESTORE_TAKES),
-        Tags: [...(settings.Tags ?? []), ...copyTags(r.run, sourceId, targetId)],
-      },
-    },
-    'copy',
-    [],
-  )
-  let clusterReady = restored
-  const rest = pick(settings, MODIFY_CLUSTER_TAKES)
-  if (Object.keys(rest).length > 0) {
-    clusterReady = list.add(modifyCluster(tempCluster, rest), 'copy', [clusterReady])
-  }
-  // the source's password stays with the source: the clone gets its own before it is ever reachable
-  // under the target's name (a step of its own, so that a re-run can tell the settings apart from it)
-  if (password !== undefined) {
-    clusterReady = list.add(modifyCluster(tempCluster, passwordFields(password)), 'copy', [clusterReady])
-  }
-  // one role at a time: a cluster takes no second change while the first is under way
-  for (const role of clusterRoles(r.target)) {
-    clusterReady = list.add(
-      { op: 'AddRoleToDBCluster', id: tempCluster, request: { DBClusterIdentifier: tempCluster, ...role } },
-      'copy',
-      [clusterReady],
-    )
-  }
-  const built: number[] = [clusterReady]
-  let writer: number | undefined
-  for (const m of r.members) {
-    const temp = tempName(m.id)
-    const member = r.target.DBClusterMembers?.find((x) => x.DBInstanceIdentifier === m.id)
-    const { Tags, DBInstanceClass, ...own } = memberSettings(m.instance, member, tagsOf(m.instance))
-    const created = list.add(
-      {
-        op: 'CreateDBInstance',
-        id: temp,
-        request: {
+      source: sourceId,
+      cluster: tempCluster,
+      restore: { ...pick(settings, RESTORE_TAKES), Tags: [...(settings.Tags ?? []), ...copyTags(r.run, sourceId, targetId)] } as ClusterBuild['restore'],
+      modify: pick(settings, MODIFY_CLUSTER_TAKES),
+      password,
+      roles: clusterRoles(r.target),
+      members: r.members.map((m) => {
+        const temp = tempName(m.id)
+        const member = r.target.DBClusterMembers?.find((x) => x.DBInstanceIdentifier === m.id)
+        const { Tags, DBInstanceClass, ...own } = memberSettings(m.instance, member, tagsOf(m.instance))
+        return {
           DBInstanceIdentifier: temp,
           DBInstanceClass: DBInstanceClass ?? m.instance.DBInstanceClass,
           Engine: r.target.Engine,
           DBClusterIdentifier: tempCluster,
           ...own,
           Tags: [...(Tags ?? []), ...copyTags(r.run, sourceId, m.id)],
-        },
-      },
-      'copy',
-      // the first instance of a cluster becomes its writer: the target's writer goes first
-      writer === undefined ? [clusterReady] : [writer],
-    )
-    if (writer === undefined) writer = created
-    built.push(created)
-  }
-  return built
+        } as CreateDBInstanceRequest
+      }),
+    },
+    'copy',
+  )
 }
 
 export const clusterSubject = (r: ResolvedCluster, finalSnapshot: boolean | undefined): CloneSubject => ({

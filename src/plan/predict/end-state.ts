@@ -15,6 +15,7 @@ import type { Plan, PlanKind, Step } from '../plan.js'
 import { renderProblem } from '../problems.js'
 import { CLUSTER_SETTING_KEYS, differences, instanceSettings, MEMBER_SETTING_KEYS, settingDifferences } from '../settings.js'
 import { namesTaken } from '../create-names.js'
+import { beforeNewClusterRun } from '../runs.js'
 import { initialState, without, type PredictedWorld } from './state.js'
 import { predict } from './step.js'
 
@@ -32,12 +33,14 @@ const kindsOf = (op: OperationName): ReadonlyArray<PlanKind> => {
       return ['replica-tree', 'aurora-cluster']
     case 'RestoreDBClusterToPointInTime':
     case 'ModifyDBCluster':
-    case 'DeleteDBCluster':
     case 'AddRoleToDBCluster':
+      return ['aurora-cluster', 'new-cluster']
+    case 'DeleteDBCluster':
       return ['aurora-cluster']
     case 'CreateDBInstance':
-      return ['aurora-cluster', 'create']
+      return ['aurora-cluster', 'new-cluster', 'create']
     case 'CreateDBSubnetGroup':
+      return ['new-cluster', 'create']
     case 'CreateDBCluster':
     case 'RunLiquibase':
       return ['create']
@@ -54,6 +57,8 @@ const foreignSteps = (plan: Plan): string[] =>
         return [`${at}: is an Aurora cluster step; an instance plan has none`]
       case 'aurora-cluster':
         return [`${at}: is not a step of an Aurora cluster clone`]
+      case 'new-cluster':
+        return [`${at}: a clone into a new cluster only makes it; ${s.op} does not belong in it`]
       case 'create':
         return [`${at}: a create plan only creates; ${s.op} does not belong in it`]
     }
@@ -193,7 +198,42 @@ const createEnd = (env: Environment, plan: Plan, before: PredictedWorld, state: 
   return [...v, ...nothingElseTouched(plan, before, state, kept)]
 }
 
-export const checkPlan = (env: Environment, plan: Plan): ReadonlyArray<string> => {
+/**
+ * A clone into a new cluster's end: the plan's target, a new cluster holding the source's data (made by the
+ * one restore, from the source), with the source's IAM roles and its new master password when the plan gives
+ * one; exactly the plan's instances in it, the first the writer; its names free or the run's own.
+ */
+const newClusterEnd = (env: Environment, plan: Plan, before: PredictedWorld, state: PredictedWorld): string[] => {
+  const v: string[] = []
+  const restores = plan.steps.flatMap((s) => (s.op === 'RestoreDBClusterToPointInTime' ? [s] : []))
+  if (restores.length !== 1 || restores[0]!.id !== plan.target || restores[0]!.request.SourceDBClusterIdentifier !== plan.source) {
+    v.push(`a clone into a new cluster restores exactly one cluster, ${plan.target}, from ${plan.source}`)
+  }
+  const source = before.clusters.get(plan.source)
+  if (source === undefined) v.push(`the source cluster ${plan.source} does not exist`)
+  const instanceIds = idsOf(plan, 'CreateDBInstance')
+  const after = state.clusters.get(plan.target)
+  if (after === undefined) v.push(`end state: cluster ${plan.target} is missing`)
+  else if (source !== undefined) {
+    if (after.origin !== plan.target || before.clusters.has(plan.target)) v.push(`end state: ${plan.target} is not a new cluster`)
+    if (after.dataFrom !== source.dataFrom) v.push(`end state: ${plan.target} holds the data of ${after.dataFrom}, not of ${plan.source}`)
+    if (JSON.stringify(after.roles) !== JSON.stringify(source.roles)) v.push(`end state: ${plan.target} has the IAM roles [${after.roles.join(', ')}], not the source's [${source.roles.join(', ')}]`)
+    if (plan.steps.some(setsPassword) && after.password === undefined) v.push(`end state: ${plan.target} still has ${plan.source}'s master password, not its new one`)
+    const members = [...state.instances.values()].filter((i) => i.cluster === after.origin)
+    const ids = new Set(members.map((i) => i.id))
+    for (const id of instanceIds) if (!ids.has(id)) v.push(`end state: ${id} is not an instance of ${plan.target}`)
+    for (const id of ids) if (!instanceIds.includes(id)) v.push(`end state: ${id} is an instance of ${plan.target} that the plan does not make`)
+    const writer = members.find((m) => m.writer)?.id
+    if (instanceIds.length > 0 && writer !== instanceIds[0]) v.push(`end state: the writer of ${plan.target} is ${writer ?? 'none'}, not ${instanceIds[0]}`)
+  }
+  v.push(...namesTaken(env, plan.run, plan.target, instanceIds, idsOf(plan, 'CreateDBSubnetGroup')).map(renderProblem))
+  const kept = { instances: new Set(instanceIds), clusters: new Set([plan.target]), outside: 'not one the clone makes' }
+  return [...v, ...nothingElseTouched(plan, before, state, kept)]
+}
+
+export const checkPlan = (current: Environment, plan: Plan): ReadonlyArray<string> => {
+  // a clone into a new cluster is judged on the world before its run (what it made is no taken name)
+  const env = plan.kind === 'new-cluster' ? beforeNewClusterRun(current, plan.run) : current
   const before = plan.kind === 'create' ? createStart(env, plan) : initialState(env)
   const { state, violations } = predict(env, plan, before)
   const v = [...violations, ...foreignSteps(plan)]
@@ -202,6 +242,8 @@ export const checkPlan = (env: Environment, plan: Plan): ReadonlyArray<string> =
       return [...v, ...replicaTreeEnd(env, plan, before, state)]
     case 'aurora-cluster':
       return [...v, ...auroraClusterEnd(env, plan, before, state)]
+    case 'new-cluster':
+      return [...v, ...newClusterEnd(env, plan, before, state)]
     case 'create':
       return [...v, ...createEnd(env, plan, before, state)]
   }

@@ -94,6 +94,7 @@ const parts = (env: Environment, plan: Plan): { before: string[]; after: string[
         to: treeNode('after', plan.target),
       }
     case 'aurora-cluster':
+    case 'new-cluster':
     case 'create': {
       const ids = [plan.source, plan.target]
       return {

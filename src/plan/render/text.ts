@@ -15,6 +15,9 @@ const PHASE_TITLES: Record<Phase, string> = {
   delete: 'delete: the old tree goes',
 }
 
+/** A clone into a new cluster makes it in one phase, but not empty: the source's data, copy-on-write. */
+const NEW_CLUSTER_TITLE = "create: a copy-on-write clone of the source's data in a new cluster, and its instances"
+
 const value = (v: unknown): string => {
   if (Array.isArray(v)) {
     if (v.every((x) => typeof x === 'object' && x !== null && 'Key' in x)) return v.map((t: { Key: string; Value: string }) => `${t.Key}:${t.Value}`).join(',')
@@ -160,13 +163,18 @@ export const renderText = (plan: Plan, progress?: ReadonlyArray<StepProgress>): 
   const waits = (s: Step) => (s.after.length === 0 ? 'now' : `after ${s.after.join(',')}`)
   const waitWidth = Math.max(...plan.steps.map((s) => waits(s).length))
   const finished = progress?.filter((p) => p._tag === 'done').length ?? 0
-  const verb = plan.kind === 'create' ? `create ${plan.target} like ${plan.source}` : `clone ${plan.source} into ${plan.target}`
+  const verb =
+    plan.kind === 'create'
+      ? `create ${plan.target} like ${plan.source}`
+      : plan.kind === 'new-cluster'
+        ? `clone ${plan.source} into a new cluster ${plan.target}`
+        : `clone ${plan.source} into ${plan.target}`
   const lines = [`Plan: ${verb} in ${plan.region}, ${plan.steps.length} steps${finished > 0 ? `, ${finished} already done (run ${plan.run})` : ''}`]
   let phase: Phase | undefined
   for (const s of plan.steps) {
     if (s.phase !== phase) {
       phase = s.phase
-      lines.push('', `# ${PHASE_TITLES[phase]}`)
+      lines.push('', `# ${plan.kind === 'new-cluster' && phase === 'create' ? NEW_CLUSTER_TITLE : PHASE_TITLES[phase]}`)
     }
     lines.push(`${String(s.n).padStart(numWidth)}  ${operationLabel(s).padEnd(opWidth)}  ${s.id.padEnd(idWidth)}  ${waits(s).padEnd(waitWidth)}  ${stepParameters(s)}`.trimEnd() + progressMark(progress?.[s.n - 1]))
   }
