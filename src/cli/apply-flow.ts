@@ -123,7 +123,7 @@ export const applyFlow = async (
     throw new UserError(message)
   }
   const r = result.right
-  const done = plan.kind === 'create' ? `Created ${plan.target} like ${plan.source}` : `Cloned ${plan.source} into ${plan.target}`
+  const done = plan.kind === 'create' ? `Created ${plan.target} like ${plan.source}` : plan.kind === 'new-cluster' ? `Cloned ${plan.source} into the new cluster ${plan.target}` : `Cloned ${plan.source} into ${plan.target}`
   const line = `${done}: ${r.steps - r.skipped} steps in ${duration(r.elapsedMs)}${r.skipped > 0 ? ` (${r.skipped} were already done)` : ''}.`
   if (!flags.json) io.out(`${line}\n`)
   return { _tag: 'Applied', line, steps: r.steps, skipped: r.skipped, elapsedMs: r.elapsedMs }
