@@ -21,6 +21,17 @@ export class Interrupted extends UserError {
   }
 }
 
+/**
+ * Exit with this code and say nothing more: what ran (a container's converge) has already said why on the same
+ * stderr.
+ */
+export class ExitCode extends UserError {
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`, exitCode)
+    this.name = 'ExitCode'
+  }
+}
+
 interface OclifLike {
   readonly oclif?: { readonly exit?: number }
   readonly message?: string

@@ -3,7 +3,7 @@
  * invocation that starts with a flag runs `clone`; `mitosis` alone lists the commands.
  */
 import { flush, run } from '@oclif/core'
-import { describeFailure } from './errors.js'
+import { describeFailure, ExitCode } from './errors.js'
 
 const DEFAULT_COMMAND = 'clone'
 
@@ -20,6 +20,7 @@ export const main = async (argv: ReadonlyArray<string>, root: string): Promise<n
   } catch (e) {
     const exit = (e as { oclif?: { exit?: number } }).oclif?.exit
     if (exit === 0) return 0
+    if (e instanceof ExitCode) return e.exitCode
     const { text, exit: code } = describeFailure(e, argv.includes('--debug'))
     process.stderr.write(`${text}\n`)
     return code
