@@ -7,14 +7,13 @@
  * private instance's flags): podman's Docker API before 4.6 answers the docker CLI's `wait?condition=removed` (what
  * `docker run --rm` asks) with 0 whatever the container's code (containers/podman#18889), and Debian 12 has 4.3.
  */
-import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { cli, show } from '../support/cli.js'
-import { docker, makeNodeBase, startPodman, whenPodmanAvailable, type Podman } from '../support/podman.js'
+import { docker, makeNodeBase, podmanOnPath, startPodman, whenPodmanAvailable, type Podman } from '../support/podman.js'
 
 const PASSWORD = 'Real-Engine-Pw-5521'
 let podman: Podman | undefined
@@ -68,12 +67,7 @@ whenPodmanAvailable('converge with a real engine', () => {
     assert.equal(seen.env, { AWS_CONFIG_FILE: '/aws/config', AWS_SHARED_CREDENTIALS_FILE: '/aws/credentials', AWS_PROFILE: 'staging', AWS_REGION: 'eu-west-1' })
 
     // podman itself, on the private instance: the same observations, and the container's exit code
-    const bin = join(ctx, 'bin')
-    mkdirSync(bin)
-    const real = spawnSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' }).stdout.trim()
-    writeFileSync(join(bin, 'podman'), `#!/bin/sh\nexec ${real} ${podman.flags.join(' ')} "$@"\n`)
-    chmodSync(join(bin, 'podman'), 0o755)
-    const viaPodman = { ...env, PATH: `${bin}${delimiter}${env['PATH'] ?? ''}` }
+    const viaPodman = { ...env, PATH: podmanOnPath(podman, ctx)['PATH'] ?? '' }
     const podmanArgs = args.map((a) => (a === 'docker' ? 'podman' : a))
     const p = await cli(podmanArgs, viaPodman, 180_000, `${PASSWORD}\n`)
     assert.is(p.code, 0, show(p))

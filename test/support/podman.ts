@@ -295,3 +295,18 @@ export async function saveDockerArchive(podman: Podman, tag: string, path: strin
 /** Runs the stock docker CLI against `podman`'s socket; never rejects. */
 export const docker = (podman: Podman, args: ReadonlyArray<string>, timeoutMs = 180_000): Promise<Ran> =>
   capture('docker', args, { env: podman.env, timeoutMs })
+
+/**
+ * A `podman` on a PATH of its own (`dir`/bin) that is this private instance (its global flags added), for code under
+ * test that runs `podman` itself (`mitosis artifact converge --engine podman`); the environment to run it with.
+ * podman itself, not the docker CLI on its socket: podman's Docker API before 4.6 answers `docker run --rm`'s wait
+ * with 0 whatever the container's exit code (containers/podman#18889), and Debian 12 has 4.3.
+ */
+export function podmanOnPath(podman: Podman, dir: string): NodeJS.ProcessEnv {
+  const bin = join(dir, 'bin')
+  mkdirSync(bin, { recursive: true })
+  const real = spawnSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' }).stdout.trim()
+  writeFileSync(join(bin, 'podman'), `#!/bin/sh\nexec ${real} ${podman.flags.join(' ')} "$@"\n`)
+  chmodSync(join(bin, 'podman'), 0o755)
+  return { ...podman.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` }
+}
