@@ -42,7 +42,7 @@ const mfaCodes = (flags: WorldFlags): MfaCodeSource => mfaCodeSource({ code: fla
  * else a named profile, which may itself assume a role with MFA (role_arn + mfa_serial in ~/.aws/config);
  * a code is asked for only when one of them needs it.
  */
-const awsCredentials = async (flags: WorldFlags, clock: Clock): Promise<{ readonly credentials?: ExpiringCredentials; readonly region: string | undefined }> => {
+export const awsCredentials = async (flags: WorldFlags, clock: Clock): Promise<{ readonly credentials?: ExpiringCredentials; readonly region: string | undefined }> => {
   if (flags.credentials !== undefined) {
     const roleFile = orThrow(loadRoleFile(flags.credentials))
     const credentials = orThrow(await assumeRoleWithMfa(roleFile, mfaCodes(flags), { profile: flags.profile, now: clock.now })())

@@ -69,6 +69,15 @@ test('node mitosis.mjs: --version, plan (byte for byte), an unknown command, and
   assert.match(last, /^Error: /, offline.show)
   assert.not.match(offline.stderr, /\n\s+at /)
   assert.not.ok(offline.stderr.includes('Bundle-Sekr1t-4242'))
+
+  // a mounted ~/.aws whose profile assumes a role with MFA, read as the CLI reads it: with no code and no terminal, one line
+  writeFileSync(join(home, 'config'), '[profile staging]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/refresh\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nsource_profile = base\n')
+  writeFileSync(join(home, 'credentials'), '[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n')
+  const mfa = run(['converge', '--mode', 'clone'], { ...env, AWS_PROFILE: 'staging', AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_ENDPOINT_URL: 'http://127.0.0.1:9', MITOSIS_DB_PASSWORD: 'Bundle-Sekr1t-4242' })
+  assert.ok(mfa.code !== 0, mfa.show)
+  const mfaLast = mfa.stderr.trimEnd().split('\n').at(-1)!
+  assert.match(mfaLast, /^Error: .*MFA/, mfa.show)
+  assert.not.match(mfa.stderr, /\n\s+at /)
 })
 
 test('mitosis artifact build with the default entry: the program in the image reads the files the build wrote', async () => {

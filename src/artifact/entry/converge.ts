@@ -8,9 +8,11 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { connectRds } from '../../aws/client.js'
+import { refreshBeforeStep } from '../../aws/credentials/expiring.js'
 import { awsRdsPort } from '../../aws/rds.js'
 import { applyFlow, sayNotes, type FlowIo } from '../../cli/apply-flow.js'
 import { UserError } from '../../cli/errors.js'
+import { awsCredentials } from '../../cli/wiring.js'
 import { positiveNumber } from '../../cli/numbers.js'
 import { readPasswordSecrets, type PasswordFlags } from '../../cli/password-source.js'
 import type { LiveOutput } from '../../cli/progress.js'
@@ -58,22 +60,27 @@ export interface EntryDeps {
 }
 
 /**
- * AWS through the standard chain only (environment, a mounted ~/.aws through AWS_CONFIG_FILE /
+ * AWS through the standard chain (environment, a mounted ~/.aws through AWS_CONFIG_FILE /
  * AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE, web identity / IRSA, the ECS task role, the instance
- * role), as the SDK resolves it. No prompt: an image has no one to ask for an MFA code.
+ * role), as the SDK resolves it; a profile that assumes a role with MFA as the CLI reads it (the code from
+ * MITOSIS_MFA_CODE, else asked on the container's terminal: `mitosis artifact converge` gives it one).
  */
 export const awsWorld = async (planRegion: string, env: NodeJS.ProcessEnv): Promise<World> => {
-  let connected = await connectRds({})()
+  const profile = env['AWS_PROFILE']
+  const clock = systemClock
+  const { credentials } = await awsCredentials({ profile }, clock)
+  const provider = credentials?.provider
+  let connected = await connectRds({ profile, credentials: provider })()
   const notes: string[] = []
   // the image knows where its plan was made: with no region configured at all, that is the one to use
   if (E.isLeft(connected) && connected.left._tag === 'Configuration') {
-    connected = await connectRds({ region: planRegion })()
+    connected = await connectRds({ profile, region: planRegion, credentials: provider })()
     notes.push(`no AWS region in the environment (AWS_REGION, the profile): using the plan's, ${planRegion}`)
   }
   if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left), EXIT.failed)
-  const profile = env['AWS_PROFILE']
+  const capabilities: Capabilities = { rds: awsRdsPort(connected.right), clock, shell: processShell, random: Math.random }
   return {
-    capabilities: { rds: awsRdsPort(connected.right), clock: systemClock, shell: processShell, random: Math.random },
+    capabilities: credentials === undefined ? capabilities : { ...capabilities, beforeStep: refreshBeforeStep(credentials, clock.now) },
     zonesFor: (rds) => ec2SubnetZones({ region: rds.region, profile }),
     notes,
   }
