@@ -6,7 +6,7 @@
  * name the password as a secret the converge supplies.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -23,7 +23,7 @@ import type { TarEntry } from './image/tar.js'
 import { changelogInImage, planClone, planCreate, planFiles, type PlannedModes } from './plans.js'
 import { checkChangelog, resolveTarget, type SubnetZones } from './resolve.js'
 import type { RdsPort } from '../interpret/capabilities.js'
-import { checkSaved, renderSavedFailure, type ReadCapabilities } from '../interpret/workflow.js'
+import { checkSaved, renderSavedFailure, type Planned, type ReadCapabilities } from '../interpret/workflow.js'
 
 export const DEFAULT_BASE_IMAGE = 'node:22-bookworm-slim'
 
@@ -83,18 +83,39 @@ export const revisionOf = (root: string): string | undefined => {
 
 const tryTE = <A>(f: () => A): TE.TaskEither<string, A> => TE.fromEither(E.tryCatch(f, (e) => (e instanceof Error ? e.message : String(e))))
 
+/** The plans, and the changelog on this machine that the create plan's schema step runs (carried in the image). */
+interface BuildPlans {
+  readonly planned: PlannedModes
+  readonly changelog?: string | undefined
+}
+
+/**
+ * A saved create plan names its changelog where it lay when it was planned, on this machine: the image
+ * carries the file as /mitosis/changelog/<name>, and the plan's schema step names it there (the one field
+ * the build changes; the digest and the rendered plans are of the plan as the image carries it).
+ */
+const carryChangelog = (created: Planned, file: string): TE.TaskEither<string, BuildPlans> => {
+  const changelogs = [...new Set(created.plan.steps.flatMap((s) => (s.op === 'RunLiquibase' ? [s.request.Changelog] : [])))]
+  const changelog = changelogs[0]
+  if (changelog === undefined) return TE.right({ planned: { create: created } })
+  if (!existsSync(changelog)) return TE.left(`${file}: the create plan's changelog ${changelog} does not exist here; build where it does, or from the artifact config`)
+  const steps = created.plan.steps.map((s) => (s.op === 'RunLiquibase' ? { ...s, request: { ...s.request, Changelog: changelogInImage(changelog) } } : s))
+  return TE.right({ planned: { create: { ...created, plan: { ...created.plan, steps } } }, changelog })
+}
+
 /** The plans: from the config (resolve, check, plan clone and maybe create) or from a saved plan. */
-const plansOf = (o: BuildOptions): TE.TaskEither<string, PlannedModes> => {
+const plansOf = (o: BuildOptions): TE.TaskEither<string, BuildPlans> => {
   const input = o.input
   if (input._tag === 'plan') {
     return pipe(
       tryTE(() => JSON.parse(readFileSync(input.file, 'utf8')) as unknown),
       TE.mapLeft((m) => `${input.file}: ${m}`),
       TE.chain((json) => pipe(checkSaved(o.caps, json), TE.mapLeft((f) => renderSavedFailure(f, input.file)))),
-      TE.map((checked): PlannedModes => (checked.plan.kind === 'create' ? { create: checked } : { clone: checked })),
+      TE.chain((checked) => (checked.plan.kind === 'create' ? carryChangelog(checked, input.file) : TE.right({ planned: { clone: checked } }))),
     )
   }
   const { config } = input
+  const changelog = config.source.changelog
   return pipe(
     TE.fromEither(checkChangelog(config)),
     TE.chain(() => resolveTarget(o.caps.rds, config, o.zonesFor)),
@@ -102,9 +123,9 @@ const plansOf = (o: BuildOptions): TE.TaskEither<string, PlannedModes> => {
       pipe(
         planClone(o.caps, config, resolved),
         TE.chain((clone) =>
-          config.source.changelog === undefined
-            ? TE.right<string, PlannedModes>({ clone })
-            : pipe(planCreate(o.caps, config, resolved, config.source.changelog), TE.map((create): PlannedModes => ({ clone, create }))),
+          changelog === undefined
+            ? TE.right<string, BuildPlans>({ planned: { clone } })
+            : pipe(planCreate(o.caps, config, resolved, changelog), TE.map((create): BuildPlans => ({ planned: { clone, create }, changelog }))),
         ),
       ),
     ),
@@ -116,7 +137,7 @@ const file = (path: string, data: string | Buffer, executable = false): TarEntry
 export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtifact> =>
   pipe(
     plansOf(o),
-    TE.chain((planned) =>
+    TE.chain(({ planned, changelog }) =>
       TE.tryCatch(
         async (): Promise<BuiltArtifact> => {
           const input = o.input
@@ -126,7 +147,6 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
           const nodePath = findNode(base.layers, base.name)
           const files = planFiles(planned)
           const first = (planned.clone ?? planned.create)!.plan
-          const changelog = config?.source.changelog
           const pkg = packageInfo(o.root)
           const revision = revisionOf(o.root)
           const manifest: ArtifactManifest = {

@@ -198,6 +198,33 @@ test('--plan FILE: the same kind of image from a saved plan, no config file in i
   assert.equal(plans.clone.plan, JSON.parse(readFileSync(saved, 'utf8')).plan)
 })
 
+test('--plan FILE with a saved create plan: the image carries the changelog and Liquibase, and the schema step names it there', async () => {
+  const changelog = join(dir, 'schema.sql')
+  writeFileSync(changelog, '--liquibase formatted sql\n--changeset mitosis:1\nCREATE TABLE widgets (id int primary key);\n')
+  const saved = join(dir, 'saved-create.json')
+  const p = await cli(['create', '--simulate', twoAz, '--like', 'shop-prod', '--target', 'shop-new', '--changelog', changelog, '--db-password-stdin', '--plan', '--out', saved], cleanEnv())
+  assert.is(p.code, 0, show(p))
+  const out = join(dir, 'from-create-plan')
+  const r = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', out])
+  assert.is(r.code, 0, show(r))
+  const image = readBaseImage(`oci:${out}`)
+  const program = layerEntries(image.layers[image.layers.length - 2]!.blob)
+  const carried = program.find((e) => e.path === 'mitosis/changelog/schema.sql')
+  assert.ok(carried !== undefined && carried.type === 'file' && Buffer.from(carried.data).toString() === readFileSync(changelog, 'utf8'), 'the changelog is in the image')
+  assert.ok(program.some((e) => e.path === 'mitosis/liquibase/internal/lib/liquibase-core.jar'), 'Liquibase is in the image')
+  const plans = JSON.parse(Buffer.from((layerEntries(image.layers[image.layers.length - 1]!.blob).find((e) => e.path === 'mitosis/plans.json') as any).data).toString())
+  const schema = plans.create.plan.steps.find((s: any) => s.op === 'RunLiquibase')
+  assert.is(schema.request.Changelog, '/mitosis/changelog/schema.sql')
+  // every other field of the reviewed plan is as saved
+  const original = JSON.parse(readFileSync(saved, 'utf8')).plan
+  assert.equal({ ...plans.create.plan, steps: plans.create.plan.steps.filter((s: any) => s.op !== 'RunLiquibase') }, { ...original, steps: original.steps.filter((s: any) => s.op !== 'RunLiquibase') })
+  // a changelog that is not here: one line
+  writeFileSync(saved, readFileSync(saved, 'utf8').split(changelog).join(join(dir, 'gone.sql')))
+  const gone = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'gone')])
+  assert.is(gone.code, 2, show(gone))
+  assert.match(gone.stderr, /the create plan's changelog .*gone\.sql does not exist here/)
+})
+
 test('flags: a config and --plan together, --output without --out, are refused', async () => {
   for (const args of [[ini(), '--plan', 'x.json'], [ini(), '--output', 'oci-archive'], []]) {
     const r = await build([...args, '--simulate', twoAz])
