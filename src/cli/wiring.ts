@@ -55,15 +55,23 @@ export const awsCredentials = async (flags: WorldFlags, clock: Clock): Promise<{
   return { credentials, region: flags.region }
 }
 
-export const connect = async (flags: WorldFlags): Promise<Capabilities> => {
+/** The world, and the credentials it is read with when they are not the SDK's chain (for another AWS client, e.g. EC2). */
+export interface Connected {
+  readonly capabilities: Capabilities
+  readonly credentials?: ExpiringCredentials | undefined
+}
+
+export const connectWorld = async (flags: WorldFlags): Promise<Connected> => {
   if (flags.simulate !== undefined) {
     const sim = simulate(orThrow(loadFixture(flags.simulate)))
-    return { rds: sim, clock: sim.clock, shell: processShell, random: Math.random }
+    return { capabilities: { rds: sim, clock: sim.clock, shell: processShell, random: Math.random } }
   }
   const clock = systemClock
   const { credentials, region } = await awsCredentials(flags, clock)
   const connected = await pipe(connectRds({ profile: flags.profile, region, credentials: credentials?.provider }), TE.map(awsRdsPort))()
   if (E.isLeft(connected)) throw new UserError(renderRdsError(connected.left))
   const capabilities: Capabilities = { rds: connected.right, clock, shell: processShell, random: Math.random }
-  return credentials === undefined ? capabilities : { ...capabilities, beforeStep: refreshBeforeStep(credentials, clock.now) }
+  return credentials === undefined ? { capabilities } : { capabilities: { ...capabilities, beforeStep: refreshBeforeStep(credentials, clock.now) }, credentials }
 }
+
+export const connect = async (flags: WorldFlags): Promise<Capabilities> => (await connectWorld(flags)).capabilities

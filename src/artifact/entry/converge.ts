@@ -81,7 +81,7 @@ export const awsWorld = async (planRegion: string, env: NodeJS.ProcessEnv): Prom
   const capabilities: Capabilities = { rds: awsRdsPort(connected.right), clock, shell: processShell, random: Math.random }
   return {
     capabilities: credentials === undefined ? capabilities : { ...capabilities, beforeStep: refreshBeforeStep(credentials, clock.now) },
-    zonesFor: (rds) => ec2SubnetZones({ region: rds.region, profile }),
+    zonesFor: (rds) => ec2SubnetZones({ region: rds.region, profile, credentials: provider }),
     notes,
   }
 }

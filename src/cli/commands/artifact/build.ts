@@ -8,7 +8,7 @@ import { stderrProgress, quietProgress } from '../../../artifact/image/progress.
 import { loadIntoEngine, OUTPUT_TYPES, writeContext, writeOutput, type OutputType } from '../../../artifact/output.js'
 import { ec2SubnetZones } from '../../../artifact/ec2-zones.js'
 import { subnetZonesFromGroups } from '../../../artifact/resolve.js'
-import { connect } from '../../wiring.js'
+import { connectWorld } from '../../wiring.js'
 import { UserError } from '../../errors.js'
 import { debugFlag, worldFlags } from '../../flags.js'
 import { MitosisCommand } from '../../output.js'
@@ -60,7 +60,7 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
       input = { _tag: 'config', config: c, configText: readFileSync(args.config, 'utf8') }
     } else input = { _tag: 'plan', file: flags.plan!, tag: flags.tag ?? DEFAULT_ARTIFACT_TAG }
     const region = input._tag === 'config' ? input.config.target.region : undefined
-    const caps = await connect({ ...flags, region: flags.region ?? region })
+    const { capabilities: caps, credentials } = await connectWorld({ ...flags, region: flags.region ?? region })
     const entry = flags.entry ?? `${root}dist/src/artifact/entry/main.js`
     if (!existsSync(entry)) throw new UserError(`the interpreter to bundle is missing: ${entry} (run npx tsc -p tsconfig.json)`)
     const engine = flags.engine as 'docker' | 'podman'
@@ -76,7 +76,7 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
       zonesFor: (rds, group) =>
         flags.simulate !== undefined
           ? subnetZonesFromGroups(rds, group === undefined ? [] : [group])
-          : ec2SubnetZones({ region: rds.region, profile: flags.profile ?? process.env['AWS_PROFILE'] }),
+          : ec2SubnetZones({ region: rds.region, profile: flags.profile ?? process.env['AWS_PROFILE'], credentials: credentials?.provider }),
       progress: this.jsonEnabled() ? quietProgress : stderrProgress(),
     })()
     if (E.isLeft(built)) throw new UserError(built.left, 2)
