@@ -42,10 +42,12 @@ export const writeContext = (built: BuiltArtifact, dir: string): void => {
       }
     }
   })
-  const from = built.baseRef.replace(/^(docker-archive|oci-archive|oci):/, '')
+  // a base read from a file or a layout is named by the name it carries: a FROM takes no path (Kaniko none at all)
+  const fromFile = /^(docker-archive|oci-archive|oci):/.test(built.baseRef)
   const lines = [
-    `# mitosis artifact build --context-only: the same files as the image (base ${built.base.name})`,
-    `FROM ${from}`,
+    `# mitosis artifact build --context-only: the same files as the image (base ${built.base.name}${built.base.digest === undefined ? '' : `, ${built.base.digest}`})`,
+    ...(fromFile ? [`# the base was read from ${built.baseRef}: load or push it as ${built.base.name} before building`] : []),
+    `FROM ${fromFile ? built.base.name : built.baseRef}`,
     ...layerDirs.map((d) => `COPY ${d}/ /`),
     `USER ${ARTIFACT_USER}`,
     `WORKDIR ${ARTIFACT_DIR}`,

@@ -154,6 +154,8 @@ test('--context-only: a Dockerfile context with the same files', async () => {
   const r = await build([ini(), '--simulate', twoAz, '--context-only', ctx])
   assert.is(r.code, 0, show(r))
   const dockerfile = readFileSync(join(ctx, 'Dockerfile'), 'utf8')
+  // the base came from an OCI layout: the FROM names it by the name it carries, never by a path
+  assert.match(dockerfile, /\n# the base was read from oci:[^\n]+: load or push it as test\/node-base:1 before building\nFROM test\/node-base:1\n/)
   assert.match(dockerfile, /\nCOPY layer1\/ \/\nCOPY layer2\/ \/\nUSER 10001:10001\n/)
   assert.match(dockerfile, /\nENTRYPOINT \["\/usr\/bin\/node", "\/mitosis\/mitosis.mjs"\]\nCMD \["plan"\]\n/)
   assert.match(dockerfile, /LABEL io.mitosis.plan.digest="sha256:[0-9a-f]{64}"/)
