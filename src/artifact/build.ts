@@ -18,7 +18,7 @@ import { assembleImage, rfc3339 } from './image/assemble.js'
 import { readBaseImage, type BaseImage, type Engine } from './image/base.js'
 import type { Image } from './image/layout.js'
 import { findNode } from './image/node.js'
-import { quietProgress, type Progress } from './image/progress.js'
+import { filesCount, quietProgress, type Progress } from './image/progress.js'
 import type { TarEntry } from './image/tar.js'
 import { changelogInImage, planClone, planCreate, planFiles, type PlannedModes } from './plans.js'
 import { checkChangelog, resolveTarget, type SubnetZones } from './resolve.js'
@@ -108,7 +108,7 @@ const plansOf = (o: BuildOptions): TE.TaskEither<string, BuildPlans> => {
   const input = o.input
   if (input._tag === 'plan') {
     return pipe(
-      tryTE(() => JSON.parse(readFileSync(input.file, 'utf8')) as unknown),
+      tryTE(() => (o.progress?.step(`checking the saved plan ${input.file} against ${o.caps.rds.region}`), JSON.parse(readFileSync(input.file, 'utf8')) as unknown)),
       TE.mapLeft((m) => `${input.file}: ${m}`),
       TE.chain((json) => pipe(checkSaved(o.caps, json), TE.mapLeft((f) => renderSavedFailure(f, input.file)))),
       TE.chain((checked) => (checked.plan.kind === 'create' ? carryChangelog(checked, input.file) : TE.right({ planned: { clone: checked } }))),
@@ -116,16 +116,24 @@ const plansOf = (o: BuildOptions): TE.TaskEither<string, BuildPlans> => {
   }
   const { config } = input
   const changelog = config.source.changelog
+  const progress = o.progress ?? quietProgress
+  const step = (what: string): TE.TaskEither<string, void> => TE.fromIO(() => progress.step(what))
   return pipe(
     TE.fromEither(checkChangelog(config)),
+    TE.chainFirst(() => step(`reading ${config.source.cluster} in ${o.caps.rds.region}: its subnet group, security groups and the subnets' zones`)),
     TE.chain(() => resolveTarget(o.caps.rds, config, o.zonesFor)),
+    TE.chainFirst(() => step(`planning the clone into ${config.target.cluster}`)),
     TE.chain((resolved) =>
       pipe(
         planClone(o.caps, config, resolved),
         TE.chain((clone) =>
           changelog === undefined
             ? TE.right<string, BuildPlans>({ planned: { clone } })
-            : pipe(planCreate(o.caps, config, resolved, changelog), TE.map((create): BuildPlans => ({ planned: { clone, create }, changelog }))),
+            : pipe(
+                step(`planning the create of ${config.target.cluster} with ${changelog}`),
+                TE.chain(() => planCreate(o.caps, config, resolved, changelog)),
+                TE.map((create): BuildPlans => ({ planned: { clone, create }, changelog })),
+              ),
         ),
       ),
     ),
@@ -143,6 +151,8 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
           const input = o.input
           const config = input._tag === 'config' ? input.config : undefined
           const baseRef = o.baseImage ?? config?.artifact.baseImage ?? DEFAULT_BASE_IMAGE
+          const progress = o.progress ?? quietProgress
+          progress.step(`reading the base image ${baseRef}`)
           const base = readBaseImage(baseRef, o.engine)
           const nodePath = findNode(base.layers, base.name)
           const files = planFiles(planned)
@@ -161,6 +171,7 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
             ...(revision === undefined ? {} : { revision }),
             ...(planned.create !== undefined && changelog !== undefined ? { changelog: basename(changelog) } : {}),
           }
+          progress.step('bundling the interpreter (esbuild)')
           const program: TarEntry[] = [file(ARTIFACT_PATHS.program, await bundleProgram(o.entry))]
           if (planned.create !== undefined && changelog !== undefined) {
             program.push(...liquibaseEntries(join(o.root, 'node_modules/liquibase/dist/liquibase'), ARTIFACT_PATHS.liquibase.slice(1)))
@@ -188,7 +199,6 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
             'io.mitosis.plan.digest': files.digest,
           }
           const names = ['program', 'plans']
-          const progress = o.progress ?? quietProgress
           const image = assembleImage(
             {
               base,
@@ -202,7 +212,10 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
               labels,
               epoch: o.epoch,
             },
-            (layer, i) => progress.layer(layer, names[i] ?? String(i)),
+            {
+              starts: (i, files) => progress.step(`writing layer ${names[i] ?? String(i)} (${filesCount(files)})`),
+              written: (layer, i, files) => progress.layer(layer, names[i] ?? String(i), files),
+            },
           )
           const tag = input._tag === 'config' ? input.config.artifact.tag : input.tag
           return { image, tag, manifest, labels, base, baseRef, nodePath, layers: [program, contents] }

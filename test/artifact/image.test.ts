@@ -11,6 +11,8 @@ import { dockerArchive, ociArchive, ociLayoutEntries, MEDIA } from '../../src/ar
 import { loadedId } from '../../src/artifact/image/load.js'
 import { findNode, NoNodeError } from '../../src/artifact/image/node.js'
 import { readTar, writeTar } from '../../src/artifact/image/tar.js'
+import { stderrProgress } from '../../src/artifact/image/progress.js'
+import { layerOf } from '../../src/artifact/image/layout.js'
 import { baseImage, tmp, writeBases } from './image-support.js'
 
 test('tar: sorted, parents once, owners 0, mtime = epoch, modes', () => {
@@ -159,6 +161,23 @@ test('assemble: same inputs, same image ID and byte-identical archives; another 
   assert.is(config.rootfs.diff_ids.length, 4)
   assert.is(config.history.length, 4)
   for (const layer of c.layers.slice(2)) for (const e of readTar(gunzip(layer.blob))) assert.is(e.mtime, 1700000000)
+})
+
+test('progress: on a terminal each phase as it begins, each layer with its size, files, digest and time, then the total; in a log only the layers and the total', () => {
+  const layer = layerOf(writeTar([{ type: 'file', path: 'mitosis/plans.json', data: Buffer.from('{}') }], 1))
+  const drive = (terminal: boolean): string[] => {
+    const lines: string[] = []
+    let t = 0
+    const p = stderrProgress((l) => lines.push(l), () => (t += 500), terminal)
+    p.step('reading the base image node:22-bookworm-slim')
+    p.step('writing layer plans (1 file)')
+    p.layer(layer, 'plans', 1)
+    p.done('loaded db-artifact:latest')
+    return lines
+  }
+  const layerLine = `layer plans: ${layer.size} B, 1 file, ${layer.digest} (0.5 s)\n`
+  assert.equal(drive(true), ['… reading the base image node:22-bookworm-slim\n', '… writing layer plans (1 file)\n', layerLine, 'loaded db-artifact:latest in 2.0 s\n'])
+  assert.equal(drive(false), [layerLine, 'loaded db-artifact:latest in 2.0 s\n'])
 })
 
 test('load: the image ID in docker/podman load output', () => {

@@ -30,11 +30,18 @@ export const envOf = (base: BaseImage): string[] => {
   return env.some((e) => e.startsWith('HOME=')) ? env : [...env, 'HOME=/tmp']
 }
 
-export const assembleImage = (spec: ImageSpec, onLayer?: (layer: Layer, index: number) => void): Image => {
+/** What a build is told while its layers are written (the progress display). */
+export interface LayerEvents {
+  readonly starts?: (index: number, files: number) => void
+  readonly written?: (layer: Layer, index: number, files: number) => void
+}
+
+export const assembleImage = (spec: ImageSpec, events: LayerEvents = {}): Image => {
   const created = rfc3339(spec.epoch)
   const ours = spec.layers.map((l, i) => {
+    events.starts?.(i, l.entries.length)
     const layer = layerOf(writeTar(l.entries, spec.epoch))
-    onLayer?.(layer, i)
+    events.written?.(layer, i, l.entries.length)
     return layer
   })
   const base = spec.base.config

@@ -64,6 +64,7 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
     const entry = flags.entry ?? `${root}dist/src/artifact/entry/main.js`
     if (!existsSync(entry)) throw new UserError(`the interpreter to bundle is missing: ${entry} (run npx tsc -p tsconfig.json)`)
     const engine = flags.engine as 'docker' | 'podman'
+    const progress = this.jsonEnabled() ? quietProgress : stderrProgress()
     const built = await buildArtifact({
       caps,
       input,
@@ -77,24 +78,30 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
         flags.simulate !== undefined
           ? subnetZonesFromGroups(rds, group === undefined ? [] : [group])
           : ec2SubnetZones({ region: rds.region, profile: flags.profile ?? process.env['AWS_PROFILE'], credentials: credentials?.provider }),
-      progress: this.jsonEnabled() ? quietProgress : stderrProgress(),
+      progress,
     })()
     if (E.isLeft(built)) throw new UserError(built.left, 2)
     const b = built.right
     const result = { imageId: b.image.configDigest, manifestDigest: b.image.manifestDigest, tag: b.tag, planDigest: b.manifest.planDigest, modes: b.manifest.modes }
     if (flags['context-only'] !== undefined) {
+      progress.step(`writing the build context ${flags['context-only']}`)
       writeContext(b, flags['context-only'])
+      progress.done(`wrote the build context of ${b.tag}`)
       if (!this.jsonEnabled()) process.stdout.write(`${flags['context-only']}\n`)
       return { ...result, context: flags['context-only'] }
     }
     if (flags.output !== undefined) {
+      progress.step(`writing ${flags.output} ${flags.out}`)
       writeOutput(b, flags.output as OutputType, flags.out!, epoch.right)
+      progress.done(`wrote ${b.tag} as ${flags.output} ${flags.out}`)
       if (!this.jsonEnabled()) process.stdout.write(`${b.image.configDigest}\n`)
       return { ...result, output: flags.output, out: flags.out }
     }
+    progress.step(`loading ${b.tag} into ${engine} (${engine} load${engine === 'docker' && process.env['DOCKER_HOST'] !== undefined ? ` on ${process.env['DOCKER_HOST']}` : ''})`)
     const id = await loadIntoEngine(b, engine, epoch.right).catch((e: Error) => {
       throw new UserError(e.message)
     })
+    progress.done(`loaded ${b.tag}`)
     if (!this.jsonEnabled()) process.stdout.write(`${id}\n`)
     return { ...result, imageId: id }
   }
