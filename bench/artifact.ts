@@ -11,15 +11,14 @@ import { buildArtifact } from '../src/artifact/build.js'
 import { decodeArtifactConfig } from '../src/artifact/config.js'
 import { subnetZonesFromGroups } from '../src/artifact/resolve.js'
 import { size } from '../src/artifact/image/progress.js'
-import type { Environment } from '../src/plan/domain.js'
+import { decode, environmentFromFile, EnvironmentFile, type Environment } from '../src/plan/domain.js'
 import { criticalPathMs } from '../src/plan/critical-path.js'
 import { MASTER_PASSWORD_SECRET } from '../src/plan/operations.js'
 import { planNewClusterClone } from '../src/plan/clone/new-cluster.js'
 import { renderProblems } from '../src/plan/problems.js'
 import { AWS_DURATIONS } from '../src/plan/rds-facts.js'
-import { loadFixture } from '../src/sim/fixture.js'
 import { simulate } from '../src/sim/simulator.js'
-import { writeBases } from '../test/artifact/image-support.js'
+import { auroraWithSubnets, writeBases } from '../test/artifact/image-support.js'
 import { callsByAction, check, measure, min, POLL_MS, row } from './measure.js'
 
 const SECRETS = { [MASTER_PASSWORD_SECRET]: 'Bench-Only-Password-42' }
@@ -27,23 +26,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 
 /** fixtures/aurora.json with the source's subnet group described (the build resolves `subnet_ids = source` through it). */
 const environment = (): Environment => {
-  const env = loadFixture(`${root}fixtures/aurora.json`)
-  if (E.isLeft(env)) throw new Error(env.left)
-  const group = (env.right.clusters ?? []).find((c) => c.DBClusterIdentifier === 'shop-prod')?.DBSubnetGroup ?? 'prod-db-subnets'
-  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c']
-  return {
-    ...env.right,
-    subnetGroups: [
-      {
-        DBSubnetGroupName: group,
-        DBSubnetGroupDescription: 'shop',
-        VpcId: 'vpc-0abc',
-        SubnetGroupStatus: 'Complete',
-        Subnets: zones.map((z, i) => ({ SubnetIdentifier: `subnet-${i}`, SubnetAvailabilityZone: { Name: z }, SubnetStatus: 'Active' })),
-        TagList: [],
-      },
-    ],
-  }
+  const file = decode(EnvironmentFile)(auroraWithSubnets(['us-east-1a', 'us-east-1b', 'us-east-1c']))
+  if (E.isLeft(file)) throw new Error(file.left)
+  return environmentFromFile(file.right)
 }
 
 export const newClusterClone = async (): Promise<ReadonlyArray<string>> => {

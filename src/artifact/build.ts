@@ -7,12 +7,12 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { ArtifactConfig } from './config.js'
-import { ARTIFACT_DIR, ARTIFACT_PATHS, ARTIFACT_VERSION, type ArtifactManifest } from './contents.js'
+import { ARTIFACT_DIR, ARTIFACT_PATHS, type ArtifactManifest } from './contents.js'
 import { bundleProgram, liquibaseEntries } from './bundle.js'
 import { assembleImage, rfc3339 } from './image/assemble.js'
 import { readBaseImage, type BaseImage, type Engine } from './image/base.js'
@@ -20,7 +20,7 @@ import type { Image } from './image/layout.js'
 import { findNode } from './image/node.js'
 import { filesCount, quietProgress, type Progress } from './image/progress.js'
 import type { TarEntry } from './image/tar.js'
-import { changelogInImage, planClone, planCreate, planFiles, type PlannedModes } from './plans.js'
+import { changelogInImage, manifestOf, planClone, planCreate, planFiles, type PlannedModes } from './plans.js'
 import { checkChangelog, resolveTarget, type SubnetZones } from './resolve.js'
 import type { RdsPort } from '../interpret/capabilities.js'
 import { checkSaved, renderSavedFailure, type Planned, type ReadCapabilities } from '../interpret/workflow.js'
@@ -159,18 +159,7 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
           const first = (planned.clone ?? planned.create)!.plan
           const pkg = packageInfo(o.root)
           const revision = revisionOf(o.root)
-          const manifest: ArtifactManifest = {
-            kind: 'mitosis-artifact',
-            version: ARTIFACT_VERSION,
-            planDigest: files.digest,
-            source: first.source,
-            target: first.target,
-            region: first.region,
-            modes: files.modes,
-            mitosis: pkg.version,
-            ...(revision === undefined ? {} : { revision }),
-            ...(planned.create !== undefined && changelog !== undefined ? { changelog: basename(changelog) } : {}),
-          }
+          const manifest = manifestOf(planned, files, { mitosis: pkg.version, revision, changelog })
           progress.step('bundling the interpreter (esbuild)')
           const program: TarEntry[] = [file(ARTIFACT_PATHS.program, await bundleProgram(o.entry))]
           if (planned.create !== undefined && changelog !== undefined) {

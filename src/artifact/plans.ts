@@ -6,7 +6,7 @@ import { basename } from 'node:path'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { ArtifactConfig } from './config.js'
-import { ARTIFACT_PATHS, plansDocument, type ArtifactPlans, type ConvergeMode } from './contents.js'
+import { ARTIFACT_PATHS, ARTIFACT_VERSION, plansDocument, type ArtifactManifest, type ArtifactPlans, type ConvergeMode } from './contents.js'
 import type { ResolvedTarget } from './resolve.js'
 import { plan, planFileOf, renderPlanFailure, type Planned, type ReadCapabilities } from '../interpret/workflow.js'
 import { renderMermaid } from '../plan/render/mermaid.js'
@@ -71,4 +71,25 @@ export const planFiles = (planned: PlannedModes): { plans: ArtifactPlans; json: 
   const text = modes.map((m) => `# mode ${m}: ${planned[m]!.plan.source} → ${planned[m]!.plan.target}\n${renderText(planned[m]!.plan)}`).join('\n')
   const mermaid = modes.map((m) => `%% mode ${m}\n${renderMermaid(planned[m]!.environment, planned[m]!.plan)}`).join('\n')
   return { plans, json: doc.bytes, digest: doc.digest, text, mermaid, modes }
+}
+
+/** What the image says of itself (/mitosis/artifact.json): the plans' digest, what they act on, and which mitosis made them. */
+export const manifestOf = (
+  planned: PlannedModes,
+  files: Pick<ReturnType<typeof planFiles>, 'digest' | 'modes'>,
+  made: { readonly mitosis: string; readonly revision?: string | undefined; readonly changelog?: string | undefined },
+): ArtifactManifest => {
+  const first = (planned.clone ?? planned.create)!.plan
+  return {
+    kind: 'mitosis-artifact',
+    version: ARTIFACT_VERSION,
+    planDigest: files.digest,
+    source: first.source,
+    target: first.target,
+    region: first.region,
+    modes: files.modes,
+    mitosis: made.mitosis,
+    ...(made.revision === undefined ? {} : { revision: made.revision }),
+    ...(planned.create !== undefined && made.changelog !== undefined ? { changelog: basename(made.changelog) } : {}),
+  }
 }

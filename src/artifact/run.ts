@@ -10,11 +10,12 @@
  * forwarding signals, and gives back the container's exit code.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants as fsConstants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { constants as osConstants, homedir, tmpdir } from 'node:os'
-import { basename, delimiter, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Engine } from './image/base.js'
+import { onPath } from '../interpret/shell.js'
 
 export const ENGINES: ReadonlyArray<Engine> = ['docker', 'podman']
 export type ConvergeMode = 'clone' | 'create'
@@ -127,17 +128,6 @@ export const convergeInvocation = (o: InvocationOptions): Invocation => {
   return { command: o.engine, args, stdinPassword: viaFile ? undefined : o.password, tty: o.tty }
 }
 
-/** Whether an executable `command` is in one of PATH's directories. */
-const onPath = (command: string, path: string | undefined): boolean =>
-  (path ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false
-    try {
-      accessSync(join(dir, command), fsConstants.X_OK)
-      return true
-    } catch {
-      return false
-    }
-  })
 
 /** The engine asked for, else docker, else podman, whichever is on PATH. */
 export const chooseEngine = (asked: Engine | undefined, path: string | undefined): E.Either<string, Engine> => {

@@ -116,21 +116,24 @@ export interface Shell {
     /** Aborted when the run is interrupted: the command and everything it started are ended. */
     signal?: AbortSignal,
   ) => Promise<HookResult>
-  readonly exec?: (
-    file: string,
-    args: ReadonlyArray<string>,
-    env: Readonly<Record<string, string>>,
-    onLine: (stream: 'stdout' | 'stderr', line: string) => void,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ) => Promise<HookResult>
+  readonly exec?: Exec
 }
+
+/** A program run with its arguments, its output streamed by line, ended at its timeout or when `signal` aborts. */
+export type Exec = (
+  file: string,
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>>,
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) => Promise<HookResult>
 
 /** A word quoted for a POSIX shell. */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** Runs a program with its arguments through `shell`: its exec, else its run with the argv quoted into one line. */
-export const execVia = (shell: Shell): NonNullable<Shell['exec']> =>
+export const execVia = (shell: Shell): Exec =>
   shell.exec ?? ((file, args, env, onLine, timeoutMs, signal) => shell.run([file, ...args].map(shellQuote).join(' '), env, onLine, timeoutMs, signal))
 
 /** A network address: a database endpoint as describe tells it, or where it is reached from here. */

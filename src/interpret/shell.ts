@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { HookResult, Shell } from './capabilities.js'
+import type { Exec, Shell } from './capabilities.js'
 
 /** How long an interrupted hook gets to end after SIGTERM before its process group is killed. */
 export const HOOK_GRACE_MS = 5_000
@@ -29,9 +29,9 @@ export const killHooks = (): void => {
   for (const pid of running) signalGroup(pid, 'SIGKILL')
 }
 
-/** Whether an executable `command` is on the PATH. */
-export const onPath = (command: string): boolean =>
-  (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+/** Whether an executable `command` is in one of `path`'s directories (default: this process's PATH). */
+export const onPath = (command: string, path: string | undefined = process.env['PATH']): boolean =>
+  (path ?? '').split(delimiter).some((dir) => {
     if (dir === '') return false
     try {
       accessSync(join(dir, command), constants.X_OK)
@@ -49,14 +49,7 @@ export const hookShell = (): string => (shell ??= onPath('bash') ? 'bash' : 'sh'
  * Runs `file` with `args` in a process group of its own, output streamed by line, ended (the whole group) at
  * its timeout or when `signal` aborts: what a hook and Liquibase share.
  */
-const spawnGroup = (
-  file: string,
-  args: ReadonlyArray<string>,
-  env: Readonly<Record<string, string>>,
-  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<HookResult> =>
+const spawnGroup: Exec = (file, args, env, onLine, timeoutMs, signal) =>
     new Promise((resolve) => {
       const child = spawn(file, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       const pid = child.pid

@@ -8,28 +8,12 @@ import { gunzip, isGzip } from '../../src/artifact/image/gzip.js'
 import { readTar } from '../../src/artifact/image/tar.js'
 import { cleanEnv, cli, show } from '../support/cli.js'
 import { repoRoot } from '../support/fixtures.js'
-import { baseImage, tmp, writeBases } from './image-support.js'
+import { auroraFixture, baseImage, tmp, writeBases } from './image-support.js'
 
 const dir = tmp()
 const PASSWORD = 'Sekr1t-Never-In-The-Image-4242'
 
-/** aurora.json with subnet groups that say their zones (the simulator's DescribeDBSubnetGroups answers with them). */
-const fixtureWith = (zones: ReadonlyArray<string>): string => {
-  const f = JSON.parse(readFileSync(`${repoRoot}fixtures/aurora.json`, 'utf8'))
-  f.DBSubnetGroups = [
-    {
-      DBSubnetGroupName: 'prod-db-subnets',
-      DBSubnetGroupDescription: 'prod',
-      VpcId: 'vpc-0abc',
-      SubnetGroupStatus: 'Complete',
-      Subnets: zones.map((z, i) => ({ SubnetIdentifier: `subnet-${i}`, SubnetAvailabilityZone: { Name: z }, SubnetStatus: 'Active' })),
-      TagList: [],
-    },
-  ]
-  const path = join(dir, `fixture-${zones.join('-')}.json`)
-  writeFileSync(path, JSON.stringify(f))
-  return path
-}
+const fixtureWith = (zones: ReadonlyArray<string>): string => auroraFixture(zones, dir)
 const twoAz = fixtureWith(['us-east-1a', 'us-east-1b'])
 const oneAz = fixtureWith(['us-east-1a', 'us-east-1a'])
 

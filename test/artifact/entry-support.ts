@@ -3,38 +3,21 @@
  * temp dir, from a plan on the simulator; and the program inside the image (src/artifact/entry/main.ts)
  * called in-process against it, on the simulator, with everything it writes kept.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { readArtifactConfig } from '../../src/artifact/config.js'
-import { ARTIFACT_VERSION, type ArtifactManifest } from '../../src/artifact/contents.js'
+import type { ArtifactManifest } from '../../src/artifact/contents.js'
 import { main, type EntryDeps, type World } from '../../src/artifact/entry/main.js'
-import { planClone, planFiles, type PlannedModes } from '../../src/artifact/plans.js'
+import { manifestOf, planClone, planFiles, type PlannedModes } from '../../src/artifact/plans.js'
 import { resolveTarget, subnetZonesFromGroups } from '../../src/artifact/resolve.js'
 import type { Environment } from '../../src/plan/domain.js'
 import { loadFixture } from '../../src/sim/fixture.js'
 import type { Simulator } from '../../src/sim/simulator.js'
 import { fakeShell, testLease } from '../support/apply.js'
-import { repoRoot } from '../support/fixtures.js'
-import { tmp } from './image-support.js'
+import { auroraFixture, tmp } from './image-support.js'
 
-/** aurora.json with the source's subnet group in two zones (resolveTarget reads it for `subnet_ids = source`), as a fixture file. */
-export const auroraFixture = (): string => {
-  const f = JSON.parse(readFileSync(`${repoRoot}fixtures/aurora.json`, 'utf8'))
-  f.DBSubnetGroups = [
-    {
-      DBSubnetGroupName: 'prod-db-subnets',
-      DBSubnetGroupDescription: 'prod',
-      VpcId: 'vpc-0abc',
-      SubnetGroupStatus: 'Complete',
-      Subnets: ['us-east-1a', 'us-east-1b'].map((z, i) => ({ SubnetIdentifier: `subnet-${i}`, SubnetAvailabilityZone: { Name: z }, SubnetStatus: 'Active' })),
-      TagList: [],
-    },
-  ]
-  const path = join(tmp(), 'aurora-subnets.json')
-  writeFileSync(path, JSON.stringify(f))
-  return path
-}
+export { auroraFixture }
 
 /** The world of auroraFixture. */
 export const auroraWorld = (): Environment => {
@@ -57,17 +40,7 @@ export interface Root {
 export const writeRoot = (planned: PlannedModes, opts: { readonly ini?: string | undefined } = {}): Root => {
   const dir = tmp()
   const files = planFiles(planned)
-  const first = (planned.clone ?? planned.create)!.plan
-  const manifest: ArtifactManifest = {
-    kind: 'mitosis-artifact',
-    version: ARTIFACT_VERSION,
-    planDigest: files.digest,
-    source: first.source,
-    target: first.target,
-    region: first.region,
-    modes: files.modes,
-    mitosis: '0.1.0',
-  }
+  const manifest = manifestOf(planned, files, { mitosis: '0.1.0' })
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'artifact.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   writeFileSync(join(dir, 'plans.json'), files.json)
