@@ -25,6 +25,8 @@ export interface MotoSuiteOptions {
   readonly runLimitMs?: number
   /** startMoto's `forward`: actions moto answers itself, even those the proxy stands in for. */
   readonly forward?: ReadonlyArray<string>
+  /** startMoto's `endpointAddress`: the host describe answers name for every endpoint. */
+  readonly endpointAddress?: string
 }
 
 /** A request as the proxy received it, with whether the restart hook had already run at that moment. */
@@ -72,7 +74,12 @@ export const motoSuite = (options: MotoSuiteOptions): MotoSuite => {
   let listener: ((r: RecordedRequest) => void) | undefined
   let starting: Promise<Moto> | undefined
   const moto = (): Promise<Moto> =>
-    (starting ??= startMoto({ awsFixups: options.awsFixups === true, onRequest: (r) => listener?.(r), ...(options.forward === undefined ? {} : { forward: options.forward }) }))
+    (starting ??= startMoto({
+      awsFixups: options.awsFixups === true,
+      onRequest: (r) => listener?.(r),
+      ...(options.forward === undefined ? {} : { forward: options.forward }),
+      ...(options.endpointAddress === undefined ? {} : { endpointAddress: options.endpointAddress }),
+    }))
 
   const stop = async (): Promise<void> => {
     listener = undefined

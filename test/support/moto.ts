@@ -80,6 +80,12 @@ export interface MotoOptions {
    * ListResources: see standInFor), so that the code under test gets moto's own answer (an HTML error page).
    */
   readonly forward?: ReadonlyArray<string>
+  /**
+   * The host every endpoint in a DescribeDBClusters / DescribeDBInstances answer names instead of moto's made-up
+   * `*.rds.amazonaws.com` (see "Endpoints" below), e.g. 127.0.0.1 where a local database server stands in for the
+   * cluster's writer. Off by default.
+   */
+  readonly endpointAddress?: string
 }
 
 export interface Moto {
@@ -432,6 +438,30 @@ function actionOf(params: Readonly<Record<string, string>>, headers: http.Incomi
 // SkipFinalSnapshot, and the test checks that); every instance has the same DbiResourceId (a constant in moto), and a
 // replica starts as a shallow copy of its source (its InstanceCreateTime, AllocatedStorage, backup retention).
 
+// Endpoints (opt-in, MotoOptions.endpointAddress). moto names every cluster `<id>.cluster-<random>.<region>.rds.amazonaws.com`
+// (its reader `...cluster-ro-...`) and every instance `<id>.<random>.<region>.rds.amazonaws.com`, which resolve nowhere:
+// a test that connects to a new cluster's writer (the create's schema step, run where the test cannot give the
+// interpreter a resolveEndpoint, e.g. in a container) gets the host of the server standing in for it instead. The
+// proxy writes it into the cluster's Endpoint and ReaderEndpoint and the instance's Endpoint.Address of every
+// describe answer; the port stays moto's (the one the cluster was created with: seed the source cluster with the
+// local server's port, and a create copies it).
+
+/** A describe answer with every endpoint host replaced by `address` (see "Endpoints"); other answers as they are. */
+function withEndpointAddress(action: string | undefined, xml: string, address: string): string {
+  const host = xmlEscape(address)
+  if (action === 'DescribeDBClusters') {
+    return xml.replace(DB_CLUSTER_BLOCK, (_whole, inner: string) =>
+      `<DBCluster>${inner.replace(/<(Endpoint|ReaderEndpoint)>[^<]*<\/\1>/g, (_m, tag: string) => `<${tag}>${host}</${tag}>`)}</DBCluster>`,
+    )
+  }
+  if (action === 'DescribeDBInstances') {
+    return xml.replace(DB_INSTANCE_BLOCK, (_whole, inner: string) =>
+      `<DBInstance>${inner.replace(/(<Endpoint>(?:(?!<\/Endpoint>)[\s\S])*?<Address>)[^<]*(<\/Address>)/, `$1${host}$2`)}</DBInstance>`,
+    )
+  }
+  return xml
+}
+
 const RDS_XMLNS = 'http://rds.amazonaws.com/doc/2014-10-31/'
 
 interface Upstream {
@@ -705,7 +735,10 @@ function startProxy(
   record: (r: RecordedRequest) => void,
   fixups: AwsFixups | undefined,
   forwarded: ReadonlySet<string>,
+  endpointAddress: string | undefined,
 ): Promise<{ server: http.Server; port: number; agent: http.Agent }> {
+  const rewrites = (action: string | undefined): boolean =>
+    endpointAddress !== undefined && (action === 'DescribeDBClusters' || action === 'DescribeDBInstances')
   const agent = new http.Agent({ keepAlive: true })
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -742,7 +775,7 @@ function startProxy(
         }
       }
 
-      if (fixups === undefined || !fixups.handles(action)) {
+      if ((fixups === undefined || !fixups.handles(action)) && !rewrites(action)) {
         const upstream = http.request(options, (up) => {
           res.writeHead(up.statusCode ?? 502, up.statusMessage, up.headers)
           up.pipe(res)
@@ -752,7 +785,7 @@ function startProxy(
         return
       }
 
-      // the fix-up layer sees the whole answer (and may ask moto first)
+      // the fix-up layer (and the endpoint rewrite) sees the whole answer (and may ask moto first)
       const forward = (): Promise<Upstream> =>
         new Promise((resolve, reject) => {
           const upstream = http.request(options, (up) => {
@@ -764,8 +797,12 @@ function startProxy(
           upstream.on('error', reject)
           upstream.end(body)
         })
-      fixups.exchange(action, params, String(req.headers['authorization'] ?? ''), forward).then(
+      const exchanged = fixups !== undefined && fixups.handles(action) ? fixups.exchange(action, params, String(req.headers['authorization'] ?? ''), forward) : forward()
+      exchanged.then(
         (answer) => {
+          if (rewrites(action) && answer.status >= 200 && answer.status < 300) {
+            answer = { ...answer, body: Buffer.from(withEndpointAddress(action, answer.body.toString('utf8'), endpointAddress!), 'utf8') }
+          }
           const out: http.OutgoingHttpHeaders = { ...answer.headers }
           delete out['transfer-encoding']
           out['content-length'] = String(answer.body.length)
@@ -806,6 +843,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
       },
       fixups,
       new Set(options.forward ?? []),
+      options.endpointAddress,
     )
   } catch (e) {
     killGroup(moto.child, 'SIGKILL')

@@ -11,7 +11,8 @@
  *
  * No registry can be reached, so no base image can be pulled: makeNodeBase() puts the Node 24 binary of the `node`
  * npm package (an official build), the libraries ldd lists for it, the CA bundle, a passwd/group with user 10001 and
- * a /tmp in a tar and `podman import`s it. The base has no shell.
+ * a /tmp in a tar and `podman import`s it. The base has no shell. For the create path it can carry this machine's
+ * Java too (javaRuntime(): the parts of the JRE that run `java -jar`), with JAVA_HOME in the image's Env.
  * See /work/shared/reference/test-environment.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -21,6 +22,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import { findJava } from '../../src/interpret/schema.js'
 import { onPath } from './cli.js'
 import { repoRoot } from './fixtures.js'
 import { capture, stopOnExit, type Ran } from './servers.js'
@@ -220,8 +223,10 @@ function place(root: string, from: string, at: string = from): void {
 export interface BaseOptions {
   /** Extra files: [host path, path in the image] (e.g. a JRE's files); each one's ldd libraries come too when `ldd`. */
   readonly extra?: ReadonlyArray<readonly [string, string]>
-  /** Host directories copied whole: [host dir, dir in the image] (e.g. a JRE). */
+  /** Host directories copied whole: [host dir, dir in the image] (e.g. a JRE); the ldd libraries of their executables and shared objects come too. */
   readonly trees?: ReadonlyArray<readonly [string, string]>
+  /** The image config's Env (`podman import --change ENV`), e.g. JAVA_HOME: what an image built FROM it inherits. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /**
@@ -244,8 +249,10 @@ export function nodeRootfs(workDir: string, options: BaseOptions = {}): string {
     mkdirSync(dirname(to), { recursive: true })
     const r = spawnSync('cp', ['-a', '--dereference', host, to], { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`cp ${host} failed: ${r.stderr.trim()}`)
-    for (const file of spawnSync('find', [to, '-type', 'f', '-name', '*.so*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
-      for (const lib of lddLibrariesOrNone(file)) if (!lib.startsWith(host)) place(root, lib)
+    // the tree's own executables (a JRE's bin/java links libz) and shared objects; what they link inside the tree is there
+    const binaries = spawnSync('find', [to, '-type', 'f', '(', '-name', '*.so*', '-o', '-perm', '-u+x', ')'], { encoding: 'utf8' }).stdout
+    for (const file of binaries.split('\n').filter(Boolean)) {
+      for (const lib of lddLibrariesOrNone(file)) if (!lib.startsWith(host) && !lib.startsWith(to)) place(root, lib)
     }
   }
   const ca = '/etc/ssl/certs/ca-certificates.crt'
@@ -280,11 +287,49 @@ export async function makeNodeBase(podman: Podman, tag: string, options: BaseOpt
       maxBuffer: 2 * 1024 * 1024 * 1024,
     })
     if (tar.status !== 0) throw new Error(`tar of the base rootfs failed: ${tar.stderr.toString('utf8').trim()}`)
-    const out = await podman.must(['import', '-', tag], { input: tar.stdout })
+    const changes = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--change', `ENV ${k}=${v}`])
+    const out = await podman.must(['import', ...changes, '-', tag], { input: tar.stdout })
     return out.trim().split('\n').at(-1)!.trim()
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
+}
+
+/** The Java home of this machine's `java` (JAVA_HOME, else the java on PATH, symlinks resolved), or undefined. */
+export function javaHome(): string | undefined {
+  const java = findJava(process.env)
+  return E.isLeft(java) ? undefined : dirname(dirname(realpathSync(java.right)))
+}
+
+/**
+ * What a headless `java -jar` never loads, left out of javaRuntime(): the compiler's and the sources' archives, the
+ * desktop's native parts (they would pull X11, GTK and ALSA libraries in through ldd), and the CDS archive for heaps
+ * over 32 GB.
+ */
+const JDK_ONLY = ['src.zip', 'ct.sym', 'libawt_xawt.so', 'libsplashscreen.so', 'libatk-wrapper.so', 'libjawt.so', 'libjsound.so', 'classes_nocoops.jsa']
+
+/**
+ * The parts of this machine's Java that `java -jar` needs, copied (symlinks resolved) into a new dir under `workDir`,
+ * for makeNodeBase's `trees`: bin/java, lib/ and conf/ (Debian links their config files into /etc/java-17-openjdk),
+ * and the release file. Not the rest of a JDK (jmods, headers, man pages, nor JDK_ONLY): they only make the base
+ * bigger, and Debian leaves some of their links dangling. Throws when there is no Java.
+ */
+export function javaRuntime(workDir: string): string {
+  const home = javaHome()
+  if (home === undefined) throw new Error('no Java on PATH or in JAVA_HOME (Debian: apt-get install openjdk-17-jre-headless)')
+  const out = mkdtempSync(join(workDir, 'jre-'))
+  chmodSync(out, 0o755)
+  place(out, join(home, 'bin', 'java'), '/bin/java')
+  for (const part of ['lib', 'conf', 'release']) {
+    if (!existsSync(join(home, part))) continue
+    // tar follows the links (-h) and goes on past a dangling one (its complaint silenced); the JDK-only files are left out
+    const r = spawnSync('sh', ['-c', `tar -C "$1" -chf - ${JDK_ONLY.map((f) => `--exclude=${f}`).join(' ')} "$2" 2>/dev/null | tar -C "$3" -xf -`, 'sh', home, part, out], {
+      encoding: 'utf8',
+    })
+    if (r.status !== 0) throw new Error(`copying ${join(home, part)} failed: ${r.stderr.trim()}`)
+  }
+  if (!existsSync(join(out, 'lib', 'modules'))) throw new Error(`${home} holds no lib/modules: not a Java runtime`)
+  return out
 }
 
 /** Saves image `tag` of `podman` as a docker-archive file at `path` (for `base_image = docker-archive:PATH`). */
