@@ -1,7 +1,7 @@
 // Plan a clone, save the plan, check the saved plan against the world, and apply it: through the
 // library, on the simulator (virtual time: the clone's hours pass in a moment).
 // Run from a checkout after `npm ci`: node examples/saved-plan.mjs
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { apply, checkSaved, loadFixture, plan, planFileOf, processShell, renderApplyFailure, renderPlanFailure, renderSavedFailure, simulate } from '../dist/src/index.js'
@@ -14,7 +14,8 @@ const capabilities = { rds: sim, clock: sim.clock, shell: processShell, random: 
 // plan, and save it as `mitosis --plan --out FILE` does
 const planned = await plan(capabilities, { clone: { source: 'mitosis-prod', target: 'mitosis-demo' } })()
 if (planned._tag === 'Left') throw new Error(renderPlanFailure(planned.left))
-const file = join(mkdtempSync(join(tmpdir(), 'mitosis-')), 'plan.json')
+const dir = mkdtempSync(join(tmpdir(), 'mitosis-'))
+const file = join(dir, 'plan.json')
 writeFileSync(file, JSON.stringify(planFileOf(planned.right), null, 2))
 
 // later: the saved plan, checked as `mitosis apply FILE` checks it (stale? still safe? production?)
@@ -27,3 +28,4 @@ const options = { pollIntervalMs: 30_000, stepTimeoutMs: 3 * 3_600_000, hookTime
 const result = await apply(saved, capabilities, options, (e) => e.type === 'step-done' && console.log(`done ${e.n} ${e.op} ${e.id}`))
 if (result._tag === 'Left') throw new Error(renderApplyFailure(result.left, saved))
 console.log(`cloned ${saved.source} into ${saved.target}: ${result.right.steps} steps`)
+rmSync(dir, { recursive: true })
