@@ -9,6 +9,10 @@
  * now (stale? still safe? production?); `apply(plan, capabilities, options, onEvent)` runs it.
  * Capabilities: `{ rds, clock, shell, random }`: `rds` is `awsRdsPort(await connectRds(…))` or
  * `simulate(environment)` (the simulator, which carries its own virtual `clock`).
+ * `plan(capabilities, { cloneInto: { source, target, subnets, … } })` is the database artifact's clone: into a
+ * new cluster while the target does not exist, the swap clone once it does. The artifact itself:
+ * `readArtifactConfig(path)` (the INI), `buildArtifact(options)` (the image, written without a daemon),
+ * `kubernetesManifest(options)` (the Job or CronJob that runs it).
  */
 export { apply, checkSaved, plan, planFileOf, renderPlanFailure, renderSavedFailure, type PlanFailure, type PlanRequest, type SavedFailure } from './interpret/workflow.js'
 export { renderApplyFailure, type ApplyEvent, type ApplyOptions } from './interpret/apply.js'
@@ -25,3 +29,7 @@ export { connectRds } from './aws/client.js'
 export { awsRdsPort } from './aws/rds.js'
 export { simulate } from './sim/simulator.js'
 export { loadFixture } from './sim/fixture.js'
+export type { NewClusterRequest } from './plan/clone/new-cluster.js'
+export { readArtifactConfig, renderConfigProblems, type ArtifactConfig } from './artifact/config.js'
+export { buildArtifact, type BuildOptions, type BuiltArtifact } from './artifact/build.js'
+export { kubernetesManifest, type KubernetesOptions } from './artifact/entry/kubernetes.js'
