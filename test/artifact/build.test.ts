@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { sha256 } from '../../src/artifact/contents.js'
 import { readBaseImage } from '../../src/artifact/image/base.js'
 import { gunzip, isGzip } from '../../src/artifact/image/gzip.js'
@@ -212,6 +212,22 @@ test('--plan FILE with a saved create plan: the image carries the changelog and 
   const gone = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'gone')])
   assert.is(gone.code, 2, show(gone))
   assert.match(gone.stderr, /the create plan's changelog .*gone\.sql does not exist here/)
+})
+
+test('no --engine: docker, else podman, whichever is on PATH, loads the image (here only podman: it gets the docker-archive on stdin)', async () => {
+  const bin = join(dir, 'only-podman')
+  mkdirSync(bin, { recursive: true })
+  const got = join(dir, 'podman-got.tar')
+  writeFileSync(join(bin, 'podman'), `#!/bin/sh\n[ "$1" = load ] || exit 9\n/bin/cat > '${got}'\necho "Loaded image: example/db-artifact:1"\n`, { mode: 0o755 })
+  // PATH: the fake podman and node, nothing else (no docker, wherever this machine keeps one)
+  const r = await build([ini(), '--simulate', twoAz], { PATH: `${bin}:${dirname(process.execPath)}` })
+  assert.is(r.code, 0, show(r))
+  assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/)
+  assert.match(r.stderr, /\nloaded example\/db-artifact:1 in [\d.]+ s\n$/)
+  // what podman load read: a docker-archive whose config is the image printed
+  const loaded = readBaseImage(`docker-archive:${got}`)
+  assert.is(loaded.name, 'example/db-artifact:1')
+  assert.equal(loaded.config.config?.['Entrypoint'], ['/usr/bin/node', '/mitosis/mitosis.mjs'])
 })
 
 test('flags: a config and --plan together, --output without --out, are refused', async () => {

@@ -7,6 +7,8 @@ import { readArtifactConfig, renderConfigProblems, DEFAULT_ARTIFACT_TAG } from '
 import { stderrProgress, quietProgress } from '../../../artifact/image/progress.js'
 import { loadIntoEngine, OUTPUT_TYPES, writeContext, writeOutput, type OutputType } from '../../../artifact/output.js'
 import { ec2SubnetZones } from '../../../artifact/ec2-zones.js'
+import type { Engine } from '../../../artifact/image/base.js'
+import { chooseEngine } from '../../../artifact/run.js'
 import { subnetZonesFromGroups } from '../../../artifact/resolve.js'
 import { connectWorld } from '../../wiring.js'
 import { UserError } from '../../errors.js'
@@ -38,7 +40,7 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
     'context-only': Flags.string({ summary: 'Write a Dockerfile build context with the same files (for Kaniko or buildah) instead.', helpValue: 'DIR' }),
     tag: Flags.string({ summary: `The image's name:tag (default: the config's [artifact] tag, or ${DEFAULT_ARTIFACT_TAG}).`, helpValue: 'T' }),
     'base-image': Flags.string({ summary: 'The base image (with Node.js 22+): NAME (docker save), docker-archive:PATH, oci-archive:PATH or oci:DIR.', helpValue: 'REF' }),
-    engine: Flags.string({ summary: 'The container engine for docker save / load.', options: ['docker', 'podman'], default: 'docker' }),
+    engine: Flags.string({ summary: 'The container engine for the base (save) and the image (load) (default: docker, else podman, whichever is on PATH).', options: ['docker', 'podman'] }),
     entry: Flags.string({ summary: 'The module bundled as the program (default: the interpreter).', hidden: true }),
     ...worldFlags,
     ...debugFlag,
@@ -63,7 +65,8 @@ By default the image is loaded with \`docker load\` (DOCKER_HOST honoured) and i
     const { capabilities: caps, credentials } = await connectWorld({ ...flags, region: flags.region ?? region })
     const entry = flags.entry ?? `${root}dist/src/artifact/entry/main.js`
     if (!existsSync(entry)) throw new UserError(`the interpreter to bundle is missing: ${entry} (run npx tsc -p tsconfig.json)`)
-    const engine = flags.engine as 'docker' | 'podman'
+    // as converge picks it; with neither on PATH, docker, whose absence is said when (and only if) it is needed
+    const engine = (flags.engine as Engine | undefined) ?? E.getOrElse((): Engine => 'docker')(chooseEngine(undefined, process.env['PATH']))
     const progress = this.jsonEnabled() ? quietProgress : stderrProgress()
     const built = await buildArtifact({
       caps,
