@@ -5,7 +5,9 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
@@ -78,6 +80,34 @@ test('node mitosis.mjs: --version, plan (byte for byte), an unknown command, and
   const mfaLast = mfa.stderr.trimEnd().split('\n').at(-1)!
   assert.match(mfaLast, /^Error: .*MFA/, mfa.show)
   assert.not.match(mfa.stderr, /\n\s+at /)
+})
+
+test('node mitosis.mjs converge: SIGTERM while the world is being read (no apply listening yet) ends it at once with 143', async () => {
+  const root = await iniRoot(simulate(auroraWorld()))
+  const home = tmp()
+  // an endpoint that accepts and never answers: the converge waits in its first describe
+  const server = createServer(() => undefined)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  try {
+    const child = spawn(process.execPath, [program, 'converge', '--mode', 'clone'], {
+      env: cleanEnv({ MITOSIS_ARTIFACT_ROOT: root.dir, HOME: home, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), MITOSIS_DB_PASSWORD: 'Bundle-Sekr1t-4242' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
+    // once it has said what it converges, it is reading the world
+    while (!stderr.includes('credentials:')) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 300))
+    const sent = Date.now()
+    child.kill('SIGTERM')
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])))
+    assert.equal([code, signal], [143, null], stderr)
+    assert.ok(Date.now() - sent < 2_000, 'it ended at once')
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
 })
 
 test('mitosis artifact build with the default entry: the program in the image reads the files the build wrote', async () => {

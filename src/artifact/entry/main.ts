@@ -14,6 +14,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { describeFailure } from '../../cli/errors.js'
+import { exitCodeFor } from '../../cli/interrupt.js'
 import { secretsOf } from '../../interpret/workflow.js'
 import type { DBInstance, Environment } from '../../plan/domain.js'
 import { iamPolicy } from '../../plan/iam.js'
@@ -245,6 +246,14 @@ const isEntry = (): boolean => {
 }
 
 if (isEntry()) {
+  // As PID 1 in a container, node gets no default action for SIGTERM from the kernel: a signal that comes
+  // while no apply is listening (reading the world, checking the plan) ends the program at once, 128 + n,
+  // as it would anywhere else; during an apply, its own handler stops it cleanly (src/cli/interrupt.ts).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(exitCodeFor(signal))
+    })
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code
