@@ -17,7 +17,7 @@ import { bundleProgram, liquibaseEntries } from './bundle.js'
 import { assembleImage, rfc3339 } from './image/assemble.js'
 import { readBaseImage, type BaseImage, type Engine } from './image/base.js'
 import type { Image } from './image/layout.js'
-import { findNode } from './image/node.js'
+import { baseTools, SHELL_PLACES } from './image/node.js'
 import { filesCount, quietProgress, type Progress } from './image/progress.js'
 import type { TarEntry } from './image/tar.js'
 import { changelogInImage, manifestOf, planClone, planCreate, planFiles, type PlannedModes } from './plans.js'
@@ -154,7 +154,17 @@ export const buildArtifact = (o: BuildOptions): TE.TaskEither<string, BuiltArtif
           const progress = o.progress ?? quietProgress
           progress.step(`reading the base image ${baseRef}`)
           const base = readBaseImage(baseRef, o.engine)
-          const nodePath = findNode(base.layers, base.name)
+          const tools = baseTools(base.layers, base.name, base.config.config?.Env ?? [])
+          const nodePath = tools.node
+          // what the plans run beside node, refused now rather than in the middle of a converge
+          const steps = [planned.clone, planned.create].flatMap((p) => p?.plan.steps ?? [])
+          const hook = steps.find((s) => s.op === 'RunCommand')
+          if (hook !== undefined && tools.shell === undefined) {
+            throw new Error(`base image ${base.name} has no shell (looked in ${SHELL_PLACES.map((p) => `/${p}`).join(', ')}), and the plan's restart hook is a shell command (step ${hook.n}); use a base with /bin/sh, e.g. ${DEFAULT_BASE_IMAGE}`)
+          }
+          if (planned.create !== undefined && tools.java === undefined) {
+            throw new Error(`base image ${base.name} has no java (JAVA_HOME or PATH of its Env), and the create plan's schema step runs Liquibase on Java 11 or later; use a base with Node.js 22+ and a JRE (e.g. FROM ${DEFAULT_BASE_IMAGE} plus openjdk-17-jre-headless)`)
+          }
           const files = planFiles(planned)
           const first = (planned.clone ?? planned.create)!.plan
           const pkg = packageInfo(o.root)

@@ -8,7 +8,7 @@ import { gunzip, isGzip } from '../../src/artifact/image/gzip.js'
 import { readTar } from '../../src/artifact/image/tar.js'
 import { cleanEnv, cli, show } from '../support/cli.js'
 import { repoRoot } from '../support/fixtures.js'
-import { auroraFixture, baseImage, tmp, writeBases } from './image-support.js'
+import { auroraFixture, baseImage, defaultBaseFiles, tmp, writeBases } from './image-support.js'
 
 const dir = tmp()
 const PASSWORD = 'Sekr1t-Never-In-The-Image-4242'
@@ -27,8 +27,17 @@ const ini = (extra = '', subnets = 'source', target = 'target_db_cluster_id = sh
   return path
 }
 
-const build = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  cli(['artifact', 'build', ...args, '--entry', entry, '--base-image', bases.ociDir], cleanEnv({ MITOSIS_DB_PASSWORD: PASSWORD, ...env }))
+const build = (args: ReadonlyArray<string>, env: Record<string, string> = {}, base: string = bases.ociDir) =>
+  cli(['artifact', 'build', ...args, '--entry', entry, '--base-image', base], cleanEnv({ MITOSIS_DB_PASSWORD: PASSWORD, ...env }))
+
+/** A base with node, a shell and java (at JAVA_HOME), for the plans that run a hook or Liquibase. */
+const fullBase = writeBases(
+  baseImage([
+    ...defaultBaseFiles,
+    { type: 'file', path: 'bin/sh', data: Buffer.from('#!/bin/false\n'), executable: true },
+    { type: 'file', path: 'opt/java/bin/java', data: Buffer.from('#!/bin/false\n'), executable: true },
+  ], ['PATH=/usr/local/bin:/usr/bin:/bin', 'JAVA_HOME=/opt/java']),
+).ociDir
 
 const layerEntries = (blob: Buffer) => readTar(isGzip(blob) ? gunzip(blob) : blob)
 
@@ -194,7 +203,12 @@ test('--plan FILE with a saved create plan: the image carries the changelog and 
   const p = await cli(['create', '--simulate', twoAz, '--like', 'shop-prod', '--target', 'shop-new', '--changelog', changelog, '--db-password-stdin', '--plan', '--out', saved], cleanEnv())
   assert.is(p.code, 0, show(p))
   const out = join(dir, 'from-create-plan')
-  const r = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', out])
+  // a base without java: refused in one line, before any file is written
+  const nojava = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'no-java')])
+  assert.is(nojava.code, 2, show(nojava))
+  assert.match(nojava.stderr, /^Error: base image test\/node-base:1 has no java \(JAVA_HOME or PATH of its Env\), and the create plan's schema step runs Liquibase on Java 11 or later; use a base with Node\.js 22\+ and a JRE/)
+  assert.not.ok(existsSync(join(dir, 'no-java')))
+  const r = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', out], {}, fullBase)
   assert.is(r.code, 0, show(r))
   const image = readBaseImage(`oci:${out}`)
   const program = layerEntries(image.layers[image.layers.length - 2]!.blob)
@@ -209,9 +223,22 @@ test('--plan FILE with a saved create plan: the image carries the changelog and 
   assert.equal({ ...plans.create.plan, steps: plans.create.plan.steps.filter((s: any) => s.op !== 'RunLiquibase') }, { ...original, steps: original.steps.filter((s: any) => s.op !== 'RunLiquibase') })
   // a changelog that is not here: one line
   writeFileSync(saved, readFileSync(saved, 'utf8').split(changelog).join(join(dir, 'gone.sql')))
-  const gone = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'gone')])
+  const gone = await build(['--plan', saved, '--simulate', twoAz, '--output', 'oci-dir', '--out', join(dir, 'gone')], {}, fullBase)
   assert.is(gone.code, 2, show(gone))
   assert.match(gone.stderr, /the create plan's changelog .*gone\.sql does not exist here/)
+})
+
+test('--plan FILE with a restart hook: a base without a shell is refused in one line (the hook is a shell command); with one, built', async () => {
+  const saved = join(dir, 'saved-hook.json')
+  const p = await cli(['clone', '--simulate', `${repoRoot}fixtures/demo.json`, '--source', 'mitosis-prod', '--target', 'mitosis-demo', '--restart', 'kubectl rollout restart deploy/shop', '--plan', '--out', saved], cleanEnv())
+  assert.is(p.code, 0, show(p))
+  const bare = await build(['--plan', saved, '--simulate', `${repoRoot}fixtures/demo.json`, '--output', 'oci-dir', '--out', join(dir, 'no-shell')])
+  assert.is(bare.code, 2, show(bare))
+  assert.match(bare.stderr, /^Error: base image test\/node-base:1 has no shell \(looked in \/bin\/sh, \/usr\/bin\/sh, \/bin\/bash, \/usr\/bin\/bash\), and the plan's restart hook is a shell command \(step \d+\); use a base with \/bin\/sh/)
+  const ok = await build(['--plan', saved, '--simulate', `${repoRoot}fixtures/demo.json`, '--output', 'oci-dir', '--out', join(dir, 'with-shell')], {}, fullBase)
+  assert.is(ok.code, 0, show(ok))
+  const plans = JSON.parse(Buffer.from((layerEntries(readBaseImage(`oci:${join(dir, 'with-shell')}`).layers.at(-1)!.blob).find((e) => e.path === 'mitosis/plans.json') as any).data).toString())
+  assert.is(plans.clone.plan.kind, 'replica-tree')
 })
 
 test('no --engine: docker, else podman, whichever is on PATH, loads the image (here only podman: it gets the docker-archive on stdin)', async () => {

@@ -43,13 +43,13 @@ export const auroraFixture = (zones?: ReadonlyArray<string>, dir: string = tmp()
   return path
 }
 
-export const baseImage = (files: ReadonlyArray<TarEntry> = defaultBaseFiles): Image => {
+export const baseImage = (files: ReadonlyArray<TarEntry> = defaultBaseFiles, env: ReadonlyArray<string> = ['PATH=/usr/local/bin:/usr/bin:/bin']): Image => {
   const layers = [layerOf(writeTar(files, 0)), layerOf(writeTar([{ type: 'file', path: 'etc/os-release', data: Buffer.from('ID=test\n') }], 0))]
   return imageOf(
     {
       architecture: 'amd64',
       os: 'linux',
-      config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'] },
+      config: { Env: [...env] },
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
       history: [{ created_by: 'test base 1' }, { created_by: 'test base 2' }],
     },

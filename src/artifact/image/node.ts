@@ -1,7 +1,8 @@
 /**
- * Finding node in a base image's layers, so the ENTRYPOINT can be exec form (no shell needed): the layers
- * are applied in order (whiteouts remove), then the usual places are looked up, following symlinks within
- * the image.
+ * What a base image has that the artifact runs: node (so the ENTRYPOINT can be exec form, no shell needed),
+ * and, when the plans need them, a shell (a restart hook is a shell command line) and java (Liquibase). The
+ * layers are applied in order (whiteouts remove), then the usual places are looked up (for java: JAVA_HOME
+ * and PATH of the base's Env), following symlinks within the image.
  */
 import { posix } from 'node:path'
 import { gunzip, isGzip } from './gzip.js'
@@ -57,9 +58,37 @@ const resolveFile = (fs: Map<string, ReadEntry>, path: string): string | undefin
 
 export class NoNodeError extends Error {}
 
-/** The absolute path of node in the base (the first of NODE_PLACES that resolves to a file). */
-export const findNode = (layers: ReadonlyArray<Layer>, baseName: string): string => {
-  const fs = flatten(layers)
-  for (const place of NODE_PLACES) if (resolveFile(fs, place) !== undefined) return `/${place}`
-  throw new NoNodeError(`base image ${baseName} has no node (looked in ${NODE_PLACES.map((p) => `/${p}`).join(', ')}); use a base with Node.js 22 or later`)
+export const SHELL_PLACES = ['bin/sh', 'usr/bin/sh', 'bin/bash', 'usr/bin/bash'] as const
+
+/** The first of `places` that resolves to a file, as an absolute path. */
+const firstFile = (fs: Map<string, ReadEntry>, places: ReadonlyArray<string>): string | undefined => {
+  const found = places.find((p) => resolveFile(fs, p) !== undefined)
+  return found === undefined ? undefined : `/${found}`
 }
+
+/** What the base has of what the artifact may run. */
+export interface BaseTools {
+  readonly node: string
+  readonly shell?: string | undefined
+  readonly java?: string | undefined
+}
+
+/** Where java is for the base's Env: JAVA_HOME/bin/java, else java in a PATH directory (the default PATH without one). */
+const javaPlaces = (env: ReadonlyArray<string>): string[] => {
+  const value = (k: string): string | undefined => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1)
+  const home = value('JAVA_HOME')
+  const path = value('PATH') ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  const dirs = home !== undefined && home !== '' ? [posix.join(home, 'bin')] : path.split(':').filter((d) => d !== '')
+  return dirs.map((d) => posix.join(d, 'java').replace(/^\/+/, ''))
+}
+
+/** node (required: refused in one line without it), a shell and java in the base, its layers flattened once. */
+export const baseTools = (layers: ReadonlyArray<Layer>, baseName: string, env: ReadonlyArray<string> = []): BaseTools => {
+  const fs = flatten(layers)
+  const node = firstFile(fs, NODE_PLACES)
+  if (node === undefined) throw new NoNodeError(`base image ${baseName} has no node (looked in ${NODE_PLACES.map((p) => `/${p}`).join(', ')}); use a base with Node.js 22 or later`)
+  return { node, shell: firstFile(fs, SHELL_PLACES), java: firstFile(fs, javaPlaces(env)) }
+}
+
+/** The absolute path of node in the base (the first of NODE_PLACES that resolves to a file). */
+export const findNode = (layers: ReadonlyArray<Layer>, baseName: string): string => baseTools(layers, baseName).node
