@@ -10,12 +10,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBSubnetGroupCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds'
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { show } from '../support/cli.js'
-import { createSubnets } from '../support/moto.js'
-import { motoSuite, REGION, sdk } from '../support/moto-e2e.js'
+import { runAgainstMoto, seedSourceCluster, writeArtifactIni } from '../support/artifact-e2e.js'
+import { motoSuite, sdk } from '../support/moto-e2e.js'
 import { javaRuntime, makeNodeBase, startPodman, whenPodmanAvailable, type Podman } from '../support/podman.js'
 import { postgresUnavailable, startPostgres, type Postgres } from '../support/postgres.js'
 import { liquibaseUnavailable, LOOPBACK, serverTestsAvailable } from '../support/servers.js'
@@ -50,64 +50,6 @@ const CHANGELOG = `databaseChangeLog:
               - column: { name: placed_at, type: timestamptz }
 `
 
-/** The source cluster in its own subnet group over three zones, with a writer, listening on `port`. */
-const seedSource = async (endpoint: string, port: number): Promise<void> => {
-  const subnets = await createSubnets(endpoint, REGION, 3)
-  const rds = sdk({ endpoint } as Parameters<typeof sdk>[0])
-  try {
-    await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: 'shop-db-subnets', DBSubnetGroupDescription: 'shop', SubnetIds: subnets }))
-    await rds.send(
-      new CreateDBClusterCommand({
-        DBClusterIdentifier: SOURCE,
-        Engine: 'aurora-postgresql',
-        EngineVersion: '16.4',
-        MasterUsername: MASTER,
-        MasterUserPassword: 'not-a-real-secret-1',
-        DatabaseName: 'shop',
-        DBSubnetGroupName: 'shop-db-subnets',
-        Port: port,
-        BackupRetentionPeriod: 7,
-        StorageEncrypted: true,
-        Tags: [{ Key: 'service', Value: 'shop' }],
-      }),
-    )
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${SOURCE}-1`, DBClusterIdentifier: SOURCE, DBInstanceClass: 'db.r6g.2xlarge', Engine: 'aurora-postgresql' }))
-  } finally {
-    rds.destroy()
-  }
-}
-
-const writeIni = (dir: string, changelog: string): string => {
-  const path = join(dir, 'artifact.ini')
-  writeFileSync(
-    path,
-    [
-      '[source_db]',
-      `source_db_cluster_id = ${SOURCE}`,
-      `liquibase_changelog_path = ${changelog}`,
-      '',
-      '[target_db]',
-      `target_db_cluster_id = ${TARGET}`,
-      'subnet_ids = source',
-      'instance_type = db.r6g.large',
-      `database_name = ${DATABASE}`,
-      'instance_count = 2',
-      'deletion_protection = false',
-      '',
-      '[artifact]',
-      `tag = ${TAG}`,
-      '',
-    ].join('\n'),
-  )
-  return path
-}
-
-/** `podman run` options for the artifact against moto: read-only, host network, as 10001, moto's endpoint and dummy keys. */
-const runFlags = (endpoint: string): string[] => [
-  'run', '--rm', '-i', '--network', 'host', '--read-only', '--user', '10001:10001',
-  '-e', `AWS_ENDPOINT_URL=${endpoint}`, '-e', `AWS_REGION=${REGION}`, '-e', 'AWS_ACCESS_KEY_ID=testing', '-e', 'AWS_SECRET_ACCESS_KEY=testing',
-]
-
 whenPodmanAvailable('artifact create end-to-end test', () =>
   e2e.tests('artifact create end-to-end test', () => {
     test.after(async () => {
@@ -127,12 +69,16 @@ whenPodmanAvailable('artifact create end-to-end test', () =>
       podman = await startPodman()
       pg = await startPostgres({ database: DATABASE, username: MASTER, password: PASSWORD })
       const moto = await e2e.reset()
-      await seedSource(moto.endpoint, pg.port)
+      await seedSourceCluster(moto.endpoint, { id: SOURCE, masterUsername: MASTER, port: pg.port, tags: [{ Key: 'service', Value: 'shop' }] })
       const dir = e2e.tempDir()
       await makeNodeBase(podman, BASE, { trees: [[javaRuntime(dir), JAVA_HOME]], env: { JAVA_HOME } })
       const changelog = join(dir, 'schema.yaml')
       writeFileSync(changelog, CHANGELOG)
-      const ini = writeIni(dir, changelog)
+      const ini = writeArtifactIni(dir, {
+        source: [`source_db_cluster_id = ${SOURCE}`, `liquibase_changelog_path = ${changelog}`],
+        target: [`target_db_cluster_id = ${TARGET}`, 'subnet_ids = source', 'instance_type = db.r6g.large', `database_name = ${DATABASE}`, 'instance_count = 2', 'deletion_protection = false'],
+        tag: TAG,
+      })
       const env = { ...e2e.env(moto, dir), DOCKER_HOST: podman.dockerHost, PATH: process.env['PATH'] ?? '' }
       const build = await e2e.cli(['artifact', 'build', ini, '--base-image', BASE], env)
       assert.is(build.code, 0, show(build))
@@ -158,7 +104,7 @@ whenPodmanAvailable('artifact create end-to-end test', () =>
 
       // converge --mode create, read-only, as 10001, on the host network; Java from the base's JAVA_HOME, nothing passed for it
       const t1 = Date.now()
-      const converge = await podman.run([...runFlags(moto.endpoint), TAG, 'converge', '--mode', 'create', '--db-password-stdin', '--poll-interval', '0.2'], {
+      const converge = await podman.run([...runAgainstMoto(moto.endpoint), TAG, 'converge', '--mode', 'create', '--db-password-stdin', '--poll-interval', '0.2'], {
         input: `${PASSWORD}\n`,
         timeoutMs: 240_000,
       })
@@ -187,7 +133,7 @@ whenPodmanAvailable('artifact create end-to-end test', () =>
 
       // the same converge again resumes the run: the cluster and instances are done; the schema step leaves no trace
       // describe shows, so it runs again, and Liquibase finds the change set applied
-      const again = await podman.run([...runFlags(moto.endpoint), TAG, 'converge', '--mode', 'create', '--db-password-stdin', '--poll-interval', '0.2'], { input: `${PASSWORD}\n`, timeoutMs: 120_000 })
+      const again = await podman.run([...runAgainstMoto(moto.endpoint), TAG, 'converge', '--mode', 'create', '--db-password-stdin', '--poll-interval', '0.2'], { input: `${PASSWORD}\n`, timeoutMs: 120_000 })
       const againOutput = `${again.stdout}\n${again.stderr}`
       assert.is(again.code, 0, againOutput)
       assert.match(again.stdout, /resuming run r\w+: 3 of 4 steps already done/)

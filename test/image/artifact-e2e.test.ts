@@ -10,13 +10,13 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBSubnetGroupCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds'
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readBaseImage } from '../../src/artifact/image/base.js'
 import { layerTar } from '../../src/artifact/image/layout.js'
 import { show } from '../support/cli.js'
-import { createSubnets } from '../support/moto.js'
+import { runAgainstMoto, seedSourceCluster, writeArtifactIni } from '../support/artifact-e2e.js'
 import { motoSuite, REGION, sdk } from '../support/moto-e2e.js'
 import { makeNodeBase, podmanOnPath, startPodman, whenPodmanAvailable, type Podman } from '../support/podman.js'
 
@@ -30,67 +30,6 @@ const PASSWORD = 'E2e-Artifact-Pw-Never-Stored-7311'
 
 let podman: Podman | undefined
 
-/** The source cluster in its own subnet group over three zones, with a writer, as a user would have it. */
-const seedSource = async (endpoint: string): Promise<void> => {
-  const subnets = await createSubnets(endpoint, REGION, 3)
-  const rds = sdk({ endpoint } as Parameters<typeof sdk>[0])
-  try {
-    await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: 'shop-db-subnets', DBSubnetGroupDescription: 'shop', SubnetIds: subnets }))
-    await rds.send(
-      new CreateDBClusterCommand({
-        DBClusterIdentifier: SOURCE,
-        Engine: 'aurora-postgresql',
-        EngineVersion: '16.4',
-        MasterUsername: 'shop_admin',
-        MasterUserPassword: 'not-a-real-secret-1',
-        DatabaseName: 'shop',
-        DBSubnetGroupName: 'shop-db-subnets',
-        Port: 5432,
-        BackupRetentionPeriod: 7,
-        StorageEncrypted: true,
-        Tags: [{ Key: 'environment', Value: 'production' }, { Key: 'service', Value: 'shop' }],
-      }),
-    )
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${SOURCE}-1`, DBClusterIdentifier: SOURCE, DBInstanceClass: 'db.r6g.2xlarge', Engine: 'aurora-postgresql' }))
-    await rds.send(new DescribeDBClustersCommand({}))
-  } finally {
-    rds.destroy()
-  }
-}
-
-/** The seed's example, verbatim in its keys (`dontcare` included), plus the keys mitosis adds. */
-const writeIni = (dir: string): string => {
-  const path = join(dir, 'artifact.ini')
-  writeFileSync(
-    path,
-    [
-      '[source_db]',
-      `source_db_cluster_id = ${SOURCE}`,
-      'liquibase_changelog_path = dontcare',
-      '',
-      '[target_db]',
-      `target_db_cluster_id = ${TARGET}`,
-      'subnet_ids = source',
-      'instance_type = db.r6g.large',
-      'database_name = dontcare',
-      'instance_count = 2',
-      'deletion_protection = false',
-      'tags = team=data, purpose=artifact',
-      '',
-      '[artifact]',
-      `tag = ${TAG}`,
-      '',
-    ].join('\n'),
-  )
-  return path
-}
-
-/** `podman run` options for the artifact against moto: read-only, host network, moto's endpoint and dummy keys. */
-const runFlags = (endpoint: string): string[] => [
-  'run', '--rm', '-i', '--network', 'host', '--read-only',
-  '-e', `AWS_ENDPOINT_URL=${endpoint}`, '-e', `AWS_REGION=${REGION}`, '-e', 'AWS_ACCESS_KEY_ID=testing', '-e', 'AWS_SECRET_ACCESS_KEY=testing',
-]
-
 whenPodmanAvailable('artifact end-to-end tests', () =>
   e2e.tests('artifact end-to-end tests', () => {
     test.after(async () => {
@@ -101,10 +40,15 @@ whenPodmanAvailable('artifact end-to-end tests', () =>
       const t0 = Date.now()
       podman = await startPodman()
       const moto = await e2e.reset()
-      await seedSource(moto.endpoint)
+      await seedSourceCluster(moto.endpoint, { id: SOURCE, masterUsername: 'shop_admin', port: 5432, tags: [{ Key: 'environment', Value: 'production' }, { Key: 'service', Value: 'shop' }] })
       await makeNodeBase(podman, BASE)
       const dir = e2e.tempDir()
-      const ini = writeIni(dir)
+      // the seed's example, verbatim in its keys (`dontcare` included), plus the keys mitosis adds
+      const ini = writeArtifactIni(dir, {
+        source: [`source_db_cluster_id = ${SOURCE}`, 'liquibase_changelog_path = dontcare'],
+        target: [`target_db_cluster_id = ${TARGET}`, 'subnet_ids = source', 'instance_type = db.r6g.large', 'database_name = dontcare', 'instance_count = 2', 'deletion_protection = false', 'tags = team=data, purpose=artifact'],
+        tag: TAG,
+      })
       // the host's environment: moto for AWS, podman's socket for `docker save` / `docker load`; a password in the
       // environment to prove the build never reads it
       const env = { ...e2e.env(moto, dir), DOCKER_HOST: podman.dockerHost, MITOSIS_DB_PASSWORD: PASSWORD, PATH: process.env['PATH'] ?? '' }
@@ -145,7 +89,7 @@ whenPodmanAvailable('artifact end-to-end tests', () =>
 
       // converge --mode clone in a read-only container on the host network, the password on stdin
       const t1 = Date.now()
-      const converge = await podman.run([...runFlags(moto.endpoint), TAG, 'converge', '--mode', 'clone', '--db-password-stdin', '--poll-interval', '0.2'], { input: `${PASSWORD}\n`, timeoutMs: 240_000 })
+      const converge = await podman.run([...runAgainstMoto(moto.endpoint), TAG, 'converge', '--mode', 'clone', '--db-password-stdin', '--poll-interval', '0.2'], { input: `${PASSWORD}\n`, timeoutMs: 240_000 })
       console.log(`  converge in the container in ${Date.now() - t1} ms`)
       assert.is(converge.code, 0, `${converge.stdout}\n${converge.stderr}`)
       assert.not.match(converge.stdout + converge.stderr, new RegExp(PASSWORD))
