@@ -160,23 +160,24 @@ export const planNewClusterClone = (current: Environment, req: NewClusterRequest
 }
 
 /**
- * Which clone `req` is, as the world says: the swap clone (planClusterClone) when the target cluster
- * exists, or a swap run into it is under way; the clone into a new cluster when it does not, or when what
- * holds the name is this clone's own cluster and its run is not finished yet (a finished one is a target
- * like any other: cloning into it again swaps).
+ * Which clone `req` is, as the world says, with its plan: the swap clone (planClusterClone) when the target
+ * cluster exists, or a swap run into it is under way; the clone into a new cluster when it does not, or when
+ * what holds the name is this clone's own cluster and its run is not finished yet (a finished one is a target
+ * like any other: cloning into it again swaps). The new-cluster plan is made once, whichever way it decides.
  */
-export const cloneIntoKind = (env: Environment, req: NewClusterRequest): 'aurora-cluster' | 'new-cluster' => {
+const cloneInto = (env: Environment, req: NewClusterRequest): { readonly kind: 'aurora-cluster' | 'new-cluster'; readonly plan: () => E.Either<ReadonlyArray<Problem>, Plan> } => {
+  const swap = { kind: 'aurora-cluster', plan: () => planClusterClone(env, { source: req.source, target: req.target, password: req.password, allowProductionTarget: req.allowProductionTarget }) } as const
   const [sourceId, targetId] = [normalizeIdentifier(req.source), normalizeIdentifier(req.target)]
-  if (clusterRunInProgress(env, sourceId, targetId) !== undefined) return 'aurora-cluster'
+  if (clusterRunInProgress(env, sourceId, targetId) !== undefined) return swap
   const target = (env.clusters ?? []).find((c) => c.DBClusterIdentifier === targetId)
-  if (target === undefined) return 'new-cluster'
-  if (tagValue(target.TagList, TAG_RUN) !== newClusterRunIdFor(sourceId, targetId)) return 'aurora-cluster'
+  if (target === undefined) return { kind: 'new-cluster', plan: () => planNewClusterClone(env, req) }
+  if (tagValue(target.TagList, TAG_RUN) !== newClusterRunIdFor(sourceId, targetId)) return swap
   const resumed = planNewClusterClone(env, req)
-  return E.isRight(resumed) && planProgress(env, resumed.right).every((p) => p._tag === 'done') ? 'aurora-cluster' : 'new-cluster'
+  return E.isRight(resumed) && planProgress(env, resumed.right).every((p) => p._tag === 'done') ? swap : { kind: 'new-cluster', plan: () => resumed }
 }
 
+/** Which clone `req` is, as the world says (see cloneInto). */
+export const cloneIntoKind = (env: Environment, req: NewClusterRequest): 'aurora-cluster' | 'new-cluster' => cloneInto(env, req).kind
+
 /** Plans the clone of `req.source` into `req.target`: a swap into an existing cluster, or a new cluster (cloneIntoKind). */
-export const planCloneInto = (env: Environment, req: NewClusterRequest): E.Either<ReadonlyArray<Problem>, Plan> =>
-  cloneIntoKind(env, req) === 'new-cluster'
-    ? planNewClusterClone(env, req)
-    : planClusterClone(env, { source: req.source, target: req.target, password: req.password, allowProductionTarget: req.allowProductionTarget })
+export const planCloneInto = (env: Environment, req: NewClusterRequest): E.Either<ReadonlyArray<Problem>, Plan> => cloneInto(env, req).plan()
