@@ -106,9 +106,12 @@ const carryChangelog = (created: Planned, file: string): TE.TaskEither<string, B
 /** The plans: from the config (resolve, check, plan clone and maybe create) or from a saved plan. */
 const plansOf = (o: BuildOptions): TE.TaskEither<string, BuildPlans> => {
   const input = o.input
+  const progress = o.progress ?? quietProgress
+  const step = (what: string): TE.TaskEither<string, void> => TE.fromIO(() => progress.step(what))
   if (input._tag === 'plan') {
     return pipe(
-      tryTE(() => (o.progress?.step(`checking the saved plan ${input.file} against ${o.caps.rds.region}`), JSON.parse(readFileSync(input.file, 'utf8')) as unknown)),
+      step(`checking the saved plan ${input.file} against ${o.caps.rds.region}`),
+      TE.chain(() => tryTE(() => JSON.parse(readFileSync(input.file, 'utf8')) as unknown)),
       TE.mapLeft((m) => `${input.file}: ${m}`),
       TE.chain((json) => pipe(checkSaved(o.caps, json), TE.mapLeft((f) => renderSavedFailure(f, input.file)))),
       TE.chain((checked) => (checked.plan.kind === 'create' ? carryChangelog(checked, input.file) : TE.right({ planned: { clone: checked } }))),
@@ -116,8 +119,6 @@ const plansOf = (o: BuildOptions): TE.TaskEither<string, BuildPlans> => {
   }
   const { config } = input
   const changelog = config.source.changelog
-  const progress = o.progress ?? quietProgress
-  const step = (what: string): TE.TaskEither<string, void> => TE.fromIO(() => progress.step(what))
   return pipe(
     TE.fromEither(checkChangelog(config)),
     TE.chainFirst(() => step(`reading ${config.source.cluster} in ${o.caps.rds.region}: its subnet group, security groups and the subnets' zones`)),

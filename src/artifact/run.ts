@@ -16,15 +16,16 @@ import { basename, dirname, join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Engine } from './image/base.js'
 import { onPath } from '../interpret/shell.js'
+import { MFA_CODE_ENV } from '../aws/credentials/mfa.js'
+import type { ConvergeMode } from './contents.js'
+import { readProcessStdin, stripNewline } from '../cli/password-source.js'
 
 export const ENGINES: ReadonlyArray<Engine> = ['docker', 'podman']
-export type ConvergeMode = 'clone' | 'create'
+export type { ConvergeMode }
 
 /** Where the AWS directory is mounted in the container, and where a password file is when stdin cannot carry it. */
 export const AWS_MOUNT = '/aws'
 export const PASSWORD_MOUNT = '/run/secrets/db-password'
-/** The image's MFA code variable (src/aws/credentials/mfa.ts's MFA_CODE_ENV; not imported, to keep this module light for the bin). */
-const MFA_CODE_ENV = 'MITOSIS_MFA_CODE'
 
 /** Where the password comes from on the host. `value` is the seed's `--db_password VALUE` (argv: visible to others). */
 export type PasswordSource =
@@ -183,9 +184,6 @@ const hasMfaSerial = (path: string, sections: ReadonlyArray<string>): boolean =>
   }
   return false
 }
-
-/** The password as given on stdin or in a file: a trailing line break is not part of it. */
-const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
 
 /** The variables the container gets by name, when the engine's environment has them. */
 export const passedNames = (env: Readonly<Record<string, string | undefined>>): ReadonlyArray<string> => {
@@ -388,17 +386,11 @@ const spawnEngine = (inv: Invocation, env: Readonly<Record<string, string | unde
     })
   })
 
-const readAll = async (): Promise<string> => {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /** This process's view of the host. */
 export const processHost = (): Host => ({
   env: process.env,
   stdinIsTTY: process.stdin.isTTY === true,
-  readStdin: readAll,
+  readStdin: readProcessStdin,
   uid: process.getuid?.(),
   gid: process.getgid?.(),
 })

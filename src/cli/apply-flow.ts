@@ -24,6 +24,9 @@ import { catchInterrupts, exitCodeFor } from './interrupt.js'
 import { thisProcessLease } from './lease.js'
 import { duration, jsonLinesReporter, lineReporter, liveReporter, type LiveOutput } from './progress.js'
 
+/** How long an apply waits, by default, in the units its flags take: the CLI's flags and the artifact's converge share them. */
+export const APPLY_DEFAULTS = { pollIntervalSeconds: 30, stepTimeoutMinutes: 180, hookTimeoutMinutes: 30 } as const
+
 export interface ApplyFlowFlags {
   readonly yes: boolean
   readonly json: boolean

@@ -1,5 +1,6 @@
 /** Flags shared by the commands that reach RDS and by those that apply a plan. */
 import { Flags } from '@oclif/core'
+import { APPLY_DEFAULTS } from './apply-flow.js'
 import { positiveNumber } from './numbers.js'
 
 export const worldFlags = {
@@ -34,9 +35,9 @@ const durationFlag = (name: string, unit: 'SECONDS' | 'MINUTES', byDefault: numb
 
 export const applyFlags = {
   yes: Flags.boolean({ char: 'y', summary: 'Apply without asking (needed when there is no terminal to ask on).' }),
-  'poll-interval': durationFlag('poll-interval', 'SECONDS', 30, 'Seconds between status polls while waiting (decimals allowed).'),
-  'step-timeout': durationFlag('step-timeout', 'MINUTES', 180, 'Minutes one step may take before the run stops (re-run to keep waiting).'),
-  'hook-timeout': durationFlag('hook-timeout', 'MINUTES', 30, 'Minutes the restart hook may take.'),
+  'poll-interval': durationFlag('poll-interval', 'SECONDS', APPLY_DEFAULTS.pollIntervalSeconds, 'Seconds between status polls while waiting (decimals allowed).'),
+  'step-timeout': durationFlag('step-timeout', 'MINUTES', APPLY_DEFAULTS.stepTimeoutMinutes, 'Minutes one step may take before the run stops (re-run to keep waiting).'),
+  'hook-timeout': durationFlag('hook-timeout', 'MINUTES', APPLY_DEFAULTS.hookTimeoutMinutes, 'Minutes the restart hook may take.'),
 }
 
 /**

@@ -26,7 +26,8 @@ export interface PasswordSource {
   readonly fromEnv?: { readonly name: string; readonly value: string } | undefined
 }
 
-const readProcessStdin = async (): Promise<string> => {
+/** All of this process's stdin, as text. */
+export const readProcessStdin = async (): Promise<string> => {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
   return Buffer.concat(chunks).toString('utf8')
@@ -40,7 +41,7 @@ export const passwordChoice = (flags: PasswordFlags): 'secret' | 'managed' | und
   flags['manage-master-password'] === true ? 'managed' : flags['db-password-stdin'] === true || flags['db-password-file'] !== undefined ? 'secret' : undefined
 
 /** The password as given on stdin or in a file: the trailing line break is not part of it. */
-const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
+export const stripNewline = (s: string): string => s.replace(/\r?\n$/, '')
 
 /**
  * Stdin holds the password, so it cannot answer "Apply?": refuse before anything is read or planned

@@ -10,7 +10,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { connectRds } from '../../aws/client.js'
 import { refreshBeforeStep } from '../../aws/credentials/expiring.js'
 import { awsRdsPort } from '../../aws/rds.js'
-import { applyFlow, sayNotes, type FlowIo } from '../../cli/apply-flow.js'
+import { APPLY_DEFAULTS, applyFlow, sayNotes, type FlowIo } from '../../cli/apply-flow.js'
 import { UserError } from '../../cli/errors.js'
 import { awsCredentials } from '../../cli/wiring.js'
 import { positiveNumber } from '../../cli/numbers.js'
@@ -157,8 +157,9 @@ export const converge = async (artifact: Artifact, values: Values, deps: EntryDe
   const err = deps.stderr
   const mode = modeOf(artifact, str(values, 'mode'))
   const json = bool(values, 'json')
-  const pollIntervalMs = secondsOption(values, 'poll-interval', 30) * 1000
-  const stepTimeoutMs = secondsOption(values, 'step-timeout', 180 * 60) * 1000
+  const replanning = bool(values, 'replan')
+  const pollIntervalMs = secondsOption(values, 'poll-interval', APPLY_DEFAULTS.pollIntervalSeconds) * 1000
+  const stepTimeoutMs = secondsOption(values, 'step-timeout', APPLY_DEFAULTS.stepTimeoutMinutes * 60) * 1000
   const passwordFlags: PasswordFlags = {
     'db-password-file': str(values, 'db-password-file'),
     'db-password-stdin': bool(values, 'db-password-stdin'),
@@ -186,11 +187,11 @@ export const converge = async (artifact: Artifact, values: Values, deps: EntryDe
       case 'Stale':
         // the image's own run, done: the world differs from the plan's basis because the plan made it so;
         // --replan (a scheduled refresh) plans the next refresh instead
-        if (planProgress(f.environment, saved.plan).every(isDone) && !bool(values, 'replan')) {
+        if (planProgress(f.environment, saved.plan).every(isDone) && !replanning) {
           planned = { plan: saved.plan, environment: f.environment }
           break
         }
-        if (!bool(values, 'replan')) {
+        if (!replanning) {
           throw new UserError(`the plan is stale: the world changed since the image was built: ${f.changes.join('; ')}; build a new image, or converge --replan to plan again now`, EXIT.stale)
         }
         err(`the world changed since the image was built: ${f.changes.join('; ')}\n`)
@@ -239,7 +240,7 @@ export const converge = async (artifact: Artifact, values: Values, deps: EntryDe
       json,
       'poll-interval': pollIntervalMs,
       'step-timeout': stepTimeoutMs,
-      'hook-timeout': 30 * 60_000,
+      'hook-timeout': APPLY_DEFAULTS.hookTimeoutMinutes * 60_000,
     },
     {
       ...(secrets === undefined ? {} : { secrets }),

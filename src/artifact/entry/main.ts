@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { describeFailure } from '../../cli/errors.js'
 import { exitCodeFor } from '../../cli/interrupt.js'
+import { readProcessStdin } from '../../cli/password-source.js'
 import { secretsOf } from '../../interpret/workflow.js'
 import type { DBInstance, Environment } from '../../plan/domain.js'
 import { iamPolicy } from '../../plan/iam.js'
@@ -35,11 +36,7 @@ const defaultDeps = (env: NodeJS.ProcessEnv): EntryDeps => ({
   stderr: (text) => void process.stderr.write(text),
   terminal: process.stdout.isTTY ? process.stdout : undefined,
   env,
-  readStdin: async () => {
-    const chunks: Buffer[] = []
-    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer))
-    return Buffer.concat(chunks).toString('utf8')
-  },
+  readStdin: readProcessStdin,
   stdinIsTTY: process.stdin.isTTY === true,
   connect: awsWorld,
   terminationLog: '/dev/termination-log',
